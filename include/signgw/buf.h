@@ -1,0 +1,30 @@
+/* A growable byte buffer.
+ *
+ * Ownership: the buffer owns `base`; sgw_buf_free() releases it. The
+ * contents are always NUL-terminated after any successful append, so
+ * `base` can be handed to C string functions (len excludes the NUL). */
+#ifndef SIGNGW_BUF_H
+#define SIGNGW_BUF_H
+
+#include <stddef.h>
+
+typedef struct sgw_buf_s {
+  char *base;
+  size_t len;
+  size_t cap;
+} sgw_buf_t;
+
+void sgw_buf_init(sgw_buf_t *b);
+void sgw_buf_free(sgw_buf_t *b);
+/* Forget the contents, keep the memory. */
+void sgw_buf_reset(sgw_buf_t *b);
+/* Make room for `extra` more bytes (plus the NUL). */
+int sgw_buf_reserve(sgw_buf_t *b, size_t extra);
+int sgw_buf_append(sgw_buf_t *b, const void *data, size_t len);
+int sgw_buf_appends(sgw_buf_t *b, const char *s);
+int sgw_buf_appendc(sgw_buf_t *b, char c);
+/* printf-style append. */
+int sgw_buf_appendf(sgw_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

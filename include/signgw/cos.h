@@ -1,0 +1,94 @@
+/* Tencent Cloud COS request signatures (XML API, "q-sign-algorithm=sha1")
+ * and POST Object policies.
+ *
+ * Pure functions: no Lua, no I/O, no globals. The output is byte-identical
+ * to the official SDK (cos-nodejs-sdk-v5, COS.getAuthorization with an
+ * explicit KeyTime), including its choices that the protocol leaves open:
+ *   - only headers COS signs are signed: x-cos-*, x-ci-*, and content-
+ *     disposition, content-encoding, content-length, content-md5, expect,
+ *     expires, host, if-match, if-modified-since, if-none-match,
+ *     if-unmodified-since, origin, range, transfer-encoding, pic-operations
+ *     (names compared case-insensitively);
+ *   - the path is signed as given (not URL-encoded), with a '/' prepended
+ *     when it does not start with one;
+ *   - name/value pairs are sorted by lower-cased name in UTF-16 code unit
+ *     order, names lower-cased and cam-safe encoded, values cam-safe
+ *     encoded; the q-header-list / q-url-param-list are sorted by encoded,
+ *     lower-cased name. Lower-casing is ASCII-only. */
+#ifndef SIGNGW_COS_H
+#define SIGNGW_COS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "signgw/buf.h"
+
+typedef struct sgw_kv_s {
+  const char *name;
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+} sgw_kv_t;
+
+typedef struct sgw_cos_sign_s {
+  const char *secret_id;   /* NUL-terminated */
+  const char *secret_key;  /* NUL-terminated; never copied into output */
+  const char *method;      /* any case; lower-cased for signing */
+  const char *path;        /* object path, e.g. "/a/b.jpg" or "a/b.jpg" */
+  size_t path_len;
+  int64_t start;           /* key time, unix seconds */
+  int64_t end;
+  const sgw_kv_t *headers;
+  size_t nheaders;
+  const sgw_kv_t *params;  /* query parameters */
+  size_t nparams;
+} sgw_cos_sign_t;
+
+/* Appends the Authorization header value to `out`. SGW_EINVAL when a
+ * required field is missing or end < start. */
+int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out);
+
+/* "start;end" into `out` (at least 48 bytes). */
+void sgw_cos_key_time(int64_t start, int64_t end, char *out, size_t size);
+
+/* Host name of a bucket: "<bucket>.cos.<region>.myqcloud.com".
+ * SGW_EINVAL when bucket or region contain characters other than
+ * [A-Za-z0-9.-] or are empty. */
+int sgw_cos_host(const char *bucket, const char *region, sgw_buf_t *out);
+
+typedef struct sgw_cos_policy_s {
+  const char *secret_id;
+  const char *secret_key;
+  const char *bucket;      /* e.g. "examplebucket-1250000000" */
+  const char *key;         /* exact object key, no leading '/' */
+  int64_t start;
+  int64_t end;             /* also the policy "expiration" */
+  int64_t min_size;        /* content-length-range, used when max_size > 0 */
+  int64_t max_size;
+  const char *security_token;   /* optional: adds x-cos-security-token */
+  /* Optional extra conditions: each a complete JSON value (an object or
+   * an array) appended to "conditions" as it is. */
+  const char *const *extra_conditions;
+  size_t nextra_conditions;
+} sgw_cos_policy_t;
+
+typedef struct sgw_cos_policy_result_s {
+  sgw_buf_t policy;        /* the policy JSON that is signed */
+  sgw_buf_t policy_b64;    /* base64 of `policy`: the form field */
+  char key_time[48];       /* q-key-time and q-sign-time */
+  char signature[41];      /* q-signature, hex */
+} sgw_cos_policy_result_t;
+
+/* Builds and signs a POST Object policy:
+ *   {"expiration":"<ISO 8601 of end, ms, Z>","conditions":[
+ *     {"q-sign-algorithm":"sha1"},{"q-ak":ID},{"q-sign-time":KT},
+ *     {"bucket":B},{"key":K}[,["content-length-range",min,max]]
+ *     [,{"x-cos-security-token":T}][,extra...]]}
+ *   q-signature = hex(HMAC-SHA1(hex(HMAC-SHA1(SecretKey, KT)),
+ *                               hex(SHA1(policy))))
+ * The result's buffers are initialised here; the caller releases them
+ * with sgw_cos_policy_result_free(), also after an error. */
+int sgw_cos_post_policy(const sgw_cos_policy_t *p,
+                        sgw_cos_policy_result_t *res);
+void sgw_cos_policy_result_free(sgw_cos_policy_result_t *res);
+
+#endif

@@ -1,0 +1,19 @@
+/* Error codes shared by every signgw module.
+ *
+ * Functions return 0 on success or one of these negative codes; the edge
+ * (HTTP response, log line, Lua error) turns them into text with
+ * sgw_strerror(). */
+#ifndef SIGNGW_ERROR_H
+#define SIGNGW_ERROR_H
+
+#define SGW_OK       0
+#define SGW_ENOMEM  -1  /* allocation failed */
+#define SGW_EINVAL  -2  /* malformed input */
+#define SGW_ECRYPTO -3  /* OpenSSL reported a failure */
+#define SGW_ERANGE  -4  /* value too large or out of range */
+#define SGW_ENOENT  -5  /* not found */
+#define SGW_EIO     -6  /* I/O error */
+
+const char *sgw_strerror(int err);
+
+#endif

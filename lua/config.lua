@@ -1,0 +1,53 @@
+-- signgw configuration. This file is Lua: it returns one table.
+--
+-- It runs once per worker VM (and again on every reload), with its own
+-- folder as `...`. Secrets never go here: the SecretId/SecretKey come from
+-- the environment (COS_SECRET_ID, COS_SECRET_KEY or COS_SECRET_KEY_FILE,
+-- COS_SECURITY_TOKEN) and reach scripts only as the opaque ctx.cred.
+
+local env = gw.env
+
+return {
+  listen = "127.0.0.1:3000",
+  workers = 0,                 -- 0: one per CPU
+
+  -- Folders searched by require(), relative to this file.
+  paths = { "." },
+
+  -- "METHOD /path" = module returning function(req, ctx).
+  routes = {
+    ["GET /put-sign"]    = "routes.put_sign",
+    ["GET /post-policy"] = "routes.post_policy",
+  },
+
+  cos = {
+    bucket = env("COS_BUCKET") or "examplebucket-1250000000",
+    region = env("COS_REGION") or "ap-guangzhou",
+  },
+
+  upload = {
+    prefix    = "uploads/",    -- keys are <prefix>YYYYMMDD/<time>_<random>.<ext>
+    ext_allow = { "jpg", "jpeg", "png", "gif", "bmp", "webp", "heic", "mp4", "mov" },
+    expires   = 900,           -- seconds a signature stays valid
+    skew      = 60,            -- seconds it is valid before now (client clock skew)
+    min_size  = 0,             -- POST content-length-range
+    max_size  = 100 * 1024 * 1024,
+  },
+
+  -- Which scripts decide who may upload and how answers look.
+  -- See examples/policies/ for a bearer-token check and a {code,data} envelope.
+  policy = {
+    auth  = "policy.auth",
+    shape = "policy.shape",
+  },
+
+  limits = {
+    max_url           = 8192,
+    max_header_bytes  = 16384,
+    max_headers       = 64,
+    max_body          = 1048576,
+    max_connections   = 16384,   -- per worker
+    header_timeout_ms = 10000,
+    idle_timeout_ms   = 60000,
+  },
+}

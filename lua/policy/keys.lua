@@ -1,0 +1,53 @@
+-- Object keys: validating the client's extension and choosing where the
+-- file goes. The client never picks the key.
+local crypto, time = require "gw.crypto", require "gw.time"
+
+local M = {}
+
+local allow_sets = setmetatable({}, { __mode = "k" })
+
+local function allow_set(list)
+  local set = allow_sets[list]
+  if not set then
+    set = {}
+    for _, ext in ipairs(list) do set[ext:lower()] = true end
+    allow_sets[list] = set
+  end
+  return set
+end
+
+-- ext(raw, allow_list) -> ext, or nil, message.
+-- Lower-cased, then it must be on the allowlist: that alone keeps out
+-- "../x", "jpg.php", NUL bytes and anything non-ASCII.
+function M.ext(raw, allow_list)
+  if type(raw) ~= "string" or raw == "" then
+    return nil, "ext is required"
+  end
+  local ext = raw:lower()
+  if #ext > 16 or not ext:match("^[a-z0-9]+$") or not allow_set(allow_list)[ext] then
+    return nil, "file type not allowed"
+  end
+  return ext
+end
+
+-- random(prefix, ext) -> "<prefix>YYYYMMDD/<unix time>_<128 random bits>.<ext>"
+-- Only [A-Za-z0-9/_.-]: the PUT client puts the key in the URL unencoded.
+-- 128 bits from OpenSSL's CSPRNG: unguessable, and collisions never happen
+-- in practice.
+function M.random(prefix, ext)
+  local now = time.unix()
+  return ("%s%s/%d_%s.%s"):format(prefix, time.format("%Y%m%d", now),
+    now, crypto.random_hex(16), ext)
+end
+
+-- A prefix the key builder accepts: safe characters, no leading '/',
+-- no "..", empty or ending with '/'.
+function M.valid_prefix(prefix)
+  return type(prefix) == "string"
+    and prefix:match("^[A-Za-z0-9/_.-]*$") ~= nil
+    and prefix:sub(1, 1) ~= "/"
+    and not prefix:find("..", 1, true)
+    and (prefix == "" or prefix:sub(-1) == "/")
+end
+
+return M

@@ -1,0 +1,29 @@
+-- What both upload routes do before they sign: the permission check, the
+-- extension check and the choice of key.
+local cos, keys = require "gw.cos", require "policy.keys"
+
+local cfg = gw.config
+local auth = require(cfg.policy.auth)
+local shape = require(cfg.policy.shape)
+
+assert(keys.valid_prefix(cfg.upload.prefix),
+  "config: upload.prefix must use only [A-Za-z0-9/_.-], not start with '/', contain '..', and end with '/'")
+
+local M = { shape = shape }
+
+-- prepare(req, ctx) -> { key, host, bucket }, or nil, status, body
+function M.prepare(req, ctx)
+  local ok, status, code, message = auth.check(req, ctx)
+  if not ok then
+    return nil, shape.error(status or 403, code or "forbidden", message or "not allowed")
+  end
+  local up = ctx.config.upload
+  local ext, err = keys.ext(req:query "ext", up.ext_allow)
+  if not ext then
+    return nil, shape.error(400, "ext_not_allowed", err)
+  end
+  local b = ctx.config.cos
+  return { key = keys.random(up.prefix, ext), host = cos.host(b.bucket, b.region), bucket = b.bucket }
+end
+
+return M

@@ -1,0 +1,26 @@
+-- GET /post-policy?ext=EXT -> { cosHost, cosKey, policy, qSignAlgorithm,
+--   qAk, qKeyTime, qSignature [, securityToken] }
+-- The policy pins the bucket and the exact key, and bounds the size.
+local cos, upload = require "gw.cos", require "policy.upload"
+
+return function(req, ctx)
+  local up, status, body = upload.prepare(req, ctx)
+  if not up then return status, body end
+  local cfg = ctx.config.upload
+  local p = cos.post_policy{
+    cred = ctx.cred, bucket = up.bucket, key = up.key,
+    expires = cfg.expires, skew = cfg.skew,
+    min_size = cfg.min_size, max_size = cfg.max_size,
+    conditions = cfg.conditions,
+  }
+  return upload.shape.ok{
+    cosHost = up.host,
+    cosKey = up.key,
+    policy = p.policy,
+    qSignAlgorithm = p.q_sign_algorithm,
+    qAk = p.q_ak,
+    qKeyTime = p.q_key_time,
+    qSignature = p.q_signature,
+    securityToken = p.security_token,
+  }
+end

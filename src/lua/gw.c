@@ -1,0 +1,61 @@
+/* The `gw` module: waiting, environment and identity of this worker. The
+ * fields config, worker_id and generation are set by the VM builder. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua/gw_lua.h"
+#include "runtime/dispatch.h"
+#include "runtime/request.h"
+
+#define SGW__MAX_SLEEP_MS (3600 * 1000)
+
+/* gw.sleep(ms): yields the request's coroutine; the worker goes on
+ * serving others and resumes this handler when the timer fires. */
+static int gw_sleep(lua_State *L) {
+  lua_Integer ms = luaL_checkinteger(L, 1);
+  sgw_request_t *r = sgw_request_current(L);
+
+  luaL_argcheck(L, ms >= 0 && ms <= SGW__MAX_SLEEP_MS, 1,
+                "must be 0 to 3600000 milliseconds");
+  if (r == NULL)
+    return luaL_error(L, "gw.sleep called outside a request handler");
+  if (!lua_isyieldable(L))
+    return luaL_error(L, "gw.sleep cannot wait here (inside a metamethod "
+                         "or C call)");
+  sgw_dispatch_sleep(r, (uint64_t)ms);
+  return lua_yield(L, 0);
+}
+
+/* Environment variables whose names mark them as secret are refused, so
+ * no script can read a key and put it into a response. */
+static int env_name_is_secret(const char *name) {
+  static const char *const words[] = {"SECRET", "PASSWORD", "PRIVATE",
+                                      "TOKEN", NULL};
+  for (int i = 0; words[i] != NULL; i++)
+    if (strstr(name, words[i]) != NULL)
+      return 1;
+  return 0;
+}
+
+static int gw_env(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  const char *v;
+
+  if (env_name_is_secret(name))
+    return luaL_error(L, "gw.env: '%s' looks like a secret; secrets stay "
+                         "in the C core (see ctx.cred)", name);
+  v = getenv(name);
+  if (v == NULL)
+    return 0;
+  lua_pushstring(L, v);
+  return 1;
+}
+
+int luaopen_gw(lua_State *L) {
+  static const luaL_Reg funcs[] = {{"sleep", gw_sleep}, {"env", gw_env},
+                                   {NULL, NULL}};
+  luaL_newlib(L, funcs);
+  return 1;
+}

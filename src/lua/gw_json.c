@@ -1,0 +1,272 @@
+/* gw.json: JSON for scripts and for handler bodies.
+ *
+ * Encoding walks the Lua value straight into a buffer (no intermediate
+ * tree): it is on every request's path. Decoding uses cJSON.
+ *
+ * Lua has one table type, so: a table whose keys are exactly 1..n is an
+ * array; any other table is an object; an empty table is an object unless
+ * made with gw.json.array(). gw.json.null stands for null. */
+#include <cjson/cJSON.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lua/gw_lua.h"
+#include "signgw/error.h"
+#include "signgw/json.h"
+
+#define SGW__JSON_DEPTH 32
+#define SGW__ARRAY_MT "gw.json.array"
+
+typedef struct enc_s {
+  lua_State *L;
+  sgw_buf_t *out;
+  char *err;
+  size_t errlen;
+} enc_t;
+
+static int enc_value(enc_t *e, int idx, int depth);
+
+static int enc_fail(enc_t *e, const char *msg) {
+  snprintf(e->err, e->errlen, "json: %s", msg);
+  return SGW_EINVAL;
+}
+
+static int enc_number(enc_t *e, int idx) {
+  lua_State *L = e->L;
+  lua_Number d;
+
+  if (lua_isinteger(L, idx))
+    return sgw_buf_appendf(e->out, "%lld", (long long)lua_tointeger(L, idx));
+  d = lua_tonumber(L, idx);
+  if (!isfinite(d))
+    return enc_fail(e, "cannot encode NaN or infinity");
+  return sgw_buf_appendf(e->out, "%.17g", d);
+}
+
+/* 0: not an array; otherwise the length n of a table with keys 1..n. */
+static lua_Integer enc_array_len(lua_State *L, int idx) {
+  lua_Integer n = 0, max = 0;
+
+  for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+    lua_Integer k;
+    if (!lua_isinteger(L, -2) || (k = lua_tointeger(L, -2)) < 1) {
+      lua_pop(L, 2);
+      return 0;
+    }
+    if (k > max)
+      max = k;
+    n++;
+  }
+  return max == n ? n : 0;
+}
+
+static int enc_is_marked_array(lua_State *L, int idx) {
+  int r = 0;
+
+  if (lua_getmetatable(L, idx)) {
+    luaL_getmetatable(L, SGW__ARRAY_MT);
+    r = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  return r;
+}
+
+static int enc_array(enc_t *e, int idx, lua_Integer n, int depth) {
+  int rc = sgw_buf_appendc(e->out, '[');
+
+  for (lua_Integer i = 1; rc == 0 && i <= n; i++) {
+    if (i > 1)
+      rc = sgw_buf_appendc(e->out, ',');
+    lua_rawgeti(e->L, idx, i);
+    if (rc == 0)
+      rc = enc_value(e, lua_gettop(e->L), depth + 1);
+    lua_pop(e->L, 1);
+  }
+  return rc ? rc : sgw_buf_appendc(e->out, ']');
+}
+
+static int enc_object(enc_t *e, int idx, int depth) {
+  lua_State *L = e->L;
+  int rc = sgw_buf_appendc(e->out, '{'), first = 1;
+
+  for (lua_pushnil(L); rc == 0 && lua_next(L, idx); lua_pop(L, 1)) {
+    size_t klen;
+    const char *k;
+    if (lua_type(L, -2) == LUA_TNUMBER) {
+      lua_pushvalue(L, -2); /* convert a copy: lua_next needs the key */
+      k = lua_tolstring(L, -1, &klen);
+      rc = first ? 0 : sgw_buf_appendc(e->out, ',');
+      if (rc == 0)
+        rc = sgw_json_string(e->out, k, klen);
+      lua_pop(L, 1);
+    } else if (lua_type(L, -2) == LUA_TSTRING) {
+      k = lua_tolstring(L, -2, &klen);
+      rc = first ? 0 : sgw_buf_appendc(e->out, ',');
+      if (rc == 0 && sgw_json_string(e->out, k, klen) < 0)
+        rc = enc_fail(e, "object key is not valid UTF-8");
+    } else {
+      rc = enc_fail(e, "object keys must be strings");
+    }
+    first = 0;
+    if (rc == 0)
+      rc = sgw_buf_appendc(e->out, ':');
+    if (rc == 0)
+      rc = enc_value(e, lua_gettop(L), depth + 1);
+    if (rc != 0)
+      lua_pop(L, 2);
+  }
+  return rc ? rc : sgw_buf_appendc(e->out, '}');
+}
+
+static int enc_table(enc_t *e, int idx, int depth) {
+  lua_Integer n;
+
+  if (depth >= SGW__JSON_DEPTH)
+    return enc_fail(e, "nested too deeply (cycle?)");
+  if (!lua_checkstack(e->L, 8))
+    return enc_fail(e, "out of Lua stack");
+  n = enc_array_len(e->L, idx);
+  if (n > 0 || enc_is_marked_array(e->L, idx))
+    return enc_array(e, idx, n, depth);
+  return enc_object(e, idx, depth);
+}
+
+static int enc_value(enc_t *e, int idx, int depth) {
+  lua_State *L = e->L;
+  size_t len;
+  const char *s;
+
+  switch (lua_type(L, idx)) {
+  case LUA_TNIL:
+    return sgw_buf_appends(e->out, "null");
+  case LUA_TBOOLEAN:
+    return sgw_buf_appends(e->out, lua_toboolean(L, idx) ? "true" : "false");
+  case LUA_TNUMBER:
+    return enc_number(e, idx);
+  case LUA_TSTRING:
+    s = lua_tolstring(L, idx, &len);
+    return sgw_json_string(e->out, s, len) < 0
+               ? enc_fail(e, "string is not valid UTF-8")
+               : 0;
+  case LUA_TTABLE:
+    return enc_table(e, idx, depth);
+  case LUA_TLIGHTUSERDATA:
+    if (lua_touserdata(L, idx) == NULL)
+      return sgw_buf_appends(e->out, "null");
+    /* fallthrough */
+  default:
+    return enc_fail(e, lua_pushfstring(L, "cannot encode a %s",
+                                       luaL_typename(L, idx)));
+  }
+}
+
+int sgw_lua_json_encode(lua_State *L, int idx, sgw_buf_t *out, char *err,
+                        size_t errlen) {
+  enc_t e = {L, out, err, errlen};
+  int top = lua_gettop(L);
+  int rc = enc_value(&e, lua_absindex(L, idx), 0);
+
+  lua_settop(L, top);
+  if (rc == SGW_ENOMEM)
+    snprintf(err, errlen, "json: out of memory");
+  return rc;
+}
+
+static int l_encode(lua_State *L) {
+  char err[160];
+  sgw_buf_t b;
+
+  luaL_checkany(L, 1);
+  sgw_buf_init(&b);
+  if (sgw_lua_json_encode(L, 1, &b, err, sizeof(err)) < 0) {
+    sgw_buf_free(&b);
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    return 2;
+  }
+  lua_pushlstring(L, b.base, b.len);
+  sgw_buf_free(&b);
+  return 1;
+}
+
+/* ---- decoding -------------------------------------------------------- */
+
+static int dec_push(lua_State *L, const cJSON *j, int depth) {
+  if (depth >= SGW__JSON_DEPTH || !lua_checkstack(L, 4))
+    return -1;
+  if (cJSON_IsNull(j))
+    lua_pushlightuserdata(L, NULL);
+  else if (cJSON_IsBool(j))
+    lua_pushboolean(L, cJSON_IsTrue(j));
+  else if (cJSON_IsNumber(j)) {
+    double d = j->valuedouble;
+    if (d == floor(d) && fabs(d) < 9007199254740992.0)
+      lua_pushinteger(L, (lua_Integer)d);
+    else
+      lua_pushnumber(L, d);
+  } else if (cJSON_IsString(j))
+    lua_pushstring(L, j->valuestring);
+  else if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+    int arr = cJSON_IsArray(j), i = 1;
+    lua_newtable(L);
+    if (arr)
+      luaL_setmetatable(L, SGW__ARRAY_MT);
+    for (const cJSON *c = j->child; c != NULL; c = c->next) {
+      if (dec_push(L, c, depth + 1) < 0)
+        return -1;
+      if (arr)
+        lua_rawseti(L, -2, i++);
+      else
+        lua_setfield(L, -2, c->string);
+    }
+  } else
+    return -1;
+  return 0;
+}
+
+/* decode(s) -> value, or nil, message. */
+static int l_decode(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len), *end = NULL;
+  cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+  int top = lua_gettop(L);
+
+  if (j != NULL)
+    while (end < s + len && strchr(" \t\r\n", *end) && *end)
+      end++;
+  if (j == NULL || end != s + len || dec_push(L, j, 0) < 0) {
+    cJSON_Delete(j);
+    lua_settop(L, top);
+    lua_pushnil(L);
+    lua_pushliteral(L, "invalid JSON");
+    return 2;
+  }
+  cJSON_Delete(j);
+  return 1;
+}
+
+/* array(t): marks t so it encodes as a JSON array even when empty. */
+static int l_array(lua_State *L) {
+  if (lua_isnoneornil(L, 1))
+    lua_newtable(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  luaL_setmetatable(L, SGW__ARRAY_MT);
+  return 1;
+}
+
+int luaopen_gw_json(lua_State *L) {
+  static const luaL_Reg funcs[] = {{"encode", l_encode},
+                                   {"decode", l_decode},
+                                   {"array", l_array},
+                                   {NULL, NULL}};
+  luaL_newmetatable(L, SGW__ARRAY_MT);
+  lua_pop(L, 1);
+  luaL_newlib(L, funcs);
+  lua_pushlightuserdata(L, NULL);
+  lua_setfield(L, -2, "null");
+  return 1;
+}

@@ -1,0 +1,28 @@
+/* The Lua modules signgw provides, one C file each, and the few helpers
+ * they share with the runtime. */
+#ifndef SGW_GW_LUA_H
+#define SGW_GW_LUA_H
+
+#include <lua.h>
+
+#include "runtime/cred.h"
+#include "signgw/buf.h"
+
+int luaopen_gw(lua_State *L);
+int luaopen_gw_crypto(lua_State *L);
+int luaopen_gw_cos(lua_State *L);
+int luaopen_gw_time(lua_State *L);
+int luaopen_gw_json(lua_State *L);
+int luaopen_gw_url(lua_State *L);
+int luaopen_gw_log(lua_State *L);
+
+/* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
+ * which must outlive the VM). */
+void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred);
+
+/* gw_json.c: appends the JSON text of the value at `idx` to `out`.
+ * Returns 0, or a negative code with a message in err. */
+int sgw_lua_json_encode(lua_State *L, int idx, sgw_buf_t *out, char *err,
+                        size_t errlen);
+
+#endif

@@ -1,0 +1,198 @@
+/* signgw: command line, start-up and shutdown. */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "common/log.h"
+#include "runtime/cred.h"
+#include "runtime/vm.h"
+#include "runtime/worker.h"
+#include "server/listen.h"
+
+#define SGW__MAX_WORKERS 1024
+
+typedef struct sgw_opts_s {
+  const char *config;
+  const char *listen;
+  int workers; /* -1: from config */
+  int test_only;
+} sgw_opts_t;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: signgw [-c FILE] [-l HOST:PORT] [-w N] [-t] [-h] [-V]\n"
+          "  -c FILE       config file (default: %s)\n"
+          "  -l HOST:PORT  listen address, overrides the config (port 0: any)\n"
+          "  -w N          worker threads, overrides the config (0: one per CPU)\n"
+          "  -t            check the config and every route script, then exit\n"
+          "  -h            this help\n"
+          "  -V            version\n"
+          "Credentials come from the environment: COS_SECRET_ID, COS_SECRET_KEY\n"
+          "(or COS_SECRET_KEY_FILE), optional COS_SECURITY_TOKEN; bucket and\n"
+          "region from COS_BUCKET and COS_REGION (see the config file).\n",
+          SGW_DEFAULT_CONFIG);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, sgw_opts_t *o) {
+  int ch;
+  char *end;
+
+  o->config = SGW_DEFAULT_CONFIG;
+  o->workers = -1;
+  while ((ch = getopt(argc, argv, "c:l:w:thV")) != -1) {
+    switch (ch) {
+    case 'c': o->config = optarg; break;
+    case 'l': o->listen = optarg; break;
+    case 't': o->test_only = 1; break;
+    case 'w':
+      o->workers = (int)strtol(optarg, &end, 10);
+      if (*end != '\0' || end == optarg || o->workers < 0 ||
+          o->workers > SGW__MAX_WORKERS) {
+        fprintf(stderr, "signgw: -w takes a number from 0 to %d\n",
+                SGW__MAX_WORKERS);
+        return 1;
+      }
+      break;
+    case 'h': usage(stdout); return 0;
+    case 'V': printf("signgw %s\n", SGW_VERSION); return 0;
+    default: usage(stderr); return 1;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "signgw: unexpected argument '%s'\n", argv[optind]);
+    return 1;
+  }
+  return -1;
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  sgw_log_info("signal %d: stopping", signum);
+  uv_stop(s->loop);
+}
+
+/* Opens one socket per worker on the same address (SO_REUSEPORT). */
+static int open_sockets(sgw_settings_t *s, int n, int *fds) {
+  int port = s->port;
+
+  for (int i = 0; i < n; i++) {
+    fds[i] = sgw_listen_open(s->host, port, &port);
+    if (fds[i] < 0) {
+      sgw_log_error("cannot listen on %s:%d: %s", s->host, s->port,
+                    uv_strerror(fds[i]));
+      while (i-- > 0)
+        close(fds[i]);
+      return -1;
+    }
+  }
+  s->port = port;
+  return 0;
+}
+
+static int run(const sgw_opts_t *o, const char *config,
+               const sgw_cred_t *cred, sgw_settings_t *s) {
+  static sgw_worker_t workers[SGW__MAX_WORKERS];
+  int fds[SGW__MAX_WORKERS], n = s->workers, started = 0, rc = 1;
+  uv_signal_t sigint, sigterm;
+  uv_loop_t *loop = uv_default_loop();
+  char err[1024];
+
+  if (n == 0)
+    n = (int)uv_available_parallelism();
+  if (n > SGW__MAX_WORKERS)
+    n = SGW__MAX_WORKERS;
+  if (open_sockets(s, n, fds) < 0)
+    return 1;
+  for (; started < n; started++) {
+    sgw_vm_opts_t vo = {config, cred, started, 1};
+    sgw_vm_t *vm;
+    if (sgw_vm_open(&vo, &vm, err, sizeof(err)) < 0) {
+      sgw_log_error("%s", err);
+      goto stop;
+    }
+    vm->settings = *s; /* command-line overrides apply to every worker */
+    if (sgw_worker_start(&workers[started], started, fds[started], vm) < 0) {
+      sgw_log_error("cannot start worker %d", started);
+      sgw_vm_close(vm);
+      goto stop;
+    }
+  }
+  sgw_log_info("listening on %s:%d (workers=%d, config %s)", s->host,
+               s->port, n, config);
+  uv_signal_init(loop, &sigint);
+  uv_signal_init(loop, &sigterm);
+  uv_signal_start(&sigint, on_signal, SIGINT);
+  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_close((uv_handle_t *)&sigint, NULL);
+  uv_close((uv_handle_t *)&sigterm, NULL);
+  uv_run(loop, UV_RUN_NOWAIT);
+  rc = 0;
+
+stop:
+  for (int i = 0; i < started; i++)
+    sgw_worker_stop(&workers[i]);
+  for (int i = started; i < n; i++)
+    close(fds[i]);
+  uv_loop_close(loop);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  sgw_opts_t o = {0};
+  sgw_settings_t settings;
+  sgw_cred_t cred;
+  sgw_vm_t *probe;
+  char config[PATH_MAX], err[1024];
+  int rc = parse_args(argc, argv, &o);
+
+  if (rc >= 0)
+    return rc;
+  signal(SIGPIPE, SIG_IGN);
+  if (realpath(o.config, config) == NULL) {
+    fprintf(stderr, "signgw: cannot open config file %s\n", o.config);
+    return 1;
+  }
+  if (sgw_cred_load(&cred, err, sizeof(err)) < 0) {
+    fprintf(stderr, "signgw: %s\n", err);
+    return 1;
+  }
+  sgw_log_add_secret(cred.secret_key);
+
+  /* Build one VM up front: it checks everything (-t) and yields the
+   * settings; workers then build their own. */
+  sgw_vm_opts_t vo = {config, &cred, -1, 1};
+  if (sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
+    fprintf(stderr, "signgw: %s\n", err);
+    sgw_cred_free(&cred);
+    return 1;
+  }
+  settings = probe->settings;
+  sgw_vm_close(probe);
+  if (o.test_only) {
+    printf("signgw: %s: configuration and %s OK\n", config, "route scripts");
+    sgw_cred_free(&cred);
+    return 0;
+  }
+  if ((o.listen && sgw_settings_listen(&settings, o.listen, err,
+                                        sizeof(err)) < 0)) {
+    fprintf(stderr, "signgw: -l: %s\n", err);
+    sgw_cred_free(&cred);
+    return 1;
+  }
+  if (o.workers >= 0)
+    settings.workers = o.workers;
+  if (cred.placeholder)
+    sgw_log_warn("no COS credentials in the environment: signing with "
+                 "placeholder development credentials (SecretId %s); "
+                 "uploads to a real bucket will be refused. Set "
+                 "COS_SECRET_ID and COS_SECRET_KEY for real use.",
+                 cred.secret_id);
+  rc = run(&o, config, &cred, &settings);
+  sgw_cred_free(&cred);
+  return rc;
+}

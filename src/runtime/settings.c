@@ -1,0 +1,128 @@
+#include "runtime/settings.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signgw/error.h"
+
+int sgw_settings_listen(sgw_settings_t *s, const char *listen, char *err,
+                        size_t errlen) {
+  const char *colon = strrchr(listen, ':');
+  const char *host = listen;
+  size_t hlen;
+  char *end;
+  long port;
+
+  if (colon == NULL)
+    goto bad;
+  hlen = (size_t)(colon - listen);
+  if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
+    host++;
+    hlen -= 2;
+  }
+  port = strtol(colon + 1, &end, 10);
+  if (hlen == 0 || hlen >= sizeof(s->host) || *end != '\0' ||
+      end == colon + 1 || port < 0 || port > 65535)
+    goto bad;
+  memcpy(s->host, host, hlen);
+  s->host[hlen] = '\0';
+  s->port = (int)port;
+  return 0;
+
+bad:
+  snprintf(err, errlen, "listen: expected HOST:PORT, got '%s'", listen);
+  return SGW_EINVAL;
+}
+
+/* Reads an optional non-negative integer field of the table on top. */
+static int read_uint(lua_State *L, const char *table, const char *name,
+                     size_t max, size_t *out, char *err, size_t errlen) {
+  int isnum, t = lua_getfield(L, -1, name);
+  lua_Integer v = lua_tointegerx(L, -1, &isnum);
+
+  lua_pop(L, 1);
+  if (t == LUA_TNIL)
+    return 0;
+  if (!isnum || v < 0 || (size_t)v > max) {
+    snprintf(err, errlen, "config: %s.%s must be an integer from 0 to %zu",
+             table, name, max);
+    return SGW_EINVAL;
+  }
+  *out = (size_t)v;
+  return 0;
+}
+
+static int read_limits(lua_State *L, sgw_limits_t *l, char *err,
+                       size_t errlen) {
+  size_t v[7] = {l->max_url, l->max_header_bytes, l->max_headers,
+                 l->max_body, l->max_connections, l->header_timeout_ms,
+                 l->idle_timeout_ms};
+  static const char *const names[7] = {
+      "max_url", "max_header_bytes", "max_headers", "max_body",
+      "max_connections", "header_timeout_ms", "idle_timeout_ms"};
+  static const size_t max[7] = {1 << 20, 1 << 20, 10000, 1 << 30,
+                                1000000, 3600000, 3600000};
+  int rc = 0;
+
+  for (int i = 0; i < 7 && rc == 0; i++)
+    rc = read_uint(L, "limits", names[i], max[i], &v[i], err, errlen);
+  if (rc < 0)
+    return rc;
+  l->max_url = v[0];
+  l->max_header_bytes = v[1];
+  l->max_headers = (unsigned)v[2];
+  l->max_body = v[3];
+  l->max_connections = (unsigned)v[4];
+  l->header_timeout_ms = (unsigned)v[5];
+  l->idle_timeout_ms = (unsigned)v[6];
+  return 0;
+}
+
+int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
+                      size_t errlen) {
+  size_t workers = 0;
+  int rc;
+
+  memset(s, 0, sizeof(*s));
+  strcpy(s->host, "127.0.0.1");
+  s->port = 3000;
+  s->limits = (sgw_limits_t){.max_url = 8192,
+                             .max_header_bytes = 16384,
+                             .max_headers = 64,
+                             .max_body = 1 << 20,
+                             .max_connections = 16384,
+                             .header_timeout_ms = 10000,
+                             .idle_timeout_ms = 60000};
+  idx = lua_absindex(L, idx);
+  lua_getfield(L, idx, "listen");
+  if (lua_type(L, -1) == LUA_TSTRING)
+    rc = sgw_settings_listen(s, lua_tostring(L, -1), err, errlen);
+  else if (lua_isnil(L, -1))
+    rc = 0;
+  else {
+    snprintf(err, errlen, "config: listen must be a string \"HOST:PORT\"");
+    rc = SGW_EINVAL;
+  }
+  lua_pop(L, 1);
+  if (rc < 0)
+    return rc;
+
+  lua_pushvalue(L, idx);
+  rc = read_uint(L, "config", "workers", 1024, &workers, err, errlen);
+  lua_pop(L, 1);
+  if (rc < 0)
+    return rc;
+  s->workers = (int)workers;
+
+  if (lua_getfield(L, idx, "limits") == LUA_TTABLE)
+    rc = read_limits(L, &s->limits, err, errlen);
+  else if (!lua_isnil(L, -1)) {
+    snprintf(err, errlen, "config: limits must be a table");
+    rc = SGW_EINVAL;
+  }
+  lua_pop(L, 1);
+  return rc;
+}

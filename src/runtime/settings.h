@@ -1,0 +1,37 @@
+/* Settings the C core reads from the config table: where to listen, how
+ * many workers, and the limits that protect the server. Everything else in
+ * the config belongs to the scripts. */
+#ifndef SGW_SETTINGS_H
+#define SGW_SETTINGS_H
+
+#include <stddef.h>
+
+struct lua_State;
+
+typedef struct sgw_limits_s {
+  size_t max_url;           /* request target bytes: 414 beyond */
+  size_t max_header_bytes;  /* request line + headers: 431 beyond */
+  unsigned max_headers;     /* header count: 431 beyond */
+  size_t max_body;          /* body bytes, also chunked: 413 beyond */
+  unsigned max_connections; /* per worker; more are closed at accept */
+  unsigned header_timeout_ms; /* first byte to end of headers */
+  unsigned idle_timeout_ms;   /* keep-alive wait for the next request */
+} sgw_limits_t;
+
+typedef struct sgw_settings_s {
+  char host[64];
+  int port;
+  int workers;              /* 0: one per CPU */
+  sgw_limits_t limits;
+} sgw_settings_t;
+
+/* Fills `s` from the table at `idx` (defaults for absent fields). Returns
+ * 0, or SGW_EINVAL with a message naming the field in `err`. */
+int sgw_settings_read(struct lua_State *L, int idx, sgw_settings_t *s,
+                      char *err, size_t errlen);
+
+/* Parses "HOST:PORT" or "[V6]:PORT" into s->host/s->port. */
+int sgw_settings_listen(sgw_settings_t *s, const char *listen, char *err,
+                        size_t errlen);
+
+#endif

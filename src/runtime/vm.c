@@ -1,0 +1,346 @@
+/* Building a generation's Lua VM: config, sandbox, routes. */
+#include "runtime/vm.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua/gw_lua.h"
+#include "runtime/request.h"
+#include "signgw/error.h"
+
+static const luaL_Reg gw_modules[] = {
+    {"gw", luaopen_gw},           {"gw.crypto", luaopen_gw_crypto},
+    {"gw.cos", luaopen_gw_cos},   {"gw.time", luaopen_gw_time},
+    {"gw.json", luaopen_gw_json}, {"gw.url", luaopen_gw_url},
+    {"gw.log", luaopen_gw_log},   {NULL, NULL}};
+
+static int vm_fail(char *err, size_t errlen, const char *fmt, const char *a,
+                   const char *b) {
+  snprintf(err, errlen, fmt, a, b);
+  return SGW_EINVAL;
+}
+
+/* Puts the gw modules into package.preload and `gw` into the globals. */
+static void vm_preload(lua_State *L) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  for (const luaL_Reg *m = gw_modules; m->name != NULL; m++) {
+    lua_pushcfunction(L, m->func);
+    lua_setfield(L, -2, m->name);
+  }
+  lua_pop(L, 1);
+  luaL_requiref(L, "gw", luaopen_gw, 1);
+  lua_pop(L, 1);
+  luaopen_gw_request(L);
+  lua_pop(L, 1);
+}
+
+/* Runs the config file with its directory as `...`; leaves the table. */
+static int vm_run_config(lua_State *L, const char *path, char *err,
+                         size_t errlen) {
+  const char *slash = strrchr(path, '/');
+
+  if (luaL_loadfilex(L, path, "t") != LUA_OK)
+    return vm_fail(err, errlen, "%s%s", lua_tostring(L, -1), "");
+  if (slash == NULL)
+    lua_pushliteral(L, ".");
+  else
+    lua_pushlstring(L, path, slash == path ? 1 : (size_t)(slash - path));
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+    return vm_fail(err, errlen, "%s%s", luaL_tolstring(L, -1, NULL), "");
+  if (!lua_istable(L, -1))
+    return vm_fail(err, errlen, "%s: config must return a table, got %s",
+                   path, luaL_typename(L, -1));
+  return 0;
+}
+
+/* package.path from config.paths, relative entries taken from the config
+ * file's directory. C modules are never loaded. */
+static int vm_set_paths(lua_State *L, int cfg, const char *config_path,
+                        char *err, size_t errlen) {
+  const char *slash = strrchr(config_path, '/');
+  size_t dlen = slash ? (size_t)(slash - config_path) : 0;
+  luaL_Buffer b;
+  int n;
+
+  lua_getglobal(L, "package");
+  luaL_buffinit(L, &b);
+  if (lua_getfield(L, cfg, "paths") == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushliteral(L, ".");
+    lua_rawseti(L, -2, 1);
+  } else if (!lua_istable(L, -1))
+    return vm_fail(err, errlen, "config: paths must be a list of folders%s%s",
+                   "", "");
+  n = (int)luaL_len(L, -1);
+  for (int i = 1; i <= n; i++) {
+    const char *dir;
+    if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+      return vm_fail(err, errlen, "config: paths[%s] must be a string%s",
+                     lua_pushfstring(L, "%d", i), "");
+    dir = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    for (int pass = 0; pass < 2; pass++) {
+      if (dir[0] != '/' && dlen > 0) {
+        luaL_addlstring(&b, config_path, dlen);
+        luaL_addchar(&b, '/');
+      }
+      luaL_addstring(&b, dir);
+      luaL_addstring(&b, pass == 0 ? "/?.lua;" : "/?/init.lua;");
+    }
+  }
+  lua_pop(L, 1);
+  luaL_pushresult(&b);
+  lua_setfield(L, -2, "path");
+  lua_pushliteral(L, "");
+  lua_setfield(L, -2, "cpath");
+  lua_pop(L, 1);
+  return 0;
+}
+
+/* load() for scripts: text chunks only (bytecode can crash the VM). */
+static int vm_safe_load(lua_State *L) {
+  lua_settop(L, 4);
+  lua_pushliteral(L, "t");
+  lua_replace(L, 3);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 4, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static int vm_safe_collectgarbage(lua_State *L) {
+  const char *opt = luaL_optstring(L, 1, "count");
+
+  if (strcmp(opt, "count") != 0)
+    return luaL_error(L, "collectgarbage('%s') is not allowed", opt);
+  lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT) +
+                        (lua_Number)lua_gc(L, LUA_GCCOUNTB) / 1024.0);
+  return 1;
+}
+
+static void vm_keep_fields(lua_State *L, const char *lib,
+                           const char *const keep[]) {
+  lua_getglobal(L, lib);
+  lua_newtable(L);
+  for (int i = 0; keep[i] != NULL; i++) {
+    lua_getfield(L, -2, keep[i]);
+    lua_setfield(L, -2, keep[i]);
+  }
+  lua_setglobal(L, lib);
+  lua_pop(L, 1);
+}
+
+/* What route scripts may touch: no process control, no files, no C
+ * modules, no debug library. The config chunk ran before this. */
+static void vm_sandbox(lua_State *L) {
+  static const char *const os_keep[] = {"time", "clock", "date", "difftime",
+                                        NULL};
+  static const char *const nil_globals[] = {"dofile", "loadfile", "io",
+                                            "debug", NULL};
+
+  for (int i = 0; nil_globals[i] != NULL; i++) {
+    lua_pushnil(L);
+    lua_setglobal(L, nil_globals[i]);
+  }
+  vm_keep_fields(L, "os", os_keep);
+  lua_getglobal(L, "load");
+  lua_pushcclosure(L, vm_safe_load, 1);
+  lua_setglobal(L, "load");
+  lua_pushcfunction(L, vm_safe_collectgarbage);
+  lua_setglobal(L, "collectgarbage");
+  lua_getglobal(L, "string");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
+
+  lua_getglobal(L, "package");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "loadlib");
+  lua_getfield(L, -1, "searchers"); /* keep preload and Lua files only */
+  for (lua_Integer i = luaL_len(L, -1); i > 2; i--) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, i);
+  }
+  lua_pop(L, 2);
+  for (const char *const *lib = (const char *const[]){"io", "debug", NULL};
+       *lib; lib++) {
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_pushnil(L);
+    lua_setfield(L, -2, *lib);
+    lua_pop(L, 1);
+  }
+}
+
+/* Splits "GET /path" into its parts. */
+static int vm_parse_route_key(const char *key, char **method, char **path) {
+  const char *sp = strchr(key, ' ');
+  size_t mlen;
+
+  if (sp == NULL || sp == key || sp[1] != '/')
+    return SGW_EINVAL;
+  mlen = (size_t)(sp - key);
+  for (size_t i = 0; i < mlen; i++)
+    if (key[i] < 'A' || key[i] > 'Z')
+      return SGW_EINVAL;
+  for (const char *p = sp + 1; *p; p++)
+    if (*p <= ' ' || *p == '?' || *p == '#' || *p == 0x7f)
+      return SGW_EINVAL;
+  *method = strndup(key, mlen);
+  *path = strdup(sp + 1);
+  return *method && *path ? 0 : SGW_ENOMEM;
+}
+
+/* require()s one route module; leaves the handler function. */
+static int vm_require_route(lua_State *L, const char *key, const char *mod,
+                            char *err, size_t errlen) {
+  lua_getglobal(L, "require");
+  lua_pushstring(L, mod);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+    return vm_fail(err, errlen, "route '%s': %s", key,
+                   luaL_tolstring(L, -1, NULL));
+  if (!lua_isfunction(L, -1))
+    return vm_fail(err, errlen, "route '%s': module '%s' must return a "
+                   "handler function", key, mod);
+  return 0;
+}
+
+static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
+  lua_State *L = vm->L;
+  size_t n = 0;
+  int rc;
+
+  if (lua_getfield(L, cfg, "routes") != LUA_TTABLE)
+    return vm_fail(err, errlen, "config: routes must be a table%s%s", "", "");
+  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1))
+    n++;
+  vm->routes = calloc(n ? n : 1, sizeof(*vm->routes));
+  if (vm->routes == NULL)
+    return SGW_ENOMEM;
+  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+    sgw_route_t *r = &vm->routes[vm->nroutes];
+    const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                     : NULL;
+    if (key == NULL || vm_parse_route_key(key, &r->method, &r->path) < 0)
+      return vm_fail(err, errlen, "config: route key '%s' must look like "
+                     "\"GET /path\"%s", key ? key : "?", "");
+    vm->nroutes++;
+    if (lua_type(L, -1) != LUA_TSTRING)
+      return vm_fail(err, errlen, "config: route '%s' must name a module%s",
+                     key, "");
+    if ((rc = vm_require_route(L, key, lua_tostring(L, -1), err, errlen)) < 0)
+      return rc;
+    r->handler = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+static void vm_set_gw_fields(sgw_vm_t *vm, int cfg) {
+  lua_State *L = vm->L;
+
+  lua_getglobal(L, "gw");
+  lua_pushvalue(L, cfg);
+  lua_setfield(L, -2, "config");
+  lua_pushinteger(L, vm->worker_id);
+  lua_setfield(L, -2, "worker_id");
+  lua_pushinteger(L, vm->generation);
+  lua_setfield(L, -2, "generation");
+  lua_pop(L, 1);
+}
+
+static void vm_make_ctx(sgw_vm_t *vm, int cfg, const sgw_cred_t *cred) {
+  lua_State *L = vm->L;
+
+  lua_createtable(L, 0, 3);
+  lua_pushvalue(L, cfg);
+  lua_setfield(L, -2, "config");
+  sgw_lua_push_cred(L, cred);
+  lua_setfield(L, -2, "cred");
+  lua_pushinteger(L, vm->worker_id);
+  lua_setfield(L, -2, "worker_id");
+  vm->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
+                    size_t errlen) {
+  lua_State *L = vm->L;
+  int rc, cfg;
+
+  luaL_openlibs(L);
+  vm_preload(L);
+  if ((rc = vm_run_config(L, o->config_path, err, errlen)) < 0)
+    return rc;
+  cfg = lua_gettop(L);
+  if ((rc = sgw_settings_read(L, cfg, &vm->settings, err, errlen)) < 0 ||
+      (rc = vm_set_paths(L, cfg, o->config_path, err, errlen)) < 0)
+    return rc;
+  vm_set_gw_fields(vm, cfg);
+  vm_sandbox(L);
+  vm_make_ctx(vm, cfg, o->cred);
+  return vm_load_routes(vm, cfg, err, errlen);
+}
+
+int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
+                size_t errlen) {
+  sgw_vm_t *vm = calloc(1, sizeof(*vm));
+  int rc;
+
+  *out = NULL;
+  if (vm == NULL || (vm->L = luaL_newstate()) == NULL) {
+    free(vm);
+    snprintf(err, errlen, "out of memory creating a Lua VM");
+    return SGW_ENOMEM;
+  }
+  /* The main thread's extra space is copied into every coroutine: NULL
+   * there means "not inside a request". */
+  *(void **)lua_getextraspace(vm->L) = NULL;
+  vm->worker_id = o->worker_id;
+  vm->generation = o->generation;
+  vm->ctx_ref = LUA_NOREF;
+  if ((rc = vm_build(vm, o, err, errlen)) < 0) {
+    if (rc == SGW_ENOMEM)
+      snprintf(err, errlen, "out of memory building the Lua VM");
+    sgw_vm_close(vm);
+    return rc;
+  }
+  lua_settop(vm->L, 0);
+  *out = vm;
+  return 0;
+}
+
+void sgw_vm_close(sgw_vm_t *vm) {
+  if (vm == NULL)
+    return;
+  lua_close(vm->L);
+  for (size_t i = 0; i < vm->nroutes; i++) {
+    free(vm->routes[i].method);
+    free(vm->routes[i].path);
+  }
+  free(vm->routes);
+  free(vm);
+}
+
+const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
+                                const char *path, size_t path_len,
+                                char *allow, size_t allow_size) {
+  size_t used = 0;
+
+  allow[0] = '\0';
+  for (size_t i = 0; i < vm->nroutes; i++) {
+    const sgw_route_t *r = &vm->routes[i];
+    if (strlen(r->path) != path_len || memcmp(r->path, path, path_len) != 0)
+      continue;
+    if (strcmp(r->method, method) == 0)
+      return r;
+    used += (size_t)snprintf(allow + used, allow_size - used, "%s%s",
+                             used ? ", " : "", r->method);
+    if (used >= allow_size)
+      used = allow_size - 1;
+  }
+  return NULL;
+}

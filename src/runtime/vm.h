@@ -1,0 +1,54 @@
+/* A Lua VM built from the config file and the route scripts: one per
+ * worker and generation.
+ *
+ * Building one runs the config chunk, applies the script sandbox, loads
+ * every route module and checks it returns a function, so a broken script
+ * fails here (with file:line) and never at request time. */
+#ifndef SGW_VM_H
+#define SGW_VM_H
+
+#include <stddef.h>
+
+#include "runtime/cred.h"
+#include "runtime/settings.h"
+
+struct lua_State;
+
+typedef struct sgw_route_s {
+  char *method;   /* "GET" */
+  char *path;     /* "/put-sign" */
+  int handler;    /* registry ref of the handler function */
+} sgw_route_t;
+
+typedef struct sgw_vm_opts_s {
+  const char *config_path;
+  const sgw_cred_t *cred;
+  int worker_id;
+  unsigned generation;
+} sgw_vm_opts_t;
+
+typedef struct sgw_vm_s {
+  struct lua_State *L;
+  sgw_route_t *routes;
+  size_t nroutes;
+  int ctx_ref;            /* registry ref of the ctx table */
+  sgw_settings_t settings;
+  unsigned generation;
+  int worker_id;
+  unsigned inflight;      /* requests still running on this VM */
+} sgw_vm_t;
+
+/* Builds a VM. On failure returns a negative code and writes a message
+ * (with file:line where the error has one) into `err`. */
+int sgw_vm_open(const sgw_vm_opts_t *opts, sgw_vm_t **out, char *err,
+                size_t errlen);
+void sgw_vm_close(sgw_vm_t *vm);
+
+/* Finds the route for method+path. When none matches but the path exists
+ * for another method, *allow receives "GET, POST" style text (caller's
+ * buffer of allow_size bytes); otherwise allow[0] is '\0'. */
+const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
+                                const char *path, size_t path_len,
+                                char *allow, size_t allow_size);
+
+#endif

@@ -1,0 +1,98 @@
+#include "runtime/worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "server/conn.h"
+#include "signgw/crypto.h"
+
+const char *sgw_worker_date(sgw_worker_t *w) {
+  time_t now = time(NULL);
+  struct tm tm;
+
+  if (now != w->date_sec) {
+    gmtime_r(&now, &tm);
+    strftime(w->date, sizeof(w->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    w->date_sec = now;
+  }
+  return w->date;
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  sgw_worker_t *w = server->data;
+
+  if (status < 0) {
+    sgw_log_warn("accept failed: %s", uv_strerror(status));
+    return;
+  }
+  sgw_conn_accept(w, server);
+}
+
+static void on_walk_close(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+static void on_stop(uv_async_t *a) {
+  sgw_worker_t *w = a->data;
+
+  /* Connections free themselves in close callbacks, after this loop. */
+  for (struct sgw_conn_s *c = w->conns; c != NULL;) {
+    struct sgw_conn_s *next = c->next;
+    sgw_conn_close(c);
+    c = next;
+  }
+  uv_close((uv_handle_t *)&w->server, NULL);
+  uv_close((uv_handle_t *)&w->stop, NULL);
+}
+
+static void worker_main(void *arg) {
+  sgw_worker_t *w = arg;
+
+  sgw_log_set_worker(w->id);
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+  /* Anything left (a connection closing with a pending write) ends here. */
+  uv_walk(&w->loop, on_walk_close, NULL);
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&w->loop);
+}
+
+int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm) {
+  int rc;
+
+  memset(w, 0, sizeof(*w));
+  w->id = id;
+  w->fd = fd;
+  w->vm = vm;
+  w->limits = &vm->settings.limits;
+  sgw_buf_init(&w->out);
+  sgw_buf_init(&w->json);
+  sgw_buf_init(&w->hdrs);
+  if (sgw_random_bytes(&w->id_prefix, sizeof(w->id_prefix)) < 0 ||
+      (w->readbuf = malloc(SGW_WORKER_READBUF)) == NULL)
+    return UV_ENOMEM;
+  if ((rc = uv_loop_init(&w->loop)) < 0)
+    return rc;
+  uv_tcp_init(&w->loop, &w->server);
+  uv_async_init(&w->loop, &w->stop, on_stop);
+  w->server.data = w->stop.data = w;
+  if ((rc = uv_tcp_open(&w->server, fd)) < 0 ||
+      (rc = uv_listen((uv_stream_t *)&w->server, 1024, on_connection)) < 0 ||
+      (rc = uv_thread_create(&w->thread, worker_main, w)) < 0)
+    return rc;
+  return 0;
+}
+
+void sgw_worker_stop(sgw_worker_t *w) {
+  uv_async_send(&w->stop);
+  uv_thread_join(&w->thread);
+  sgw_vm_close(w->vm);
+  w->vm = NULL;
+  sgw_buf_free(&w->out);
+  sgw_buf_free(&w->json);
+  sgw_buf_free(&w->hdrs);
+  free(w->readbuf);
+}

@@ -1,0 +1,48 @@
+/* A worker: one thread with its own event loop, listening socket and Lua
+ * VM. Nothing on the request path is shared with other workers. */
+#ifndef SGW_WORKER_H
+#define SGW_WORKER_H
+
+#include <stdint.h>
+#include <time.h>
+#include <uv.h>
+
+#include "signgw/buf.h"
+
+#include "runtime/vm.h"
+
+struct sgw_conn_s;
+
+typedef struct sgw_worker_s {
+  int id;
+  uv_loop_t loop;
+  uv_tcp_t server;
+  uv_async_t stop;
+  uv_thread_t thread;
+  int fd;                      /* listening socket, adopted by the loop */
+  sgw_vm_t *vm;                /* current generation */
+  const sgw_limits_t *limits;
+  struct sgw_conn_s *conns;    /* open connections */
+  unsigned nconns;
+  uint64_t next_request;       /* request id counter */
+  uint32_t id_prefix;          /* random, so ids differ across restarts */
+  char *readbuf;               /* one read buffer: reads are consumed at once */
+  sgw_buf_t out;               /* scratch for serialising responses */
+  sgw_buf_t json;              /* scratch for a handler's JSON body */
+  sgw_buf_t hdrs;              /* scratch for a handler's headers */
+  char date[32];               /* cached Date header value */
+  time_t date_sec;
+} sgw_worker_t;
+
+#define SGW_WORKER_READBUF 65536
+
+/* The current HTTP date, recomputed at most once a second. */
+const char *sgw_worker_date(sgw_worker_t *w);
+
+/* Starts the worker thread on listening socket `fd` with VM `vm` (the
+ * worker takes ownership of both). */
+int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm);
+/* Asks the worker to stop and waits for its thread. */
+void sgw_worker_stop(sgw_worker_t *w);
+
+#endif

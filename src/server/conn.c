@@ -1,0 +1,505 @@
+/* Connection life cycle: read, parse, hand each request to the runtime,
+ * write responses in order, time out, close.
+ *
+ * All received bytes go through `pending`, and a single loop (conn_drive)
+ * parses them while no handler is running. The parser pauses after each
+ * message, so pipelined requests are taken one at a time and answered in
+ * order, and a handler that waits simply leaves the rest in `pending`. */
+#include "server/conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "runtime/dispatch.h"
+#include "runtime/worker.h"
+#include "server/response.h"
+#include "signgw/json.h"
+
+#define SGW__LINGER_MS 2000
+
+typedef struct conn_write_s {
+  uv_write_t req;
+  sgw_conn_t *conn;
+  size_t len;
+  char data[];
+} conn_write_t;
+
+static void conn_drive(sgw_conn_t *c);
+static void conn_arm_timer(sgw_conn_t *c);
+static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void on_timeout(uv_timer_t *t);
+
+/* ---- parser callbacks ------------------------------------------------ */
+
+static sgw_conn_t *conn_of(llhttp_t *p) { return p->data; }
+
+static int fail(sgw_conn_t *c, int status) {
+  c->error_status = status;
+  return -1;
+}
+
+static int on_message_begin(llhttp_t *p) {
+  sgw_conn_t *c = conn_of(p);
+  sgw_request_t *r = &c->req;
+
+  c->in_message = 1;
+  /* From the first byte, the whole request must arrive in time. */
+  uv_timer_start(&c->timer, on_timeout,
+                 c->worker->limits->header_timeout_ms, 0);
+  sgw_buf_reset(&r->head);
+  sgw_buf_reset(&r->body);
+  r->url_off = r->url_len = r->path_len = 0;
+  r->nhdrs = 0;
+  c->hdr_state = 0;
+  return 0;
+}
+
+static int head_append(sgw_conn_t *c, const char *at, size_t len) {
+  sgw_request_t *r = &c->req;
+
+  if (r->head.len + len > c->worker->limits->max_header_bytes)
+    return fail(c, 431);
+  if (sgw_buf_append(&r->head, at, len) < 0)
+    return fail(c, 500);
+  return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len) {
+  sgw_conn_t *c = conn_of(p);
+
+  if (c->req.url_len + len > c->worker->limits->max_url)
+    return fail(c, 414);
+  c->req.url_len += len;
+  return head_append(c, at, len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len) {
+  sgw_conn_t *c = conn_of(p);
+  sgw_request_t *r = &c->req;
+
+  if (c->hdr_state != 1) {
+    if (r->nhdrs == c->worker->limits->max_headers)
+      return fail(c, 431);
+    if (r->nhdrs == r->hdr_cap) {
+      unsigned cap = r->hdr_cap ? r->hdr_cap * 2 : 16;
+      sgw_hdr_t *h = realloc(r->hdrs, cap * sizeof(*h));
+      if (h == NULL)
+        return fail(c, 500);
+      r->hdrs = h;
+      r->hdr_cap = cap;
+    }
+    r->hdrs[r->nhdrs++] = (sgw_hdr_t){.name_off = r->head.len};
+    c->hdr_state = 1;
+  }
+  r->hdrs[r->nhdrs - 1].name_len += len;
+  return head_append(c, at, len);
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len) {
+  sgw_conn_t *c = conn_of(p);
+  sgw_hdr_t *h = &c->req.hdrs[c->req.nhdrs - 1];
+
+  if (c->hdr_state != 2) {
+    h->value_off = c->req.head.len;
+    c->hdr_state = 2;
+  }
+  h->value_len += len;
+  return head_append(c, at, len);
+}
+
+static int on_headers_complete(llhttp_t *p) {
+  sgw_conn_t *c = conn_of(p);
+  sgw_request_t *r = &c->req;
+  const char *url = r->head.base + r->url_off;
+  const char *q = memchr(url, '?', r->url_len);
+
+  if (r->url_len == 0)
+    return fail(c, 400);
+  r->path_len = q ? (size_t)(q - url) : r->url_len;
+  r->method = llhttp_method_name(llhttp_get_method(p));
+  if ((p->flags & F_CONTENT_LENGTH) &&
+      p->content_length > c->worker->limits->max_body)
+    return fail(c, 413);
+  return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len) {
+  sgw_conn_t *c = conn_of(p);
+
+  if (c->req.body.len + len > c->worker->limits->max_body)
+    return fail(c, 413);
+  if (sgw_buf_append(&c->req.body, at, len) < 0)
+    return fail(c, 500);
+  return 0;
+}
+
+static int on_message_complete(llhttp_t *p) {
+  sgw_conn_t *c = conn_of(p);
+
+  c->keep_alive = llhttp_should_keep_alive(p);
+  c->in_message = 0;
+  return HPE_PAUSED; /* one request at a time: see conn_drive */
+}
+
+/* ---- closing --------------------------------------------------------- */
+
+static void conn_free(sgw_conn_t *c) {
+  sgw_worker_t *w = c->worker;
+
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    w->conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  w->nconns--;
+  sgw_buf_free(&c->pending);
+  sgw_buf_free(&c->req.head);
+  sgw_buf_free(&c->req.body);
+  free(c->req.hdrs);
+  free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  sgw_conn_t *c = h->data;
+
+  if (--c->handles == 0)
+    conn_free(c);
+}
+
+void sgw_conn_close(sgw_conn_t *c) {
+  if (c->handles < 3 || uv_is_closing((uv_handle_t *)&c->tcp))
+    return;
+  c->closing = 1;
+  if (c->req.running)
+    sgw_dispatch_abort(&c->req);
+  uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+  uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+  uv_close((uv_handle_t *)&c->req.timer, on_handle_closed);
+}
+
+static void on_linger_timeout(uv_timer_t *t) {
+  sgw_conn_close(t->data);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  sgw_conn_t *c = req->data;
+
+  free(req);
+  if (status < 0 || uv_is_closing((uv_handle_t *)&c->tcp)) {
+    sgw_conn_close(c);
+    return;
+  }
+  /* Keep reading (and discarding) briefly so unread request bytes do not
+   * turn our close into a reset that destroys the response in flight. */
+  uv_timer_start(&c->timer, on_linger_timeout, SGW__LINGER_MS, 0);
+}
+
+/* Closes after everything queued has been written. */
+static void conn_close_after_write(sgw_conn_t *c) {
+  uv_shutdown_t *req;
+
+  c->closing = 1;
+  if (uv_is_closing((uv_handle_t *)&c->tcp))
+    return;
+  req = malloc(sizeof(*req));
+  if (req == NULL) {
+    sgw_conn_close(c);
+    return;
+  }
+  req->data = c;
+  if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+    free(req);
+    sgw_conn_close(c);
+  }
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static void on_write(uv_write_t *req, int status) {
+  conn_write_t *wr = (conn_write_t *)req;
+
+  if (status < 0 && status != UV_ECANCELED)
+    sgw_conn_close(wr->conn);
+  free(wr);
+}
+
+/* Writes out[0..len) now if the socket takes it, else queues a copy. */
+static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
+  uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+  conn_write_t *wr;
+  int n = 0;
+
+  if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0)
+    n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+  if (n == UV_EAGAIN || n == UV_ENOSYS)
+    n = 0;
+  if (n < 0) {
+    sgw_conn_close(c);
+    return;
+  }
+  if ((size_t)n == len)
+    return;
+  wr = malloc(sizeof(*wr) + len - (size_t)n);
+  if (wr == NULL) {
+    sgw_conn_close(c);
+    return;
+  }
+  wr->conn = c;
+  wr->len = len - (size_t)n;
+  memcpy(wr->data, data + n, wr->len);
+  b = uv_buf_init(wr->data, (unsigned)wr->len);
+  if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
+    free(wr);
+    sgw_conn_close(c);
+  }
+}
+
+/* The request is answered: get ready for the next one. */
+static void conn_finish_request(sgw_conn_t *c) {
+  c->req.running = 0;
+  c->error_status = 0;
+  if (!c->keep_alive) {
+    conn_close_after_write(c);
+    return;
+  }
+  llhttp_resume(&c->parser);
+  conn_arm_timer(c);
+  conn_drive(c);
+}
+
+void sgw_conn_respond(sgw_conn_t *c, int status, const char *content_type,
+                      const char *headers, size_t headers_len,
+                      const char *body, size_t body_len) {
+  sgw_worker_t *w = c->worker;
+  sgw_buf_t *out = &w->out;
+
+  if (c->closing)
+    return;
+  sgw_buf_reset(out);
+  if (sgw_response_head(out, status, sgw_worker_date(w), content_type,
+                        body_len, c->req.id, c->keep_alive, headers,
+                        headers_len) < 0 ||
+      sgw_buf_append(out, body, body_len) < 0) {
+    sgw_log_error("out of memory writing a response; closing");
+    sgw_conn_close(c);
+    return;
+  }
+  conn_write(c, out->base, out->len);
+  if (!uv_is_closing((uv_handle_t *)&c->tcp))
+    conn_finish_request(c);
+}
+
+void sgw_conn_respond_error(sgw_conn_t *c, int status, const char *code,
+                            const char *message, const char *headers) {
+  sgw_buf_t body;
+
+  sgw_buf_init(&body);
+  if (sgw_buf_appendf(&body, "{\"error\":\"%s\",\"message\":", code) < 0 ||
+      sgw_json_string(&body, message, strlen(message)) < 0 ||
+      sgw_buf_appends(&body, "}") < 0) {
+    sgw_buf_free(&body);
+    sgw_conn_close(c);
+    return;
+  }
+  sgw_conn_respond(c, status, "application/json", headers,
+                   headers ? strlen(headers) : 0, body.base, body.len);
+  sgw_buf_free(&body);
+}
+
+/* ---- parsing loop ---------------------------------------------------- */
+
+static void conn_new_request_id(sgw_conn_t *c) {
+  sgw_worker_t *w = c->worker;
+
+  snprintf(c->req.id, sizeof(c->req.id), "%08x%08x", w->id_prefix,
+           (unsigned)(++w->next_request & 0xffffffffu));
+}
+
+static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {
+  int status = c->error_status ? c->error_status : 400;
+  const char *code = status == 400 ? "bad_request"
+                     : status == 413 ? "body_too_large"
+                     : status == 414 ? "uri_too_long"
+                     : status == 431 ? "headers_too_large"
+                                     : "internal";
+
+  if (status == 400)
+    sgw_log_info("bad request from client: %s (%s)", llhttp_errno_name(err),
+                 llhttp_get_error_reason(&c->parser));
+  c->keep_alive = 0;
+  c->pending.len = 0;
+  conn_new_request_id(c);
+  sgw_conn_respond_error(c, status, code,
+                         status == 400 ? "malformed HTTP request"
+                                       : sgw_response_reason(status),
+                         NULL);
+}
+
+/* Parses pending bytes until they run out, a handler is in flight, or the
+ * connection is closing. Re-entrant calls (a handler answering at once
+ * from inside the loop) return and let the outer loop go on. */
+static void conn_drive(sgw_conn_t *c) {
+  llhttp_errno_t err;
+  size_t used;
+
+  if (c->driving)
+    return;
+  c->driving = 1;
+  while (!c->closing && !c->req.running && c->pending.len > 0) {
+    err = llhttp_execute(&c->parser, c->pending.base, c->pending.len);
+    if (err == HPE_OK) {
+      c->pending.len = 0;
+      break;
+    }
+    if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
+      conn_parse_error(c, err);
+      break;
+    }
+    used = (size_t)(llhttp_get_error_pos(&c->parser) - c->pending.base);
+    memmove(c->pending.base, c->pending.base + used, c->pending.len - used);
+    c->pending.len -= used;
+    if (err == HPE_PAUSED_UPGRADE)
+      c->keep_alive = 0; /* no protocol switch: answer, then close */
+    uv_timer_stop(&c->timer);
+    conn_new_request_id(c);
+    c->req.running = 1;
+    sgw_dispatch(c);
+  }
+  c->driving = 0;
+  if (!c->closing && !c->reading &&
+      c->pending.len < c->worker->limits->max_header_bytes) {
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+      c->reading = 1;
+  }
+}
+
+/* ---- reading and timers ---------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf) {
+  sgw_conn_t *c = h->data;
+
+  (void)size;
+  *buf = uv_buf_init(c->worker->readbuf, SGW_WORKER_READBUF);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  sgw_conn_t *c = s->data;
+
+  if (nread == 0)
+    return;
+  if (nread < 0) {
+    /* A half-closed client still gets the answer to what it sent. */
+    if (nread == UV_EOF && c->req.running && !c->closing) {
+      c->keep_alive = 0;
+      uv_read_stop(s);
+      c->reading = 0;
+      c->eof = 1;
+      return;
+    }
+    sgw_conn_close(c);
+    return;
+  }
+  if (c->closing) /* lingering: discard */
+    return;
+  if (sgw_buf_append(&c->pending, buf->base, (size_t)nread) < 0) {
+    sgw_conn_close(c);
+    return;
+  }
+  /* Stop reading while a handler runs and enough is queued: backpressure
+   * for clients that pipeline without end. */
+  if (c->pending.len >= c->worker->limits->max_header_bytes) {
+    uv_read_stop(s);
+    c->reading = 0;
+  }
+  conn_drive(c);
+}
+
+static void on_timeout(uv_timer_t *t) {
+  sgw_conn_t *c = t->data;
+
+  if (c->in_message && !c->req.running) {
+    c->keep_alive = 0;
+    conn_new_request_id(c);
+    sgw_conn_respond_error(c, 408, "request_timeout",
+                           "request not received in time", NULL);
+    return;
+  }
+  sgw_conn_close(c);
+}
+
+static void conn_arm_timer(sgw_conn_t *c) {
+  unsigned ms = c->pending.len > 0 ? c->worker->limits->header_timeout_ms
+                                   : c->worker->limits->idle_timeout_ms;
+
+  if (c->eof) {
+    conn_close_after_write(c);
+    return;
+  }
+  uv_timer_start(&c->timer, on_timeout, ms, 0);
+}
+
+/* ---- accepting ------------------------------------------------------- */
+
+static void conn_init_parser(sgw_conn_t *c) {
+  static llhttp_settings_t settings;
+
+  if (settings.on_message_complete == NULL) {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = on_message_begin;
+    s.on_url = on_url;
+    s.on_header_field = on_header_field;
+    s.on_header_value = on_header_value;
+    s.on_headers_complete = on_headers_complete;
+    s.on_body = on_body;
+    s.on_message_complete = on_message_complete;
+    settings = s;
+  }
+  llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+  c->parser.data = c;
+}
+
+static void on_refused_closed(uv_handle_t *h) { free(h->data); }
+
+void sgw_conn_accept(sgw_worker_t *w, uv_stream_t *server) {
+  sgw_conn_t *c = calloc(1, sizeof(*c));
+
+  if (c == NULL || uv_tcp_init(&w->loop, &c->tcp) < 0) {
+    free(c);
+    return;
+  }
+  c->worker = w;
+  c->tcp.data = c;
+  c->handles = 1;
+  if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+      w->nconns >= w->limits->max_connections) {
+    /* Refused: close at once; everyone already connected carries on. */
+    uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
+    return;
+  }
+  uv_timer_init(&w->loop, &c->timer);
+  uv_timer_init(&w->loop, &c->req.timer);
+  c->timer.data = c->req.timer.data = c;
+  c->handles = 3;
+  c->req.conn = c;
+  sgw_buf_init(&c->pending);
+  sgw_buf_init(&c->req.head);
+  sgw_buf_init(&c->req.body);
+  conn_init_parser(c);
+  uv_tcp_nodelay(&c->tcp, 1);
+  c->next = w->conns;
+  if (w->conns)
+    w->conns->prev = c;
+  w->conns = c;
+  w->nconns++;
+  conn_arm_timer(c);
+  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+    c->reading = 1;
+  else
+    sgw_conn_close(c);
+}

@@ -1,0 +1,52 @@
+#include "server/listen.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define SGW__BACKLOG 1024
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss) {
+  if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
+    return 0;
+  return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
+}
+
+static int bound_port_of(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+    return -1;
+  if (ss.ss_family == AF_INET)
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+int sgw_listen_open(const char *host, int port, int *bound_port) {
+  struct sockaddr_storage ss;
+  int fd, on = 1, rc;
+
+  memset(&ss, 0, sizeof(ss));
+  if ((rc = resolve(host, port, &ss)) < 0)
+    return rc;
+  fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
+      bind(fd, (struct sockaddr *)&ss,
+           ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+                                   : sizeof(struct sockaddr_in6)) < 0 ||
+      listen(fd, SGW__BACKLOG) < 0) {
+    rc = -errno;
+    close(fd);
+    return rc;
+  }
+  if (bound_port != NULL)
+    *bound_port = bound_port_of(fd);
+  return fd;
+}

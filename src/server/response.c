@@ -1,0 +1,56 @@
+#include "server/response.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *sgw_response_reason(int status) {
+  switch (status) {
+  case 200: return "OK";
+  case 201: return "Created";
+  case 204: return "No Content";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 304: return "Not Modified";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 408: return "Request Timeout";
+  case 409: return "Conflict";
+  case 413: return "Content Too Large";
+  case 414: return "URI Too Long";
+  case 415: return "Unsupported Media Type";
+  case 422: return "Unprocessable Content";
+  case 429: return "Too Many Requests";
+  case 431: return "Request Header Fields Too Large";
+  case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
+  case 502: return "Bad Gateway";
+  case 503: return "Service Unavailable";
+  case 504: return "Gateway Timeout";
+  default: return "Unknown";
+  }
+}
+
+int sgw_response_head(sgw_buf_t *out, int status, const char *date,
+                      const char *content_type, size_t content_length,
+                      const char *request_id, int keep_alive,
+                      const char *extra, size_t extra_len) {
+  int rc = sgw_buf_appendf(out,
+                           "HTTP/1.1 %d %s\r\n"
+                           "Date: %s\r\n"
+                           "Content-Length: %zu\r\n"
+                           "X-Request-Id: %s\r\n",
+                           status, sgw_response_reason(status), date,
+                           content_length, request_id);
+  if (rc == 0 && content_type != NULL)
+    rc = sgw_buf_appendf(out, "Content-Type: %s\r\n", content_type);
+  if (rc == 0 && !keep_alive)
+    rc = sgw_buf_appends(out, "Connection: close\r\n");
+  if (rc == 0 && extra_len > 0)
+    rc = sgw_buf_append(out, extra, extra_len);
+  if (rc == 0)
+    rc = sgw_buf_append(out, "\r\n", 2);
+  return rc;
+}

@@ -1,0 +1,314 @@
+/* Replays vectors.json (signed by the official SDK and by the Node policy
+ * reference, see gen_vectors.js) against cos.c byte for byte, then checks
+ * the error paths the vectors cannot express.
+ *
+ *   test_cos_vectors path/to/vectors.json
+ *
+ * Prints every failure and a final "N passed, N failed"; exits 1 on any. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cos_json.h"
+#include "signgw/error.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (cond) {                                            \
+      passed++;                                            \
+    } else {                                               \
+      failed++;                                            \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);          \
+      printf(__VA_ARGS__);                                 \
+      printf("\n");                                        \
+    }                                                      \
+  } while (0)
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long n;
+  if (f == NULL) return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+      free(buf);
+      buf = NULL;
+    } else {
+      buf[n] = '\0';
+    }
+  }
+  fclose(f);
+  return buf;
+}
+
+/* The SecretKey must never reach any output. */
+static int leaks(const sgw_buf_t *b, const char *secret) {
+  size_t n = strlen(secret);
+  for (size_t i = 0; b->base && i + n <= b->len; i++)
+    if (memcmp(b->base + i, secret, n) == 0) return 1;
+  return 0;
+}
+
+static void check_str(const char *name, const char *what, const char *got,
+                      size_t got_len, const char *want) {
+  int ok = want && got && strlen(want) == got_len &&
+           memcmp(got, want, got_len) == 0;
+  CHECK(ok, "[%s] %s\n   got: %.*s\n  want: %s", name, what, (int)got_len,
+        got ? got : "(null)", want ? want : "(missing)");
+}
+
+static void run_auth_vector(const cJSON *v) {
+  const char *name = oracle_str(v, "name"), *err = "";
+  oracle_sign_t s;
+  sgw_buf_t out;
+  int rc;
+
+  sgw_buf_init(&out);
+  if (oracle_sign_from_json(v, &s, &err) < 0) {
+    CHECK(0, "[%s] bad vector: %s", name, err);
+    oracle_sign_free(&s);
+    return;
+  }
+  rc = sgw_cos_authorization(&s.req, &out);
+  CHECK(rc == 0, "[%s] sgw_cos_authorization returned %d", name, rc);
+  if (rc == 0) {
+    check_str(name, "authorization", out.base, out.len,
+              oracle_str(v, "authorization"));
+    CHECK(!leaks(&out, s.req.secret_key), "[%s] secret key in output", name);
+  }
+  sgw_buf_free(&out);
+  oracle_sign_free(&s);
+}
+
+static void run_policy_vector(const cJSON *v) {
+  const char *name = oracle_str(v, "name"), *err = "";
+  oracle_policy_t p;
+  sgw_cos_policy_result_t res;
+  int rc;
+
+  if (oracle_policy_from_json(v, &p, &err) < 0) {
+    CHECK(0, "[%s] bad vector: %s", name, err);
+    oracle_policy_free(&p);
+    return;
+  }
+  rc = sgw_cos_post_policy(&p.req, &res);
+  CHECK(rc == 0, "[%s] sgw_cos_post_policy returned %d", name, rc);
+  if (rc == 0) {
+    check_str(name, "policy", res.policy.base, res.policy.len,
+              oracle_str(v, "policy"));
+    check_str(name, "policyB64", res.policy_b64.base, res.policy_b64.len,
+              oracle_str(v, "policyB64"));
+    check_str(name, "keyTime", res.key_time, strlen(res.key_time),
+              oracle_str(v, "keyTime"));
+    check_str(name, "signature", res.signature, strlen(res.signature),
+              oracle_str(v, "signature"));
+    CHECK(!leaks(&res.policy, p.req.secret_key) &&
+              !leaks(&res.policy_b64, p.req.secret_key),
+          "[%s] secret key in policy", name);
+  }
+  sgw_cos_policy_result_free(&res);
+  oracle_policy_free(&p);
+}
+
+static int run_vectors(const char *path) {
+  char *text = read_file(path);
+  cJSON *root = text ? cJSON_Parse(text) : NULL;
+  const cJSON *v;
+  int nauth = 0, npolicy = 0;
+
+  free(text);
+  if (root == NULL) {
+    printf("cannot read or parse %s\n", path);
+    return -1;
+  }
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "auth")) {
+    run_auth_vector(v);
+    nauth++;
+  }
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "policy")) {
+    run_policy_vector(v);
+    npolicy++;
+  }
+  cJSON_Delete(root);
+  /* An empty or truncated file must not pass quietly. */
+  CHECK(nauth >= 40, "only %d auth vectors", nauth);
+  CHECK(npolicy >= 10, "only %d policy vectors", npolicy);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char *const SECRET = "NegativeTestSecretKey-0123456789";
+
+static sgw_cos_sign_t base_sign(void) {
+  sgw_cos_sign_t r;
+  memset(&r, 0, sizeof(r));
+  r.secret_id = "AKIDnegative";
+  r.secret_key = SECRET;
+  r.method = "put";
+  r.path = "/a.jpg";
+  r.path_len = 6;
+  r.start = 100;
+  r.end = 200;
+  return r;
+}
+
+static int auth_rc(const sgw_cos_sign_t *r) {
+  sgw_buf_t out;
+  int rc;
+  sgw_buf_init(&out);
+  rc = sgw_cos_authorization(r, &out);
+  sgw_buf_free(&out);
+  return rc;
+}
+
+static void test_auth_errors(void) {
+  sgw_cos_sign_t r = base_sign();
+  sgw_kv_t bad = {NULL, 3, "v", 1};
+
+  CHECK(auth_rc(&r) == 0, "baseline request signs");
+  CHECK(auth_rc(NULL) == SGW_EINVAL, "NULL request");
+  r.secret_key = NULL;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "NULL secret key");
+  r = base_sign(), r.secret_key = "";
+  CHECK(auth_rc(&r) == SGW_EINVAL, "empty secret key");
+  r = base_sign(), r.secret_id = NULL;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "NULL secret id");
+  r = base_sign(), r.method = NULL;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "NULL method");
+  r = base_sign(), r.path = NULL;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "NULL path with a length");
+  r = base_sign(), r.end = r.start - 1;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "end < start");
+  r = base_sign(), r.nheaders = 1;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "nheaders without headers");
+  r = base_sign(), r.params = &bad, r.nparams = 1;
+  CHECK(auth_rc(&r) == SGW_EINVAL, "NULL param name with a length");
+  r = base_sign(), r.path = NULL, r.path_len = 0;
+  CHECK(auth_rc(&r) == 0, "NULL path of length 0 signs \"/\"");
+}
+
+static void test_auth_output(void) {
+  sgw_cos_sign_t r = base_sign();
+  sgw_kv_t h[] = {{"Content-Type", 12, SECRET, strlen(SECRET)},
+                  {"x-cos-meta-s", 12, SECRET, strlen(SECRET)}};
+  static const char want[] =
+      "prefix:q-sign-algorithm=sha1&q-ak=AKIDnegative&q-sign-time=100;200&"
+      "q-key-time=100;200&q-header-list=x-cos-meta-s&q-url-param-list=&"
+      "q-signature=";
+  sgw_buf_t out;
+  char kt[48];
+
+  r.headers = h;
+  r.nheaders = 2;
+  sgw_buf_init(&out);
+  CHECK(sgw_buf_appends(&out, "prefix:") == 0, "buf works");
+  CHECK(sgw_cos_authorization(&r, &out) == 0, "sign with headers");
+  CHECK(out.len == strlen(want) + 40 &&
+            strncmp(out.base, want, strlen(want)) == 0,
+        "appends after existing content, drops content-type: %s", out.base);
+  CHECK(!leaks(&out, SECRET), "secret key in output: %s", out.base);
+  sgw_buf_free(&out);
+
+  sgw_cos_key_time(-5, 1764388800, kt, sizeof(kt));
+  CHECK(strcmp(kt, "-5;1764388800") == 0, "key time: %s", kt);
+  sgw_cos_key_time(INT64_MIN, INT64_MAX, kt, sizeof(kt));
+  CHECK(strcmp(kt, "-9223372036854775808;9223372036854775807") == 0,
+        "key time extremes fit in 48 bytes: %s", kt);
+}
+
+static void test_host(void) {
+  static const char *const bad[][2] = {
+      {"a/b", "ap-beijing"}, {"", "ap-beijing"}, {"x y", "ap-beijing"},
+      {"bucket-1250000000", ""}, {"bucket-1250000000", "ap/x"},
+      {NULL, "ap-beijing"}, {"bucket", NULL}, {"b\xc3\xa9", "ap-beijing"},
+      {"b@evil.com#", "ap-beijing"}};
+  sgw_buf_t out;
+
+  sgw_buf_init(&out);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    int rc = sgw_cos_host(bad[i][0], bad[i][1], &out);
+    CHECK(rc == SGW_EINVAL && out.len == 0, "host(%s, %s) rejected: %d",
+          bad[i][0] ? bad[i][0] : "NULL", bad[i][1] ? bad[i][1] : "NULL", rc);
+  }
+  CHECK(sgw_cos_host("examplebucket-1250000000", "ap-guangzhou", &out) == 0 &&
+            strcmp(out.base, "examplebucket-1250000000.cos.ap-guangzhou."
+                             "myqcloud.com") == 0,
+        "host value: %s", out.base ? out.base : "(null)");
+  sgw_buf_free(&out);
+}
+
+static sgw_cos_policy_t base_policy(void) {
+  sgw_cos_policy_t p;
+  memset(&p, 0, sizeof(p));
+  p.secret_id = "AKIDnegative";
+  p.secret_key = SECRET;
+  p.bucket = "b-1250000000";
+  p.key = "k.jpg";
+  p.start = 100;
+  p.end = 200;
+  return p;
+}
+
+static int policy_rc(const sgw_cos_policy_t *p) {
+  sgw_cos_policy_result_t res;
+  int rc = sgw_cos_post_policy(p, &res);
+  if (rc == 0)
+    CHECK(!leaks(&res.policy, SECRET) && !leaks(&res.policy_b64, SECRET),
+          "secret key in policy");
+  sgw_cos_policy_result_free(&res);  /* also valid after an error */
+  return rc;
+}
+
+static void test_policy_errors(void) {
+  static const char *const ok_extra[] = {"{\"a\":\"b\"}"};
+  static const char *const bad_extra[] = {"\"just a string\""};
+  sgw_cos_policy_t p = base_policy();
+
+  CHECK(policy_rc(&p) == 0, "baseline policy signs");
+  CHECK(sgw_cos_post_policy(&p, NULL) == SGW_EINVAL, "NULL result");
+  CHECK(policy_rc(NULL) == SGW_EINVAL, "NULL policy");
+  p.secret_key = NULL;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "NULL secret key");
+  p = base_policy(), p.secret_id = NULL;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "NULL secret id");
+  p = base_policy(), p.bucket = NULL;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "NULL bucket");
+  p = base_policy(), p.key = "";
+  CHECK(policy_rc(&p) == SGW_EINVAL, "empty key");
+  p = base_policy(), p.end = p.start - 1;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "end < start");
+  p = base_policy(), p.min_size = 10, p.max_size = 5;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "min_size > max_size");
+  p = base_policy(), p.min_size = -1, p.max_size = 5;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "negative min_size");
+  p = base_policy(), p.max_size = INT64_C(9007199254740992);
+  CHECK(policy_rc(&p) == SGW_ERANGE, "max_size beyond 2^53 - 1");
+  p = base_policy(), p.end = INT64_C(8640000000001);
+  CHECK(policy_rc(&p) == SGW_ERANGE, "end beyond JS Date range");
+  p = base_policy(), p.key = "bad\xff utf-8";
+  CHECK(policy_rc(&p) == SGW_EINVAL, "invalid UTF-8 key");
+  p = base_policy(), p.nextra_conditions = 1;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "extra count without array");
+  p = base_policy(), p.extra_conditions = bad_extra, p.nextra_conditions = 1;
+  CHECK(policy_rc(&p) == SGW_EINVAL, "extra condition not object/array");
+  p = base_policy(), p.extra_conditions = ok_extra, p.nextra_conditions = 1;
+  CHECK(policy_rc(&p) == 0, "extra condition object");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s vectors.json\n", argv[0]);
+    return 2;
+  }
+  if (run_vectors(argv[1]) < 0) failed++;
+  test_auth_errors();
+  test_auth_output();
+  test_host();
+  test_policy_errors();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
