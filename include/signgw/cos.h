@@ -4,7 +4,8 @@
  * Pure functions: no Lua, no I/O, no globals. The output is byte-identical
  * to the official SDK (cos-nodejs-sdk-v5, COS.getAuthorization with an
  * explicit KeyTime), including its choices that the protocol leaves open:
- *   - only headers COS signs are signed: x-cos-*, x-ci-*, and content-
+ *   - only headers COS signs are signed: names that contain "x-cos-" or
+ *     "x-ci-" anywhere (the SDK tests indexOf, not a prefix), and content-
  *     disposition, content-encoding, content-length, content-md5, expect,
  *     expires, host, if-match, if-modified-since, if-none-match,
  *     if-unmodified-since, origin, range, transfer-encoding, pic-operations
@@ -12,9 +13,13 @@
  *   - the path is signed as given (not URL-encoded), with a '/' prepended
  *     when it does not start with one;
  *   - name/value pairs are sorted by lower-cased name in UTF-16 code unit
- *     order, names lower-cased and cam-safe encoded, values cam-safe
- *     encoded; the q-header-list / q-url-param-list are sorted by encoded,
- *     lower-cased name. Lower-casing is ASCII-only. */
+ *     order (names equal after lower-casing keep their input order, as in
+ *     the SDK's stable sort), names cam-safe encoded and then lower-cased
+ *     (so "%E4" is signed as "%e4"), values cam-safe encoded; the
+ *     q-header-list / q-url-param-list are sorted by encoded, lower-cased
+ *     name.
+ *     Lower-casing is ASCII-only, so the output matches the SDK for names
+ *     whose non-ASCII characters have no case (CJK, symbols, emoji). */
 #ifndef SIGNGW_COS_H
 #define SIGNGW_COS_H
 
@@ -44,7 +49,9 @@ typedef struct sgw_cos_sign_s {
 } sgw_cos_sign_t;
 
 /* Appends the Authorization header value to `out`. SGW_EINVAL when a
- * required field is missing or end < start. */
+ * required field is missing or empty (secret_id, secret_key, method; path
+ * may be NULL only with path_len 0, which signs "/"), a kv array is NULL
+ * with a non-zero count, or end < start. */
 int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out);
 
 /* "start;end" into `out` (at least 48 bytes). */
@@ -85,6 +92,14 @@ typedef struct sgw_cos_policy_result_s {
  *     [,{"x-cos-security-token":T}][,extra...]]}
  *   q-signature = hex(HMAC-SHA1(hex(HMAC-SHA1(SecretKey, KT)),
  *                               hex(SHA1(policy))))
+ * The JSON is byte-identical to JS JSON.stringify of the same structure;
+ * the expiration is new Date(end * 1000).toISOString() (six-digit signed
+ * year outside 0000..9999).
+ * SGW_EINVAL: secret_id, secret_key, bucket or key NULL or empty,
+ * end < start, max_size > 0 with min_size < 0 or > max_size, an extra
+ * condition that does not start with '{' or '[', or a string that is not
+ * valid UTF-8. SGW_ERANGE: max_size above 2^53 - 1 (JSON.stringify would
+ * round it) or end outside JS Date's range (+-8.64e12 s).
  * The result's buffers are initialised here; the caller releases them
  * with sgw_cos_policy_result_free(), also after an error. */
 int sgw_cos_post_policy(const sgw_cos_policy_t *p,

@@ -8,8 +8,8 @@ function M.ok(body)
   return 200, body
 end
 
-function M.error(status, code, message)
-  return status, { error = code, message = message }
+function M.error(status, code, message, headers)
+  return status, { error = code, message = message }, headers
 end
 
 return M

@@ -11,11 +11,12 @@ assert(keys.valid_prefix(cfg.upload.prefix),
 
 local M = { shape = shape }
 
--- prepare(req, ctx) -> { key, host, bucket }, or nil, status, body
+-- prepare(req, ctx) -> { key, host, bucket }, or nil, status, body, headers
 function M.prepare(req, ctx)
-  local ok, status, code, message = auth.check(req, ctx)
+  local ok, status, code, message, headers = auth.check(req, ctx)
   if not ok then
-    return nil, shape.error(status or 403, code or "forbidden", message or "not allowed")
+    return nil, shape.error(status or 403, code or "forbidden",
+      message or "not allowed", headers)
   end
   local up = ctx.config.upload
   local ext, err = keys.ext(req:query "ext", up.ext_allow)

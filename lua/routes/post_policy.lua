@@ -4,8 +4,8 @@
 local cos, upload = require "gw.cos", require "policy.upload"
 
 return function(req, ctx)
-  local up, status, body = upload.prepare(req, ctx)
-  if not up then return status, body end
+  local up, status, body, headers = upload.prepare(req, ctx)
+  if not up then return status, body, headers end
   local cfg = ctx.config.upload
   local p = cos.post_policy{
     cred = ctx.cred, bucket = up.bucket, key = up.key,

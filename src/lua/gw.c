@@ -28,13 +28,13 @@ static int gw_sleep(lua_State *L) {
   return lua_yield(L, 0);
 }
 
-/* Environment variables whose names mark them as secret are refused, so
- * no script can read a key and put it into a response. */
+/* The credential variables are refused: the key reaches signing code
+ * only through ctx.cred, so no script can put it into a response. */
 static int env_name_is_secret(const char *name) {
-  static const char *const words[] = {"SECRET", "PASSWORD", "PRIVATE",
-                                      "TOKEN", NULL};
-  for (int i = 0; words[i] != NULL; i++)
-    if (strstr(name, words[i]) != NULL)
+  static const char *const names[] = {"COS_SECRET_KEY", "COS_SECRET_KEY_FILE",
+                                      "COS_SECURITY_TOKEN", NULL};
+  for (int i = 0; names[i] != NULL; i++)
+    if (strcmp(name, names[i]) == 0)
       return 1;
   return 0;
 }
@@ -44,8 +44,8 @@ static int gw_env(lua_State *L) {
   const char *v;
 
   if (env_name_is_secret(name))
-    return luaL_error(L, "gw.env: '%s' looks like a secret; secrets stay "
-                         "in the C core (see ctx.cred)", name);
+    return luaL_error(L, "gw.env: '%s' is a credential; scripts use "
+                         "ctx.cred instead", name);
   v = getenv(name);
   if (v == NULL)
     return 0;

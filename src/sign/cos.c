@@ -26,6 +26,9 @@ static char sgw__lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* A NULL name or value of length 0 is the empty string. */
+static const char *sgw__str(const char *s) { return s ? s : ""; }
+
 /* ASCII case-insensitive "does hay contain needle" (needle is lower-case). */
 static int sgw__contains_ci(const char *hay, size_t len, const char *needle) {
   size_t n = strlen(needle);
@@ -153,7 +156,7 @@ static int sgw__cos_set_add(sgw__cos_set_t *s, const sgw_kv_t *kv,
   p->kv = kv;
   p->index = index;
   p->enc_off = s->names.len;
-  if ((rc = sgw_url_encode(&s->names, kv->name ? kv->name : "",
+  if ((rc = sgw_url_encode(&s->names, sgw__str(kv->name),
                            kv->name_len)) < 0)
     return rc;
   p->enc_len = s->names.len - p->enc_off;
@@ -195,8 +198,8 @@ static int sgw__cmp_index(const sgw__cos_pair_t *a, const sgw__cos_pair_t *b) {
 /* Order of the hashed HttpString: raw names, lower-cased, UTF-16 order. */
 static int sgw__cmp_raw(const void *x, const void *y) {
   const sgw__cos_pair_t *a = x, *b = y;
-  int c = sgw__cmp_utf16_lower(a->kv->name, a->kv->name_len, b->kv->name,
-                               b->kv->name_len);
+  int c = sgw__cmp_utf16_lower(sgw__str(a->kv->name), a->kv->name_len,
+                               sgw__str(b->kv->name), b->kv->name_len);
   return c ? c : sgw__cmp_index(a, b);
 }
 
@@ -220,7 +223,7 @@ static int sgw__cos_append_pairs(sgw_buf_t *out, sgw__cos_set_t *s) {
     if (rc == 0) rc = sgw_buf_append(out, p->enc, p->enc_len);
     if (rc == 0) rc = sgw_buf_appendc(out, '=');
     if (rc == 0)
-      rc = sgw_url_encode(out, p->kv->value ? p->kv->value : "",
+      rc = sgw_url_encode(out, sgw__str(p->kv->value),
                           p->kv->value_len);
   }
   return rc;
@@ -483,8 +486,13 @@ int sgw_cos_post_policy(const sgw_cos_policy_t *p,
       (rc = sgw__base64_buf(&res->policy, &res->policy_b64)) < 0 ||
       (rc = sgw__sha1_hex(res->policy.base, res->policy.len, hash)) < 0 ||
       (rc = sgw__cos_sign(p->secret_key, res->key_time, hash, strlen(hash),
-                          res->signature)) < 0)
+                          res->signature)) < 0) {
+    /* Leave nothing half-built that a caller could mistake for a policy. */
+    sgw_buf_reset(&res->policy);
+    sgw_buf_reset(&res->policy_b64);
+    res->signature[0] = '\0';
     return rc;
+  }
   return 0;
 }
 

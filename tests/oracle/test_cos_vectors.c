@@ -189,6 +189,11 @@ static void test_auth_errors(void) {
   CHECK(auth_rc(&r) == SGW_EINVAL, "NULL param name with a length");
   r = base_sign(), r.path = NULL, r.path_len = 0;
   CHECK(auth_rc(&r) == 0, "NULL path of length 0 signs \"/\"");
+  {
+    sgw_kv_t empty[] = {{NULL, 0, NULL, 0}, {"a", 1, NULL, 0}};
+    r = base_sign(), r.params = empty, r.nparams = 2;
+    CHECK(auth_rc(&r) == 0, "NULL name/value of length 0 are \"\"");
+  }
 }
 
 static void test_auth_output(void) {

@@ -43,13 +43,15 @@ static inline void test__print_bytes(const void *p, size_t len) {
   fprintf(stdout, "\" (%zu bytes)", len);
 }
 
-static inline int test__fail_head(const char *file, int line, const char *what) {
+static inline int test__fail_head(const char *file, int line,
+                                  const char *what) {
   test__failed++;
   fprintf(stdout, "%s:%d: FAIL [%s] %s\n", file, line, test__case, what);
   return 0;
 }
 
-static inline int test__check(int ok, const char *file, int line, const char *expr) {
+static inline int test__check(int ok, const char *file, int line,
+                              const char *expr) {
   if (ok) {
     test__passed++;
     return 1;
@@ -57,8 +59,9 @@ static inline int test__check(int ok, const char *file, int line, const char *ex
   return test__fail_head(file, line, expr);
 }
 
-static inline int test__check_int(long long got, long long want, const char *file,
-                           int line, const char *expr) {
+static inline int test__check_int(long long got, long long want,
+                                  const char *file, int line,
+                                  const char *expr) {
   if (got == want) {
     test__passed++;
     return 1;
@@ -68,9 +71,10 @@ static inline int test__check_int(long long got, long long want, const char *fil
   return 0;
 }
 
-static inline int test__check_mem(const void *got, size_t got_len, const void *want,
-                           size_t want_len, const char *file, int line,
-                           const char *expr) {
+static inline int test__check_mem(const void *got, size_t got_len,
+                                  const void *want, size_t want_len,
+                                  const char *file, int line,
+                                  const char *expr) {
   if (got != NULL && want != NULL && got_len == want_len &&
       (want_len == 0 || memcmp(got, want, want_len) == 0)) {
     test__passed++;
@@ -85,8 +89,9 @@ static inline int test__check_mem(const void *got, size_t got_len, const void *w
   return 0;
 }
 
-static inline int test__check_str(const char *got, const char *want, const char *file,
-                           int line, const char *expr) {
+static inline int test__check_str(const char *got, const char *want,
+                                  const char *file, int line,
+                                  const char *expr) {
   return test__check_mem(got, got ? strlen(got) : 0, want,
                          want ? strlen(want) : 0, file, line, expr);
 }
@@ -94,13 +99,13 @@ static inline int test__check_str(const char *got, const char *want, const char 
 /* Each macro evaluates to 1 on success and 0 on failure, so a test can
  * skip checks that would only repeat the same failure. */
 #define CHECK(cond) test__check(!!(cond), __FILE__, __LINE__, #cond)
-#define CHECK_EQ_INT(got, want)                                               \
-  test__check_int((long long)(got), (long long)(want), __FILE__, __LINE__,    \
+#define CHECK_EQ_INT(got, want)                                                \
+  test__check_int((long long)(got), (long long)(want), __FILE__, __LINE__,     \
                   #got " == " #want)
-#define CHECK_EQ_STR(got, want)                                               \
+#define CHECK_EQ_STR(got, want)                                                \
   test__check_str((got), (want), __FILE__, __LINE__, #got " == " #want)
-#define CHECK_MEM(got, got_len, want, want_len)                               \
-  test__check_mem((got), (got_len), (want), (want_len), __FILE__, __LINE__,   \
+#define CHECK_MEM(got, got_len, want, want_len)                                \
+  test__check_mem((got), (got_len), (want), (want_len), __FILE__, __LINE__,    \
                   #got " == " #want)
 
 static inline int test_report(void) {

@@ -1,0 +1,146 @@
+/* JSON string output: escaping and strict UTF-8 validation. */
+#include <string.h>
+
+#include "signgw/buf.h"
+#include "signgw/error.h"
+#include "signgw/json.h"
+#include "test.h"
+
+static void check_json(const char *name, const char *in, size_t len,
+                       const char *want) {
+  sgw_buf_t b;
+
+  test_case(name);
+  sgw_buf_init(&b);
+  if (CHECK_EQ_INT(sgw_json_string(&b, in, len), SGW_OK))
+    CHECK_MEM(b.base, b.len, want, strlen(want));
+  sgw_buf_free(&b);
+}
+
+static void test_escapes(void) {
+  check_json("empty", "", 0, "\"\"");
+  check_json("plain", "hello", 5, "\"hello\"");
+  check_json("quote", "a\"b", 3, "\"a\\\"b\"");
+  check_json("backslash", "a\\b", 3, "\"a\\\\b\"");
+  check_json("newline", "a\nb", 3, "\"a\\nb\"");
+  check_json("tab", "a\tb", 3, "\"a\\tb\"");
+  check_json("slash unescaped", "a/b", 3, "\"a/b\"");
+  check_json("NUL", "a\0b", 3, "\"a\\u0000b\"");
+  /* Expected text from Node.js, an independent encoder:
+   * JSON.stringify("a\u0000\u0001\b\f\n\r\t\"\\/\u001f\u007f z") */
+  {
+    static const char all[] = "a\0\x01\b\f\n\r\t\"\\/\x1f\x7f z";
+    check_json("all escapes (JSON.stringify)", all, sizeof all - 1,
+               "\"a\\u0000\\u0001\\b\\f\\n\\r\\t\\\"\\\\/\\u001f\x7f z\"");
+  }
+  check_json("0x1f is the last control", "\x1f\x20", 2, "\"\\u001f \"");
+  check_json("UTF-8 passes through", "中文😀é", strlen("中文😀é"),
+             "\"中文😀é\"");
+  /* U+2028 is valid JSON inside a string; JSON.stringify leaves it too. */
+  check_json("U+2028 passes through", "\xe2\x80\xa8", 3, "\"\xe2\x80\xa8\"");
+}
+
+/* Code points at the edges of each UTF-8 length class and around the
+ * surrogate gap (RFC 3629 section 4). */
+static void test_valid_utf8_edges(void) {
+  static const struct {
+    const char *name;
+    const char *s;
+  } ok[] = {
+      {"U+007F", "\x7f"},
+      {"U+0080", "\xc2\x80"},
+      {"U+07FF", "\xdf\xbf"},
+      {"U+0800", "\xe0\xa0\x80"},
+      {"U+D7FF", "\xed\x9f\xbf"},
+      {"U+E000", "\xee\x80\x80"},
+      {"U+FFFD", "\xef\xbf\xbd"},
+      {"U+FFFF", "\xef\xbf\xbf"},
+      {"U+10000", "\xf0\x90\x80\x80"},
+      {"U+10FFFF", "\xf4\x8f\xbf\xbf"},
+  };
+  char want[16];
+  size_t i;
+
+  for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    snprintf(want, sizeof want, "\"%s\"", ok[i].s);
+    check_json(ok[i].name, ok[i].s, strlen(ok[i].s), want);
+  }
+}
+
+static void test_invalid_utf8(void) {
+  static const struct {
+    const char *name;
+    const char *s;
+  } bad[] = {
+      {"lone continuation 0x80", "\x80"},
+      {"lone continuation 0xBF", "a\xbf"},
+      {"overlong NUL C0 80", "\xc0\x80"},
+      {"overlong C1 BF", "\xc1\xbf"},
+      {"overlong 3-byte E0 80 80", "\xe0\x80\x80"},
+      {"overlong 3-byte U+07FF", "\xe0\x9f\xbf"},
+      {"overlong 4-byte F0 80 80 80", "\xf0\x80\x80\x80"},
+      {"overlong 4-byte U+FFFF", "\xf0\x8f\xbf\xbf"},
+      {"surrogate U+D800", "\xed\xa0\x80"},
+      {"surrogate U+DBFF", "\xed\xaf\xbf"},
+      {"surrogate U+DC00", "\xed\xb0\x80"},
+      {"surrogate U+DFFF", "\xed\xbf\xbf"},
+      {"surrogate pair (CESU-8)", "\xed\xa0\xbd\xed\xb8\x80"},
+      {"U+110000", "\xf4\x90\x80\x80"},
+      {"F5 lead", "\xf5\x80\x80\x80"},
+      {"F7 lead", "\xf7\xbf\xbf\xbf"},
+      {"5-byte form", "\xf8\x88\x80\x80\x80"},
+      {"6-byte form", "\xfc\x84\x80\x80\x80\x80"},
+      {"FE", "\xfe"},
+      {"FF", "\xff"},
+      {"truncated 2-byte at end", "ab\xc3"},
+      {"truncated 3-byte at end", "ab\xe4\xb8"},
+      {"truncated 4-byte at end", "ab\xf0\x9f\x98"},
+      {"truncated 3-byte in middle", "\xe4\xb8z"},
+      {"truncated 4-byte in middle", "\xf0\x9f\x98z"},
+      {"bad second byte", "\xc3\x28"},
+      {"bad third byte", "\xe4\xb8\x28"},
+      {"bad fourth byte", "\xf0\x9f\x98\x28"},
+      {"valid then invalid", "ok \xe4\xb8\xad \xc0\xaf"},
+  };
+  sgw_buf_t b;
+  char name[80];
+  size_t i;
+
+  sgw_buf_init(&b);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(name, sizeof name, "rejects %s", bad[i].name);
+    test_case(name);
+    sgw_buf_reset(&b);
+    sgw_buf_appends(&b, "[");
+    CHECK_EQ_INT(sgw_json_string(&b, bad[i].s, strlen(bad[i].s)), SGW_EINVAL);
+    /* Nothing may be appended on failure. */
+    CHECK_EQ_STR(b.base, "[");
+  }
+
+  /* The length bounds validation: a sequence cut off by len is invalid
+   * even if the bytes after it would complete it. */
+  test_case("sequence cut by len");
+  sgw_buf_reset(&b);
+  CHECK_EQ_INT(sgw_json_string(&b, "\xe4\xb8\xad", 2), SGW_EINVAL);
+  sgw_buf_free(&b);
+}
+
+static void test_appends(void) {
+  sgw_buf_t b;
+
+  test_case("appends to existing content");
+  sgw_buf_init(&b);
+  sgw_buf_appends(&b, "{\"k\":");
+  CHECK_EQ_INT(sgw_json_string(&b, "v\n", 2), SGW_OK);
+  sgw_buf_appendc(&b, '}');
+  CHECK_EQ_STR(b.base, "{\"k\":\"v\\n\"}");
+  sgw_buf_free(&b);
+}
+
+int main(void) {
+  test_escapes();
+  test_valid_utf8_edges();
+  test_invalid_utf8();
+  test_appends();
+  return test_report();
+}
