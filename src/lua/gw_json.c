@@ -115,9 +115,7 @@ static int enc_object(enc_t *e, int idx, int depth) {
       rc = sgw_buf_appendc(e->out, ':');
     if (rc == 0)
       rc = enc_value(e, lua_gettop(L), depth + 1);
-    if (rc != 0)
-      lua_pop(L, 2);
-  }
+  } /* on error the caller resets the stack */
   return rc ? rc : sgw_buf_appendc(e->out, '}');
 }
 

@@ -167,13 +167,16 @@ static void dispatch_finish(sgw_request_t *r, int nres) {
 }
 
 static void dispatch_error(sgw_request_t *r) {
-  lua_State *co = r->co;
+  lua_State *co = r->co, *L = r->vm->L;
   const char *msg = lua_tostring(co, -1);
 
-  luaL_traceback(co, co, msg ? msg : "(error object is not a string)", 0);
+  /* The traceback is built on the main thread: the dead coroutine's stack
+   * is only inspected, never grown. */
+  luaL_traceback(L, co, msg ? msg : "(error object is not a string)", 0);
   sgw_log_error("request %s %s %.*s failed: %s", r->id, r->method,
                 (int)r->path_len, r->head.base + r->url_off,
-                lua_tostring(co, -1));
+                lua_tostring(L, -1));
+  lua_pop(L, 1);
   dispatch_internal_error(r);
 }
 

@@ -62,8 +62,9 @@ static int req_query(lua_State *L) {
   sgw_buf_t dec;
   int has_value;
 
+  lua_pushnil(L); /* absent: an explicit nil, usable as an argument */
   if (r->path_len >= r->url_len)
-    return 0;
+    return 1;
   sgw_buf_init(&dec);
   sgw_query_init(&it, url + r->path_len + 1, r->url_len - r->path_len - 1);
   while (sgw_query_next(&it, &k, &klen, &v, &vlen, &has_value)) {
@@ -79,7 +80,7 @@ static int req_query(lua_State *L) {
     return 1;
   }
   sgw_buf_free(&dec);
-  return 0;
+  return 1;
 }
 
 static int req_header(lua_State *L) {
@@ -89,8 +90,9 @@ static int req_header(lua_State *L) {
   const char *v = sgw_request_header(r, name, nlen, &vlen);
 
   if (v == NULL)
-    return 0;
-  lua_pushlstring(L, v, vlen);
+    lua_pushnil(L);
+  else
+    lua_pushlstring(L, v, vlen);
   return 1;
 }
 
@@ -173,7 +175,5 @@ int luaopen_gw_request(lua_State *L) {
 
   luaL_newmetatable(L, SGW__REQUEST_MT);
   luaL_setfuncs(L, meta, 0);
-  lua_pushliteral(L, "gw.request");
-  lua_setfield(L, -2, "__name");
   return 1;
 }

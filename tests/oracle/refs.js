@@ -12,7 +12,14 @@
 // Only node:crypto is used, so it shares nothing with the C code under test.
 const crypto = require('node:crypto');
 // Resolved from tests/node_modules (the lock file pins 2.15.4).
-const COS = require('cos-nodejs-sdk-v5');
+let COS;
+try {
+  COS = require('cos-nodejs-sdk-v5');
+} catch (e) {
+  if (e.code !== 'MODULE_NOT_FOUND') throw e;
+  console.error('cos-nodejs-sdk-v5 is not installed: run `npm ci` in tests/');
+  process.exit(1);
+}
 
 // c: {secretId, secretKey, method, path, keyTime: "s;e", headers, query,
 //     usePathname} — `path` goes in as Key (or Pathname: both reach the

@@ -47,6 +47,9 @@ static inline int test__fail_head(const char *file, int line,
                                   const char *what) {
   test__failed++;
   fprintf(stdout, "%s:%d: FAIL [%s] %s\n", file, line, test__case, what);
+  /* If a later check crashes the program, this report must not be lost
+   * in the stdio buffer. */
+  fflush(stdout);
   return 0;
 }
 
@@ -68,6 +71,7 @@ static inline int test__check_int(long long got, long long want,
   }
   test__fail_head(file, line, expr);
   fprintf(stdout, "    expected %lld\n    got      %lld\n", want, got);
+  fflush(stdout);
   return 0;
 }
 
@@ -86,6 +90,7 @@ static inline int test__check_mem(const void *got, size_t got_len,
   fputs("\n    got      ", stdout);
   test__print_bytes(got, got_len);
   fputc('\n', stdout);
+  fflush(stdout);
   return 0;
 }
 

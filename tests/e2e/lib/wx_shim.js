@@ -23,6 +23,20 @@ const { assertNoSecret } = require('./harness.js');
 const SEED_GATEWAY = 'http://127.0.0.1:3000';
 const MIME = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', mp4: 'video/mp4' };
 
+// multipart/form-data the way wx.uploadFile sends it: the form fields in
+// order, then the file part. Returns { boundary, body }.
+function multipart(fields, file) {
+  const boundary = '----wxshim' + crypto.randomBytes(8).toString('hex');
+  const parts = [];
+  for (const [k, v] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; ` +
+    `filename="${file.filename}"\r\nContent-Type: ${file.type || 'application/octet-stream'}\r\n\r\n`));
+  parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
+  return { boundary, body: Buffer.concat(parts) };
+}
+
 // gateway: 'http://127.0.0.1:<port>' of the real signgw
 // cos: { port } of the COS stand-in
 // media: { name: 'photo.jpg', data: Buffer } returned by wx.chooseMedia
@@ -93,16 +107,10 @@ function createWx({ gateway, cos, media }) {
     uploadFile(o) {
       const listeners = [];
       const data = files.get(o.filePath);
-      const boundary = '----wxshim' + crypto.randomBytes(8).toString('hex');
-      const parts = [];
-      for (const [k, v] of Object.entries(o.formData || {})) {
-        parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-      }
       const ext = o.filePath.slice(o.filePath.lastIndexOf('.') + 1);
-      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${o.name}"; ` +
-        `filename="${path.basename(o.filePath)}"\r\nContent-Type: ${MIME[ext] || 'application/octet-stream'}\r\n\r\n`));
-      parts.push(data || Buffer.alloc(0), Buffer.from(`\r\n--${boundary}--\r\n`));
-      const body = Buffer.concat(parts);
+      const { boundary, body } = multipart(o.formData || {}, {
+        name: o.name, filename: path.basename(o.filePath), type: MIME[ext], data: data || Buffer.alloc(0),
+      });
       const header = { ...(o.header || {}), 'Content-Type': `multipart/form-data; boundary=${boundary}` };
       const sent = data ? send(o.url, 'POST', header, body) : Promise.reject(new Error('file not found ' + o.filePath));
       sent.then((r) => {
@@ -169,4 +177,4 @@ async function runSeed(file, shim, timeoutMs = 10000) {
   }
 }
 
-module.exports = { createWx, runSeed, SEED_GATEWAY };
+module.exports = { createWx, runSeed, multipart, SEED_GATEWAY };

@@ -1,0 +1,236 @@
+'use strict';
+// A COS stand-in: the two COS XML API calls the seed clients make, checked
+// the way COS checks them, over plain HTTP (the wx shim keeps the Host).
+//
+//   PUT /<key>  the Authorization header is recomputed by the official SDK
+//               (COS.getAuthorization with the request's own KeyTime), so
+//               the oracle, not our reading of the docs, decides.
+//   POST /      multipart form; the policy's conditions are checked one by
+//               one and q-signature is recomputed with node:crypto from the
+//               documented algorithm (the SDK has no policy function).
+//
+// One account may own several buckets (`buckets`); that is what makes a
+// replay against another bucket meaningful: the host must be refused by the
+// signature or the policy, not because the stand-in does not know it.
+// Accepted objects are kept in memory; refusals are 403 with a COS-like XML
+// error whose <Code> says which check failed.
+const http = require('node:http');
+const crypto = require('node:crypto');
+const COS = require('cos-nodejs-sdk-v5');
+
+class Refused extends Error {
+  constructor(code, message, status = 403) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+const refuse = (code, message) => { throw new Refused(code, message); };
+
+// "a=1&b=2" -> { a: '1', b: '2' }, without URL-decoding (COS does not decode it).
+const parseAuth = (s) => Object.fromEntries(s.split('&').map((p) => {
+  const i = p.indexOf('=');
+  return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
+}));
+const hmacHex = (key, msg) => crypto.createHmac('sha1', key).update(msg, 'utf8').digest('hex');
+const sha1Hex = (msg) => crypto.createHash('sha1').update(msg, 'utf8').digest('hex');
+
+// "s;e" -> checks the format and that now lies inside the window.
+function checkKeyTime(kt, now) {
+  const m = /^(\d+);(\d+)$/.exec(kt || '');
+  if (!m) refuse('AccessDenied', `bad key time ${JSON.stringify(kt)}`);
+  const [start, end] = [Number(m[1]), Number(m[2])];
+  if (start > end) refuse('AccessDenied', `key time ${kt} ends before it starts`);
+  if (now < start) refuse('RequestTimeTooSkewed', `key time ${kt} not yet valid at ${now}`);
+  if (now > end) refuse('AccessDenied', `key time ${kt} expired at ${now}`);
+}
+
+// Splits a multipart/form-data body into { fields, file }; field names are
+// lower-cased (COS treats them case-insensitively). null when malformed.
+function parseMultipart(body, contentType) {
+  const b = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType || '');
+  if (!b) return null;
+  const delim = Buffer.from('--' + (b[1] || b[2]));
+  const next = Buffer.concat([Buffer.from('\r\n'), delim]);
+  const fields = {};
+  let file = null;
+  let pos = body.indexOf(delim);
+  if (pos !== 0) return null;
+  for (;;) {
+    pos += delim.length;
+    const tail = body.subarray(pos, pos + 2).toString('latin1');
+    if (tail === '--') return { fields, file };
+    if (tail !== '\r\n') return null;
+    const end = body.indexOf(next, pos);
+    const sep = body.indexOf('\r\n\r\n', pos);
+    if (end < 0 || sep < 0 || sep > end) return null;
+    const head = body.subarray(pos + 2, sep).toString('utf8');
+    const disp = /^content-disposition:(.*)$/im.exec(head);
+    const name = disp && /;\s*name="([^"]*)"/i.exec(disp[1]);
+    if (!name) return null;
+    const filename = /;\s*filename="([^"]*)"/i.exec(disp[1]);
+    const data = body.subarray(sep + 4, end);
+    if (filename) file = { field: name[1], filename: filename[1], data };
+    else fields[name[1].toLowerCase()] = data.toString('utf8');
+    pos = end + 2;
+  }
+}
+
+// opts: { secretId, secretKey, region, buckets: [name, ...] (first = default),
+//         securityToken (required from clients when set), now () -> unix s }
+function createCosStandin(opts) {
+  const { secretId, secretKey, region } = opts;
+  const buckets = opts.buckets || [opts.bucket];
+  const now = opts.now || (() => Math.floor(Date.now() / 1000));
+  const objects = new Map(); // "<bucket>/<key>" -> { bucket, key, data, contentType }
+  const log = []; // { method, host, path, status, code, message }
+  const hostOf = (bucket) => `${bucket}.cos.${region}.myqcloud.com`;
+
+  function bucketFromHost(host) {
+    const b = buckets.find((name) => hostOf(name) === host);
+    if (!b) refuse('NoSuchBucket', `host ${JSON.stringify(host)} is not a bucket of this account`);
+    return b;
+  }
+
+  function checkToken(sent) {
+    if (opts.securityToken ? sent !== opts.securityToken : sent) {
+      refuse('InvalidToken', `security token ${JSON.stringify(sent)} does not match`);
+    }
+  }
+
+  function putObject(req, body) {
+    const bucket = bucketFromHost(req.headers.host);
+    const auth = parseAuth(req.headers.authorization || '');
+    if (!auth['q-signature']) refuse('AccessDenied', 'missing or unparsable Authorization');
+    if (auth['q-sign-algorithm'] !== 'sha1') refuse('AccessDenied', 'q-sign-algorithm must be sha1');
+    if (auth['q-ak'] !== secretId) refuse('InvalidAccessKeyId', `unknown q-ak ${auth['q-ak']}`);
+    // The SDK takes one KeyTime for both fields; COS signs with both equal too.
+    if (auth['q-sign-time'] !== auth['q-key-time']) refuse('AccessDenied', 'q-sign-time differs from q-key-time');
+    checkKeyTime(auth['q-key-time'], now());
+    checkToken(req.headers['x-cos-security-token']);
+
+    const url = new URL(req.url, 'http://standin');
+    const Headers = {};
+    for (const h of (auth['q-header-list'] || '').split(';').filter(Boolean)) {
+      if (req.headers[h] === undefined) refuse('AccessDenied', `signed header ${h} missing from the request`);
+      Headers[h] = req.headers[h];
+    }
+    const Query = {};
+    for (const p of (auth['q-url-param-list'] || '').split(';').filter(Boolean)) {
+      if (!url.searchParams.has(p)) refuse('AccessDenied', `signed parameter ${p} missing from the request`);
+      Query[p] = url.searchParams.get(p);
+    }
+    let key;
+    try { key = decodeURIComponent(url.pathname).slice(1); } catch (e) { refuse('InvalidURI', 'bad percent-encoding in the path'); }
+    const expected = COS.getAuthorization({
+      SecretId: secretId, SecretKey: secretKey, Method: req.method,
+      Pathname: '/' + key, Headers, Query, KeyTime: auth['q-key-time'],
+    });
+    const want = parseAuth(expected)['q-signature'];
+    if (want !== auth['q-signature']) refuse('SignatureDoesNotMatch', `signature for ${req.method} /${key} does not match`);
+
+    objects.set(`${bucket}/${key}`, { bucket, key, data: body, contentType: req.headers['content-type'] });
+    return { status: 200, headers: { ETag: `"${crypto.createHash('md5').update(body).digest('hex')}"` } };
+  }
+
+  function postObject(req, body) {
+    const bucket = bucketFromHost(req.headers.host);
+    const form = parseMultipart(body, req.headers['content-type']);
+    if (!form || !form.file) throw new Refused('MalformedPOSTRequest', 'not a multipart form with a file', 400);
+    const f = form.fields;
+    if (!f.policy) refuse('AccessDenied', 'missing policy');
+    if (!f.key) refuse('InvalidArgument', 'missing key');
+    if (f['q-sign-algorithm'] !== 'sha1') refuse('AccessDenied', 'q-sign-algorithm must be sha1');
+    if (f['q-ak'] !== secretId) refuse('InvalidAccessKeyId', `unknown q-ak ${f['q-ak']}`);
+    checkKeyTime(f['q-key-time'], now());
+    checkToken(f['x-cos-security-token']);
+
+    const policyText = Buffer.from(f.policy, 'base64').toString('utf8');
+    const want = hmacHex(hmacHex(secretKey, f['q-key-time']), sha1Hex(policyText));
+    if (want !== f['q-signature']) refuse('SignatureDoesNotMatch', 'policy signature does not match');
+
+    let policy;
+    try { policy = JSON.parse(policyText); } catch (e) { refuse('InvalidPolicyDocument', 'policy is not JSON'); }
+    const expiry = Date.parse(policy.expiration);
+    if (!(expiry > now() * 1000)) refuse('AccessDenied', `policy expiration ${policy.expiration} is not in the future`);
+    if (!Array.isArray(policy.conditions)) refuse('InvalidPolicyDocument', 'policy has no conditions');
+    // What a "$name" in a condition stands for.
+    const value = (name) => {
+      const n = name.replace(/^\$/, '').toLowerCase();
+      if (n === 'bucket') return bucket;
+      if (n === 'q-sign-time') return f['q-key-time'];
+      return f[n];
+    };
+    for (const c of policy.conditions) {
+      const bad = () => refuse('AccessDenied', `Invalid according to Policy: ${JSON.stringify(c)}`);
+      if (Array.isArray(c)) {
+        const op = String(c[0]).toLowerCase();
+        if (op === 'content-length-range') {
+          if (!(form.file.data.length >= c[1] && form.file.data.length <= c[2])) bad();
+        } else if (op === 'eq') {
+          if (value(c[1]) !== c[2]) bad();
+        } else if (op === 'starts-with') {
+          if (typeof value(c[1]) !== 'string' || !value(c[1]).startsWith(c[2])) bad();
+        } else {
+          refuse('InvalidPolicyDocument', `unknown condition ${JSON.stringify(c)}`);
+        }
+      } else if (c && typeof c === 'object' && Object.keys(c).length === 1) {
+        const [k, v] = Object.entries(c)[0];
+        if (value(k) !== v) bad();
+      } else {
+        refuse('InvalidPolicyDocument', `bad condition ${JSON.stringify(c)}`);
+      }
+    }
+
+    objects.set(`${bucket}/${f.key}`, { bucket, key: f.key, data: form.file.data, contentType: f['content-type'] });
+    const etag = `"${crypto.createHash('md5').update(form.file.data).digest('hex')}"`;
+    const status = [200, 201, 204].includes(Number(f.success_action_status)) ? Number(f.success_action_status) : 204;
+    const xml = status === 201
+      ? `<PostResponse><Bucket>${bucket}</Bucket><Key>${f.key}</Key><ETag>${etag}</ETag></PostResponse>` : '';
+    return { status, headers: { ETag: etag, Location: `http://${req.headers.host}/${encodeURI(f.key)}` }, body: xml };
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const requestId = crypto.randomBytes(12).toString('hex');
+      const entry = { method: req.method, host: req.headers.host, path: req.url };
+      let out;
+      try {
+        if (req.method === 'PUT' && req.url !== '/') out = putObject(req, body);
+        else if (req.method === 'POST' && req.url === '/') out = postObject(req, body);
+        else throw new Refused('MethodNotAllowed', `${req.method} ${req.url} is not supported here`, 405);
+      } catch (e) {
+        if (!(e instanceof Refused)) throw e;
+        entry.code = e.code;
+        entry.message = e.message;
+        out = {
+          status: e.status,
+          headers: { 'Content-Type': 'application/xml' },
+          body: `<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>${e.code}</Code>` +
+            `<Message>${e.message.replace(/[<&]/g, '?')}</Message><RequestId>${requestId}</RequestId></Error>`,
+        };
+      }
+      entry.status = out.status;
+      log.push(entry);
+      res.writeHead(out.status, { 'x-cos-request-id': requestId, ...out.headers });
+      res.end(out.body || '');
+    });
+  });
+
+  return {
+    objects,
+    log,
+    hostOf,
+    get: (key, bucket = buckets[0]) => objects.get(`${bucket}/${key}`),
+    listen: () => new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+      resolve(server.address().port);
+    })),
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    get port() { return server.address().port; },
+  };
+}
+
+module.exports = { createCosStandin, parseMultipart };

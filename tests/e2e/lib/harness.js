@@ -1,0 +1,248 @@
+'use strict';
+// Runs the real signgw for one e2e test and talks HTTP to it.
+//
+// Environment (set by tests/e2e/CMakeLists.txt):
+//   SGW_BIN      the signgw executable
+//   SGW_ROOT     the repository root
+//   SGW_LOG_DIR  every server's full stderr goes to <SGW_LOG_DIR>/<test>.log;
+//                secrets.test.js scans them for the SecretKey afterwards
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const http = require('node:http');
+const { spawn, spawnSync } = require('node:child_process');
+
+// Fixed, distinctive test credentials: a leak is found by plain text search.
+const CREDS = {
+  COS_SECRET_ID: 'AKIDsgwTestSecretId0001',
+  COS_SECRET_KEY: 'sgwTestSecretKeyNeverLeaves0123456789',
+  COS_BUCKET: 'examplebucket-1250000000',
+  COS_REGION: 'ap-guangzhou',
+};
+const SECRET_KEY = CREDS.COS_SECRET_KEY;
+const COS_HOST = `${CREDS.COS_BUCKET}.cos.${CREDS.COS_REGION}.myqcloud.com`;
+
+const ROOT = process.env.SGW_ROOT || path.resolve(__dirname, '../../..');
+const BIN = process.env.SGW_BIN || path.join(ROOT, 'build-c', 'signgw');
+const LOG_DIR = process.env.SGW_LOG_DIR || path.join(os.tmpdir(), 'sgw-e2e-logs');
+const CONFIGS = path.join(__dirname, '..', 'configs');
+const TEST_NAME = path.basename(process.argv[1] || 'e2e', '.js').replace(/\.test$/, '');
+
+// The SecretKey must never leave the server: every helper checks each body.
+function assertNoSecret(data, where) {
+  if (String(data).includes(SECRET_KEY)) throw new Error(`SecretKey leaked in ${where}`);
+}
+
+// Child environment: the test credentials instead of whatever COS_* the
+// caller has; `extra` adds variables, or removes them with undefined.
+function testEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('COS_')) env[k] = v;
+  Object.assign(env, CREDS);
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+// <LOG_DIR>/<test>.log: truncated on first use in this process, then appended
+// to, so a test that starts several servers keeps all their logs.
+let logStarted = false;
+function openLog(title) {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const file = path.join(LOG_DIR, TEST_NAME + '.log');
+  const fd = fs.openSync(file, logStarted ? 'a' : 'w');
+  logStarted = true;
+  fs.writeSync(fd, `==== ${title}\n`);
+  return fd;
+}
+
+const running = new Set();
+process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
+
+// Starts signgw on a kernel-chosen port. Resolves once it logs
+// "listening on 127.0.0.1:<port>"; rejects with the log if it exits first.
+function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [], timeoutMs = 10000 } = {}) {
+  const argv = ['-c', config, '-l', '127.0.0.1:0', ...(workers ? ['-w', String(workers)] : []), ...args];
+  const fd = openLog(`${BIN} ${argv.join(' ')}`);
+  const child = spawn(BIN, argv, { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let log = '';
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    running.delete(child);
+    resolve({ code, signal });
+  }));
+  const onData = (d) => { log += d; fs.writeSync(fd, d); };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  child.on('close', () => fs.closeSync(fd)); // after the last output
+
+  const server = {
+    child,
+    log: () => log,
+    exited,
+    // SIGTERM, then SIGKILL if it has not gone after `graceMs`.
+    async stop(graceMs = 5000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const r = await exited;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const fail = (why) => { server.stop(); reject(new Error(`signgw ${why}\n--- log ---\n${log}`)); };
+    const timer = setTimeout(() => fail(`did not listen within ${timeoutMs} ms`), timeoutMs);
+    const check = () => {
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      if (!m || Number(m[1]) === 0) return;
+      clearTimeout(timer);
+      child.stderr.off('data', check);
+      child.stdout.off('data', check);
+      server.port = Number(m[1]);
+      server.base = `http://127.0.0.1:${server.port}`;
+      resolve(server);
+    };
+    child.stderr.on('data', check);
+    child.stdout.on('data', check);
+    child.on('error', (e) => fail(`could not start: ${e.message}`));
+    exited.then((r) => { if (!server.port) { clearTimeout(timer); fail(`exited early: ${JSON.stringify(r)}`); } });
+  });
+}
+
+// Runs signgw to completion (for -h, -V, -t); its output is logged too.
+function runCli(args, { env } = {}) {
+  const r = spawnSync(BIN, args, { env: testEnv(env), encoding: 'utf8', timeout: 10000 });
+  const fd = openLog(`${BIN} ${args.join(' ')}`);
+  fs.writeSync(fd, (r.stdout || '') + (r.stderr || ''));
+  fs.closeSync(fd);
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
+}
+
+// One HTTP request on a fresh connection; the JSON body is parsed when it is JSON.
+function request(base, reqPath, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(base + reqPath, { method, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        assertNoSecret(text, `${method} ${reqPath}`);
+        let json;
+        try { json = JSON.parse(text); } catch (e) { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// --- raw sockets, for what a normal client hides (pipelining, bad requests) ---
+
+// Parses one HTTP/1.1 response at the front of `buf`; null while incomplete.
+// `ended`: the peer closed, so a body without a length ends here.
+function parseResponse(buf, ended = false) {
+  const head = buf.indexOf('\r\n\r\n');
+  if (head < 0) return null;
+  const lines = buf.subarray(0, head).toString('latin1').split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+  if (!m) throw new Error('not an HTTP response: ' + JSON.stringify(lines[0]));
+  const headers = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  const status = Number(m[1]);
+  let pos = head + 4;
+  let body;
+  if (headers['transfer-encoding'] && /chunked/i.test(headers['transfer-encoding'])) {
+    const parts = [];
+    for (;;) {
+      const eol = buf.indexOf('\r\n', pos);
+      if (eol < 0) return null;
+      const size = parseInt(buf.subarray(pos, eol).toString('latin1'), 16);
+      if (buf.length < eol + 2 + size + 2) return null;
+      if (size === 0) { pos = eol + 4; break; } // no trailers expected
+      parts.push(buf.subarray(eol + 2, eol + 2 + size));
+      pos = eol + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  } else if (headers['content-length'] !== undefined) {
+    const len = Number(headers['content-length']);
+    if (buf.length < pos + len) return null;
+    body = buf.subarray(pos, pos + len);
+    pos += len;
+  } else if (status === 204 || status === 304 || status < 200) {
+    body = Buffer.alloc(0);
+  } else {
+    if (!ended) return null;
+    body = buf.subarray(pos);
+    pos = buf.length;
+  }
+  const text = body.toString('utf8');
+  assertNoSecret(text, 'raw response');
+  let json;
+  try { json = JSON.parse(text); } catch (e) { json = undefined; }
+  return { status, headers, text, json, rest: buf.subarray(pos) };
+}
+
+// A client socket that reads responses one at a time.
+class RawConn {
+  static open(port) {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', () => resolve(new RawConn(sock)));
+      sock.once('error', reject);
+    });
+  }
+
+  constructor(sock) {
+    this.sock = sock;
+    this.buf = Buffer.alloc(0);
+    this.ended = false;
+    this.waiters = [];
+    sock.on('data', (d) => { this.buf = Buffer.concat([this.buf, d]); this.wake(); });
+    sock.on('close', () => { this.ended = true; this.wake(); });
+    sock.on('error', () => {}); // a reset shows up as 'close'
+  }
+
+  wake() { for (const w of this.waiters.splice(0)) w(); }
+
+  wait(ready, timeoutMs, what) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.buf.toString('latin1'))}`)), timeoutMs);
+      const poll = () => {
+        let v;
+        try { v = ready(); } catch (e) { clearTimeout(timer); return reject(e); }
+        if (v !== undefined) { clearTimeout(timer); return resolve(v); }
+        this.waiters.push(poll);
+      };
+      poll();
+    });
+  }
+
+  write(data) { this.sock.write(data); }
+
+  // The next complete response; fails if the server closes first.
+  next(timeoutMs = 5000) {
+    return this.wait(() => {
+      const r = parseResponse(this.buf, this.ended);
+      if (r) { this.buf = r.rest; return r; }
+      if (this.ended) throw new Error('connection closed before a full response; got ' + JSON.stringify(this.buf.toString('latin1')));
+      return undefined;
+    }, timeoutMs, 'a response');
+  }
+
+  // Resolves when the server has closed the connection.
+  closed(timeoutMs = 3000) { return this.wait(() => (this.ended ? true : undefined), timeoutMs, 'the server to close'); }
+
+  close() { this.sock.destroy(); }
+}
+
+module.exports = {
+  CREDS, SECRET_KEY, COS_HOST, ROOT, BIN, LOG_DIR, CONFIGS, TEST_NAME,
+  assertNoSecret, testEnv, start, runCli, request, parseResponse, RawConn,
+};
