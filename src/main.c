@@ -77,10 +77,12 @@ static void on_signal(uv_signal_t *s, int signum) {
 
 /* Opens one socket per worker on the same address (SO_REUSEPORT). */
 static int open_sockets(sgw_settings_t *s, int n, int *fds) {
-  int port = s->port;
+  int port = s->port, bound = -1;
 
+  fds[0] = -1;
   for (int i = 0; i < n; i++) {
-    fds[i] = sgw_listen_open(s->host, port, &port);
+    fds[i] = sgw_listen_open(s->host, port, &bound);
+    port = bound;
     if (fds[i] < 0) {
       sgw_log_error("cannot listen on %s:%d: %s", s->host, s->port,
                     uv_strerror(fds[i]));
@@ -105,8 +107,13 @@ static int run(const sgw_opts_t *o, const char *config,
     n = (int)uv_available_parallelism();
   if (n > SGW__MAX_WORKERS)
     n = SGW__MAX_WORKERS;
+  /* Signals first: once "listening" is logged, SIGTERM must be ours. */
+  uv_signal_init(loop, &sigint);
+  uv_signal_init(loop, &sigterm);
+  uv_signal_start(&sigint, on_signal, SIGINT);
+  uv_signal_start(&sigterm, on_signal, SIGTERM);
   if (open_sockets(s, n, fds) < 0)
-    return 1;
+    goto stop;
   for (; started < n; started++) {
     sgw_vm_opts_t vo = {config, cred, started, 1};
     sgw_vm_t *vm;
@@ -123,21 +130,17 @@ static int run(const sgw_opts_t *o, const char *config,
   }
   sgw_log_info("listening on %s:%d (workers=%d, config %s)", s->host,
                s->port, n, config);
-  uv_signal_init(loop, &sigint);
-  uv_signal_init(loop, &sigterm);
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
   uv_run(loop, UV_RUN_DEFAULT);
-  uv_close((uv_handle_t *)&sigint, NULL);
-  uv_close((uv_handle_t *)&sigterm, NULL);
-  uv_run(loop, UV_RUN_NOWAIT);
   rc = 0;
 
 stop:
   for (int i = 0; i < started; i++)
     sgw_worker_stop(&workers[i]);
-  for (int i = started; i < n; i++)
+  for (int i = started; i < n && fds[0] >= 0; i++)
     close(fds[i]);
+  uv_close((uv_handle_t *)&sigint, NULL);
+  uv_close((uv_handle_t *)&sigterm, NULL);
+  uv_run(loop, UV_RUN_NOWAIT);
   uv_loop_close(loop);
   return rc;
 }

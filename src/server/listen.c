@@ -26,12 +26,31 @@ static int bound_port_of(int fd) {
   return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* SO_REUSEPORT would let us share a port another signgw (or anything
+ * else of this user's) already serves. A plain bind first tells. */
+static int port_is_free(const struct sockaddr_storage *ss) {
+  int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1, rc;
+
+  if (fd < 0)
+    return -errno;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  rc = bind(fd, (const struct sockaddr *)ss,
+            ss->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+                                     : sizeof(struct sockaddr_in6));
+  rc = rc < 0 ? -errno : 0;
+  close(fd);
+  return rc;
+}
+
 int sgw_listen_open(const char *host, int port, int *bound_port) {
   struct sockaddr_storage ss;
   int fd, on = 1, rc;
 
   memset(&ss, 0, sizeof(ss));
   if ((rc = resolve(host, port, &ss)) < 0)
+    return rc;
+  if (port != 0 && (bound_port == NULL || *bound_port != port) &&
+      (rc = port_is_free(&ss)) < 0)
     return rc;
   fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)

@@ -24,7 +24,7 @@ const SECRET_KEY = CREDS.COS_SECRET_KEY;
 const COS_HOST = `${CREDS.COS_BUCKET}.cos.${CREDS.COS_REGION}.myqcloud.com`;
 
 const ROOT = process.env.SGW_ROOT || path.resolve(__dirname, '../../..');
-const BIN = process.env.SGW_BIN || path.join(ROOT, 'build-c', 'signgw');
+const BIN = process.env.SGW_BIN || path.join(ROOT, 'build', 'signgw');
 const LOG_DIR = process.env.SGW_LOG_DIR || path.join(os.tmpdir(), 'sgw-e2e-logs');
 const CONFIGS = path.join(__dirname, '..', 'configs');
 const TEST_NAME = path.basename(process.argv[1] || 'e2e', '.js').replace(/\.test$/, '');
@@ -59,12 +59,17 @@ function openLog(title) {
   return fd;
 }
 
+function checkBin() {
+  if (!fs.existsSync(BIN)) throw new Error(`no signgw at ${BIN}: set SGW_BIN`);
+}
+
 const running = new Set();
 process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 
 // Starts signgw on a kernel-chosen port. Resolves once it logs
 // "listening on 127.0.0.1:<port>"; rejects with the log if it exits first.
 function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [], timeoutMs = 10000 } = {}) {
+  checkBin();
   const argv = ['-c', config, '-l', '127.0.0.1:0', ...(workers ? ['-w', String(workers)] : []), ...args];
   const fd = openLog(`${BIN} ${argv.join(' ')}`);
   const child = spawn(BIN, argv, { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -83,17 +88,22 @@ function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [
     child,
     log: () => log,
     exited,
-    // SIGTERM, then SIGKILL if it has not gone after `graceMs`.
-    async stop(graceMs = 5000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    // SIGTERM, then SIGKILL if it has not gone after `graceMs`. A clean
+    // stop must exit 0: under the sanitizers a leak or error makes it not.
+    async stop(graceMs = 5000, { check = true } = {}) {
+      const wasRunning = child.exitCode === null && child.signalCode === null;
+      if (wasRunning) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       const r = await exited;
       clearTimeout(timer);
+      if (check && wasRunning && r.code !== 0) {
+        throw new Error(`signgw did not stop cleanly: ${JSON.stringify(r)}\n--- log ---\n${log.slice(-4000)}`);
+      }
       return r;
     },
   };
   return new Promise((resolve, reject) => {
-    const fail = (why) => { server.stop(); reject(new Error(`signgw ${why}\n--- log ---\n${log}`)); };
+    const fail = (why) => { server.stop(5000, { check: false }); reject(new Error(`signgw ${why}\n--- log ---\n${log}`)); };
     const timer = setTimeout(() => fail(`did not listen within ${timeoutMs} ms`), timeoutMs);
     const check = () => {
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
@@ -114,6 +124,7 @@ function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [
 
 // Runs signgw to completion (for -h, -V, -t); its output is logged too.
 function runCli(args, { env } = {}) {
+  checkBin();
   const r = spawnSync(BIN, args, { env: testEnv(env), encoding: 'utf8', timeout: 10000 });
   const fd = openLog(`${BIN} ${args.join(' ')}`);
   fs.writeSync(fd, (r.stdout || '') + (r.stderr || ''));

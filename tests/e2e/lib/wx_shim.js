@@ -47,7 +47,11 @@ function createWx({ gateway, cos, media }) {
   const scriptErrors = [];
   const logs = [];
   let onModal;
+  let onFatal;
   const firstModal = new Promise((resolve) => { onModal = resolve; });
+  // Fails runSeed at once, e.g. when a response carries the SecretKey.
+  const fatal = new Promise((_, reject) => { onFatal = reject; });
+  fatal.catch(() => {});
 
   function call(fn, arg) {
     if (typeof fn !== 'function') return;
@@ -76,7 +80,12 @@ function createWx({ gateway, cos, media }) {
         res.on('end', () => {
           record.status = res.statusCode;
           record.response = Buffer.concat(chunks);
-          assertNoSecret(record.response, `${method} ${url}`);
+          try {
+            assertNoSecret(record.response, `${method} ${url}`);
+          } catch (e) {
+            onFatal(e);
+            return reject(e);
+          }
           resolve({ statusCode: res.statusCode, header: res.headers, body: record.response });
         });
       });
@@ -139,10 +148,8 @@ function createWx({ gateway, cos, media }) {
       const ext = media.name.slice(media.name.lastIndexOf('.') + 1);
       const tempFilePath = `wxfile://tmp_${crypto.randomBytes(8).toString('hex')}.${ext}`;
       files.set(tempFilePath, media.data);
-      setImmediate(() => call(o.success, {
-        type: MIME[ext] && MIME[ext].startsWith('video') ? 'video' : 'image',
-        tempFiles: [{ tempFilePath, size: media.data.length, fileType: 'image' }],
-      }));
+      const type = /^video\//.test(MIME[ext] || '') ? 'video' : 'image';
+      setImmediate(() => call(o.success, { type, tempFiles: [{ tempFilePath, size: media.data.length, fileType: type }] }));
     },
 
     showModal(o) {
@@ -152,7 +159,7 @@ function createWx({ gateway, cos, media }) {
     },
   };
 
-  return { wx, modals, requests, scriptErrors, logs, firstModal };
+  return { wx, modals, requests, scriptErrors, logs, firstModal, fatal };
 }
 
 // Loads a seed file unchanged into a fresh context whose `wx` is the shim,
@@ -169,7 +176,7 @@ async function runSeed(file, shim, timeoutMs = 10000) {
       '; script errors: ' + shim.scriptErrors.map(String).join(' | '))), timeoutMs);
   });
   try {
-    const modal = await Promise.race([shim.firstModal, timeout]);
+    const modal = await Promise.race([shim.firstModal, shim.fatal, timeout]);
     await new Promise((r) => setTimeout(r, 50)); // let the callback finish its console.log calls
     return modal;
   } finally {
