@@ -28,6 +28,9 @@ void sgw_hex_encode(const unsigned char *in, size_t len, char *out);
 int sgw_hex_decode(const char *in, size_t len, unsigned char *out,
                    size_t *out_len);
 
+/* Value of one hex digit (either case), or -1. Locale-independent. */
+int sgw_hex_digit(unsigned char c);
+
 /* Standard alphabet with padding, or (url != 0) the URL-safe alphabet
  * without padding. `out` holds SGW_BASE64_LEN(len) + 1 bytes; it is
  * NUL-terminated; the text length is stored in *out_len. */

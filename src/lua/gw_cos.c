@@ -153,6 +153,21 @@ static size_t opt_pairs(lua_State *L, int t, const char *k, int anchor,
   return n;
 }
 
+/* Checks the options table (argument 1), pushes an anchor table for
+ * converted strings (its index goes to *anchor) and returns the cred. */
+static const sgw_cred_t *opt_begin(lua_State *L, int *anchor) {
+  const sgw_cred_t *cred;
+
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_newtable(L);
+  *anchor = lua_gettop(L);
+  lua_getfield(L, 1, "cred");
+  cred = check_cred(L, -1);
+  lua_pop(L, 1);
+  return cred;
+}
+
 /* ---- functions ------------------------------------------------------- */
 
 /* host(bucket, region) -> "bucket.cos.region.myqcloud.com" */
@@ -180,13 +195,7 @@ static int l_authorization(lua_State *L) {
   sgw_buf_t out;
   int anchor, rc;
 
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  lua_newtable(L);
-  anchor = lua_gettop(L);
-  lua_getfield(L, 1, "cred");
-  cred = check_cred(L, -1);
-  lua_pop(L, 1);
+  cred = opt_begin(L, &anchor);
   req.secret_id = cred->secret_id;
   req.secret_key = cred->secret_key;
   req.method = opt_string(L, 1, "method", "get", NULL);
@@ -258,13 +267,7 @@ static int l_post_policy(lua_State *L) {
   const sgw_cred_t *cred;
   int anchor, rc;
 
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  lua_newtable(L);
-  anchor = lua_gettop(L);
-  lua_getfield(L, 1, "cred");
-  cred = check_cred(L, -1);
-  lua_pop(L, 1);
+  cred = opt_begin(L, &anchor);
   p.secret_id = cred->secret_id;
   p.secret_key = cred->secret_key;
   p.security_token = cred->security_token;

@@ -9,50 +9,44 @@
 
 #define SGW__MAX_RANDOM 4096
 
+typedef int (*digest_fn)(const void *, size_t, unsigned char *);
+typedef int (*mac_fn)(const void *, size_t, const void *, size_t,
+                      unsigned char *);
+
+static int push_digest(lua_State *L, digest_fn fn, size_t mdlen) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  unsigned char md[SGW_SHA256_LEN];
+
+  if (fn(s, len, md) < 0)
+    return luaL_error(L, "digest failed");
+  lua_pushlstring(L, (const char *)md, mdlen);
+  return 1;
+}
+
+static int push_mac(lua_State *L, mac_fn fn, size_t mdlen) {
+  size_t klen, len;
+  const char *k = luaL_checklstring(L, 1, &klen);
+  const char *s = luaL_checklstring(L, 2, &len);
+  unsigned char md[SGW_SHA256_LEN];
+
+  if (fn(k, klen, s, len, md) < 0)
+    return luaL_error(L, "hmac failed");
+  lua_pushlstring(L, (const char *)md, mdlen);
+  return 1;
+}
+
 static int l_sha1(lua_State *L) {
-  size_t len;
-  const char *s = luaL_checklstring(L, 1, &len);
-  unsigned char md[SGW_SHA1_LEN];
-
-  if (sgw_sha1(s, len, md) < 0)
-    return luaL_error(L, "sha1 failed");
-  lua_pushlstring(L, (const char *)md, sizeof(md));
-  return 1;
+  return push_digest(L, sgw_sha1, SGW_SHA1_LEN);
 }
-
 static int l_sha256(lua_State *L) {
-  size_t len;
-  const char *s = luaL_checklstring(L, 1, &len);
-  unsigned char md[SGW_SHA256_LEN];
-
-  if (sgw_sha256(s, len, md) < 0)
-    return luaL_error(L, "sha256 failed");
-  lua_pushlstring(L, (const char *)md, sizeof(md));
-  return 1;
+  return push_digest(L, sgw_sha256, SGW_SHA256_LEN);
 }
-
 static int l_hmac_sha1(lua_State *L) {
-  size_t klen, len;
-  const char *k = luaL_checklstring(L, 1, &klen);
-  const char *s = luaL_checklstring(L, 2, &len);
-  unsigned char md[SGW_SHA1_LEN];
-
-  if (sgw_hmac_sha1(k, klen, s, len, md) < 0)
-    return luaL_error(L, "hmac_sha1 failed");
-  lua_pushlstring(L, (const char *)md, sizeof(md));
-  return 1;
+  return push_mac(L, sgw_hmac_sha1, SGW_SHA1_LEN);
 }
-
 static int l_hmac_sha256(lua_State *L) {
-  size_t klen, len;
-  const char *k = luaL_checklstring(L, 1, &klen);
-  const char *s = luaL_checklstring(L, 2, &len);
-  unsigned char md[SGW_SHA256_LEN];
-
-  if (sgw_hmac_sha256(k, klen, s, len, md) < 0)
-    return luaL_error(L, "hmac_sha256 failed");
-  lua_pushlstring(L, (const char *)md, sizeof(md));
-  return 1;
+  return push_mac(L, sgw_hmac_sha256, SGW_SHA256_LEN);
 }
 
 static int l_hex(lua_State *L) {

@@ -85,8 +85,8 @@ void sgw_hex_encode(const unsigned char *in, size_t len, char *out) {
   out[2 * len] = '\0';
 }
 
-/* Value of one hex digit, or -1. Not isxdigit(): that depends on locale. */
-static int hex_value(unsigned char c) {
+/* Not isxdigit(): that depends on the locale. */
+int sgw_hex_digit(unsigned char c) {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'f')
@@ -103,8 +103,8 @@ int sgw_hex_decode(const char *in, size_t len, unsigned char *out,
   if (len % 2 != 0)
     return SGW_EINVAL;
   for (i = 0; i < len; i += 2) {
-    int hi = hex_value((unsigned char)in[i]);
-    int lo = hex_value((unsigned char)in[i + 1]);
+    int hi = sgw_hex_digit((unsigned char)in[i]);
+    int lo = sgw_hex_digit((unsigned char)in[i + 1]);
     if (hi < 0 || lo < 0)
       return SGW_EINVAL;
     out[i / 2] = (unsigned char)(hi << 4 | lo);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "signgw/crypto.h"
 #include "signgw/error.h"
 
 /* RFC 3986 "unreserved": the only bytes COS leaves as they are. Written out
@@ -44,16 +45,6 @@ int sgw_url_encode(sgw_buf_t *out, const char *s, size_t len) {
   return SGW_OK;
 }
 
-static int url_hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int sgw_url_decode(sgw_buf_t *out, const char *s, size_t len,
                    int plus_as_space) {
   const unsigned char *p = (const unsigned char *)s;
@@ -69,8 +60,8 @@ int sgw_url_decode(sgw_buf_t *out, const char *s, size_t len,
   w = out->base + out->len;
   for (i = 0; i < len; i++) {
     if (p[i] == '%') {
-      int hi = i + 2 < len ? url_hex_value(p[i + 1]) : -1;
-      int lo = i + 2 < len ? url_hex_value(p[i + 2]) : -1;
+      int hi = i + 2 < len ? sgw_hex_digit(p[i + 1]) : -1;
+      int lo = i + 2 < len ? sgw_hex_digit(p[i + 2]) : -1;
       if (hi < 0 || lo < 0)
         goto bad;
       *w++ = (char)(hi << 4 | lo);
