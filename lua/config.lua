@@ -1,7 +1,9 @@
 -- signgw configuration. This file is Lua: it returns one table.
 --
--- It runs once per worker VM (and again on every reload), with its own
--- folder as `...`. Secrets never go here: the SecretId/SecretKey come from
+-- It runs once per worker VM, and again on every reload: saving this file
+-- or any script under `paths` makes new requests use the new version
+-- within a second (SIGHUP forces it); a broken version never goes live.
+-- It runs with its own folder as `...`. Secrets never go here: the SecretId/SecretKey come from
 -- the environment (COS_SECRET_ID, COS_SECRET_KEY or COS_SECRET_KEY_FILE,
 -- COS_SECURITY_TOKEN) and reach scripts only as the opaque ctx.cred.
 
@@ -18,6 +20,7 @@ return {
   routes = {
     ["GET /put-sign"]    = "routes.put_sign",
     ["GET /post-policy"] = "routes.post_policy",
+    ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
   },
 
   cos = {

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "runtime/cred.h"
+#include "runtime/reload.h"
 #include "runtime/vm.h"
 #include "runtime/worker.h"
 #include "server/listen.h"
@@ -75,6 +76,11 @@ static void on_signal(uv_signal_t *s, int signum) {
   uv_stop(s->loop);
 }
 
+static void on_hup(uv_signal_t *s, int signum) {
+  (void)signum;
+  sgw_reload_run(s->data, "SIGHUP");
+}
+
 /* Opens one socket per worker on the same address (SO_REUSEPORT). */
 static int open_sockets(sgw_settings_t *s, int n, int *fds) {
   int port = s->port, bound = -1;
@@ -88,6 +94,7 @@ static int open_sockets(sgw_settings_t *s, int n, int *fds) {
                     uv_strerror(fds[i]));
       while (i-- > 0)
         close(fds[i]);
+      fds[0] = -1;
       return -1;
     }
   }
@@ -95,59 +102,76 @@ static int open_sockets(sgw_settings_t *s, int n, int *fds) {
   return 0;
 }
 
-static int run(const sgw_opts_t *o, const char *config,
-               const sgw_cred_t *cred, sgw_settings_t *s) {
-  static sgw_worker_t workers[SGW__MAX_WORKERS];
-  int fds[SGW__MAX_WORKERS], n = s->workers, started = 0, rc = 1;
-  uv_signal_t sigint, sigterm;
-  uv_loop_t *loop = uv_default_loop();
-  char err[1024];
+/* Starts the workers on generation 1. Returns how many started. */
+static int start_workers(sgw_reload_t *r, int *fds) {
+  sgw_vm_t *vms[SGW__MAX_WORKERS];
+  char err[2048];
+  int i;
 
-  if (n == 0)
-    n = (int)uv_available_parallelism();
-  if (n > SGW__MAX_WORKERS)
-    n = SGW__MAX_WORKERS;
+  if (sgw_reload_build(r, 1, vms, NULL, err, sizeof(err)) < 0) {
+    sgw_log_error("%s", err);
+    return 0;
+  }
+  for (i = 0; i < r->nworkers; i++)
+    if (sgw_worker_start(&r->workers[i], i, fds[i], vms[i]) < 0) {
+      sgw_log_error("cannot start worker %d", i);
+      break;
+    }
+  for (int j = i; j < r->nworkers; j++)
+    sgw_vm_close(vms[j]);
+  return i;
+}
+
+static int run(sgw_reload_t *r) {
+  static sgw_worker_t workers[SGW__MAX_WORKERS];
+  int fds[SGW__MAX_WORKERS], started = 0, rc = 1;
+  uv_signal_t sigint, sigterm, sighup;
+  uv_loop_t *loop = uv_default_loop();
+
+  r->nworkers = r->live.workers ? r->live.workers
+                                : (int)uv_available_parallelism();
+  if (r->nworkers > SGW__MAX_WORKERS)
+    r->nworkers = SGW__MAX_WORKERS;
+  r->workers = workers;
+  r->status.workers = r->nworkers;
+  atomic_store(&r->status.generation, 1);
   /* Signals first: once "listening" is logged, SIGTERM must be ours. */
   uv_signal_init(loop, &sigint);
   uv_signal_init(loop, &sigterm);
+  uv_signal_init(loop, &sighup);
+  sighup.data = r;
   uv_signal_start(&sigint, on_signal, SIGINT);
   uv_signal_start(&sigterm, on_signal, SIGTERM);
-  if (open_sockets(s, n, fds) < 0)
+  uv_signal_start(&sighup, on_hup, SIGHUP);
+  if (open_sockets(&r->live, r->nworkers, fds) < 0)
     goto stop;
-  for (; started < n; started++) {
-    sgw_vm_opts_t vo = {config, cred, started, 1};
-    sgw_vm_t *vm;
-    if (sgw_vm_open(&vo, &vm, err, sizeof(err)) < 0) {
-      sgw_log_error("%s", err);
-      goto stop;
-    }
-    vm->settings = *s; /* command-line overrides apply to every worker */
-    if (sgw_worker_start(&workers[started], started, fds[started], vm) < 0) {
-      sgw_log_error("cannot start worker %d", started);
-      sgw_vm_close(vm);
-      goto stop;
-    }
-  }
-  sgw_log_info("listening on %s:%d (workers=%d, config %s)", s->host,
-               s->port, n, config);
+  started = start_workers(r, fds);
+  if (started < r->nworkers)
+    goto stop;
+  if (sgw_reload_watch(r, loop, workers[0].vm) < 0)
+    sgw_log_warn("reload: cannot watch the scripts; SIGHUP still reloads");
+  sgw_log_info("listening on %s:%d (workers=%d, generation 1, config %s)",
+               r->live.host, r->live.port, r->nworkers, r->config_path);
   uv_run(loop, UV_RUN_DEFAULT);
   rc = 0;
 
 stop:
+  sgw_reload_unwatch(r);
   for (int i = 0; i < started; i++)
     sgw_worker_stop(&workers[i]);
-  for (int i = started; i < n && fds[0] >= 0; i++)
+  for (int i = started; i < r->nworkers && fds[0] >= 0; i++)
     close(fds[i]);
   uv_close((uv_handle_t *)&sigint, NULL);
   uv_close((uv_handle_t *)&sigterm, NULL);
+  uv_close((uv_handle_t *)&sighup, NULL);
   uv_run(loop, UV_RUN_NOWAIT);
   uv_loop_close(loop);
   return rc;
 }
 
 int main(int argc, char **argv) {
+  static sgw_reload_t r;
   sgw_opts_t o = {0};
-  sgw_settings_t settings;
   sgw_cred_t cred;
   sgw_vm_t *probe;
   char config[PATH_MAX], err[1024];
@@ -168,34 +192,37 @@ int main(int argc, char **argv) {
 
   /* Build one VM up front: it checks everything (-t) and yields the
    * settings; workers then build their own. */
-  sgw_vm_opts_t vo = {config, &cred, -1, 1};
+  sgw_vm_opts_t vo = {config, &cred, NULL, -1, 1};
   if (sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
     fprintf(stderr, "signgw: %s\n", err);
     sgw_cred_free(&cred);
     return 1;
   }
-  settings = probe->settings;
+  r.config = probe->settings;
   sgw_vm_close(probe);
   if (o.test_only) {
     printf("signgw: %s: configuration and %s OK\n", config, "route scripts");
     sgw_cred_free(&cred);
     return 0;
   }
-  if ((o.listen && sgw_settings_listen(&settings, o.listen, err,
+  r.live = r.config;
+  if ((o.listen && sgw_settings_listen(&r.live, o.listen, err,
                                         sizeof(err)) < 0)) {
     fprintf(stderr, "signgw: -l: %s\n", err);
     sgw_cred_free(&cred);
     return 1;
   }
   if (o.workers >= 0)
-    settings.workers = o.workers;
+    r.live.workers = o.workers;
   if (cred.placeholder)
     sgw_log_warn("no COS credentials in the environment: signing with "
                  "placeholder development credentials (SecretId %s); "
                  "uploads to a real bucket will be refused. Set "
                  "COS_SECRET_ID and COS_SECRET_KEY for real use.",
                  cred.secret_id);
-  rc = run(&o, config, &cred, &settings);
+  r.config_path = config;
+  r.cred = &cred;
+  rc = run(&r);
   sgw_cred_free(&cred);
   return rc;
 }

@@ -8,6 +8,7 @@
 #include "lua/gw_lua.h"
 #include "runtime/dispatch.h"
 #include "runtime/request.h"
+#include "runtime/status.h"
 
 #define SGW__MAX_SLEEP_MS (3600 * 1000)
 
@@ -53,9 +54,30 @@ static int gw_env(lua_State *L) {
   return 1;
 }
 
+/* gw.status(): reload counters of the whole process. */
+static int gw_status(lua_State *L) {
+  const sgw_status_t *st;
+
+  lua_getfield(L, LUA_REGISTRYINDEX, SGW_STATUS_KEY);
+  st = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (st == NULL)
+    return luaL_error(L, "gw.status is not available here");
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, atomic_load(&st->generation));
+  lua_setfield(L, -2, "generation");
+  lua_pushinteger(L, atomic_load(&st->reloads));
+  lua_setfield(L, -2, "reloads");
+  lua_pushinteger(L, atomic_load(&st->failed_reloads));
+  lua_setfield(L, -2, "failed_reloads");
+  lua_pushinteger(L, st->workers);
+  lua_setfield(L, -2, "workers");
+  return 1;
+}
+
 int luaopen_gw(lua_State *L) {
   static const luaL_Reg funcs[] = {{"sleep", gw_sleep}, {"env", gw_env},
-                                   {NULL, NULL}};
+                                   {"status", gw_status}, {NULL, NULL}};
   luaL_newlib(L, funcs);
   return 1;
 }

@@ -8,6 +8,9 @@
 #include "runtime/cred.h"
 #include "signgw/buf.h"
 
+/* Registry key of the process status (struct sgw_status_s *). */
+#define SGW_STATUS_KEY "signgw.status"
+
 int luaopen_gw(lua_State *L);
 int luaopen_gw_crypto(lua_State *L);
 int luaopen_gw_cos(lua_State *L);

@@ -41,10 +41,12 @@ static void dispatch_internal_error(sgw_request_t *r) {
   char body[96];
   int n = snprintf(body, sizeof(body),
                    "{\"error\":\"internal\",\"requestId\":\"%s\"}", r->id);
+  sgw_worker_t *w = r->conn->worker;
 
   dispatch_end(r);
   sgw_conn_respond(r->conn, 500, "application/json", NULL, 0, body,
                    (size_t)n);
+  sgw_worker_reap(w);
 }
 
 static int header_name_ok(const char *s, size_t len) {
@@ -164,6 +166,8 @@ static void dispatch_finish(sgw_request_t *r, int nres) {
   dispatch_end(r);
   sgw_conn_respond(c, o.status, o.content_type, hdrs->base, hdrs->len,
                    o.body, o.body_len);
+  /* Only now: the body may have lived in a retired VM. */
+  sgw_worker_reap(c->worker);
 }
 
 static void dispatch_error(sgw_request_t *r) {
@@ -250,4 +254,5 @@ void sgw_dispatch_abort(sgw_request_t *r) {
   uv_timer_stop(&r->timer);
   dispatch_end(r);
   r->running = 0;
+  sgw_worker_reap(r->conn->worker);
 }

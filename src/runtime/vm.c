@@ -59,8 +59,30 @@ static int vm_run_config(lua_State *L, const char *path, char *err,
 
 /* package.path from config.paths, relative entries taken from the config
  * file's directory. C modules are never loaded. */
-static int vm_set_paths(lua_State *L, int cfg, const char *config_path,
+/* Remembers one resolved script folder for the watcher. */
+static int vm_add_dir(sgw_vm_t *vm, const char *base, size_t blen,
+                      const char *dir) {
+  char **v = realloc(vm->dirs, (vm->ndirs + 1) * sizeof(*v));
+  char *p;
+
+  if (v == NULL)
+    return SGW_ENOMEM;
+  vm->dirs = v;
+  if (dir[0] == '/' || blen == 0)
+    p = strdup(dir);
+  else if (strcmp(dir, ".") == 0)
+    p = strndup(base, blen);
+  else if ((p = malloc(blen + strlen(dir) + 2)) != NULL)
+    sprintf(p, "%.*s/%s", (int)blen, base, dir);
+  if (p == NULL)
+    return SGW_ENOMEM;
+  vm->dirs[vm->ndirs++] = p;
+  return 0;
+}
+
+static int vm_set_paths(sgw_vm_t *vm, int cfg, const char *config_path,
                         char *err, size_t errlen) {
+  lua_State *L = vm->L;
   const char *slash = strrchr(config_path, '/');
   size_t dlen = slash ? (size_t)(slash - config_path) : 0;
   luaL_Buffer b;
@@ -83,13 +105,11 @@ static int vm_set_paths(lua_State *L, int cfg, const char *config_path,
       return vm_fail(err, errlen, "config: paths[%s] must be a string%s",
                      lua_pushfstring(L, "%d", i), "");
     dir = lua_tostring(L, -1);
-    lua_pop(L, 1);
+    lua_pop(L, 1); /* still referenced by the paths table */
+    if (vm_add_dir(vm, config_path, dlen, dir) < 0)
+      return SGW_ENOMEM;
     for (int pass = 0; pass < 2; pass++) {
-      if (dir[0] != '/' && dlen > 0) {
-        luaL_addlstring(&b, config_path, dlen);
-        luaL_addchar(&b, '/');
-      }
-      luaL_addstring(&b, dir);
+      luaL_addstring(&b, vm->dirs[vm->ndirs - 1]);
       luaL_addstring(&b, pass == 0 ? "/?.lua;" : "/?/init.lua;");
     }
   }
@@ -240,8 +260,12 @@ static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
   return 0;
 }
 
-static void vm_set_gw_fields(sgw_vm_t *vm, int cfg) {
+static void vm_set_gw_fields(sgw_vm_t *vm, int cfg,
+                             const struct sgw_status_s *status) {
   lua_State *L = vm->L;
+
+  lua_pushlightuserdata(L, (void *)status);
+  lua_setfield(L, LUA_REGISTRYINDEX, SGW_STATUS_KEY);
 
   lua_getglobal(L, "gw");
   lua_pushvalue(L, cfg);
@@ -277,9 +301,9 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
     return rc;
   cfg = lua_gettop(L);
   if ((rc = sgw_settings_read(L, cfg, &vm->settings, err, errlen)) < 0 ||
-      (rc = vm_set_paths(L, cfg, o->config_path, err, errlen)) < 0)
+      (rc = vm_set_paths(vm, cfg, o->config_path, err, errlen)) < 0)
     return rc;
-  vm_set_gw_fields(vm, cfg);
+  vm_set_gw_fields(vm, cfg, o->status);
   vm_sandbox(L);
   vm_make_ctx(vm, cfg, o->cred);
   return vm_load_routes(vm, cfg, err, errlen);
@@ -322,6 +346,9 @@ void sgw_vm_close(sgw_vm_t *vm) {
     free(vm->routes[i].path);
   }
   free(vm->routes);
+  for (size_t i = 0; i < vm->ndirs; i++)
+    free(vm->dirs[i]);
+  free(vm->dirs);
   free(vm);
 }
 

@@ -20,9 +20,12 @@ typedef struct sgw_route_s {
   int handler;    /* registry ref of the handler function */
 } sgw_route_t;
 
+struct sgw_status_s;
+
 typedef struct sgw_vm_opts_s {
   const char *config_path;
   const sgw_cred_t *cred;
+  const struct sgw_status_s *status; /* for gw.status(); may be NULL */
   int worker_id;
   unsigned generation;
 } sgw_vm_opts_t;
@@ -33,9 +36,12 @@ typedef struct sgw_vm_s {
   size_t nroutes;
   int ctx_ref;            /* registry ref of the ctx table */
   sgw_settings_t settings;
+  char **dirs;            /* script folders, resolved (for the watcher) */
+  size_t ndirs;
   unsigned generation;
   int worker_id;
   unsigned inflight;      /* requests still running on this VM */
+  struct sgw_vm_s *next_retired; /* a worker's list of VMs winding down */
 } sgw_vm_t;
 
 /* Builds a VM. On failure returns a negative code and writes a message

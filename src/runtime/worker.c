@@ -30,6 +30,48 @@ static void on_connection(uv_stream_t *server, int status) {
   sgw_conn_accept(w, server);
 }
 
+void sgw_worker_adopt(sgw_worker_t *w, sgw_vm_t *vm) {
+  sgw_vm_t *unused;
+
+  uv_mutex_lock(&w->lock);
+  unused = w->next_vm; /* two reloads before the worker looked: skip one */
+  w->next_vm = vm;
+  uv_mutex_unlock(&w->lock);
+  sgw_vm_close(unused);
+  uv_async_send(&w->reload);
+}
+
+void sgw_worker_reap(sgw_worker_t *w) {
+  sgw_vm_t **p = &w->retired;
+
+  while (*p != NULL) {
+    sgw_vm_t *vm = *p;
+    if (vm->inflight == 0) {
+      *p = vm->next_retired;
+      sgw_vm_close(vm);
+    } else {
+      p = &vm->next_retired;
+    }
+  }
+}
+
+static void on_reload(uv_async_t *a) {
+  sgw_worker_t *w = a->data;
+  sgw_vm_t *vm;
+
+  uv_mutex_lock(&w->lock);
+  vm = w->next_vm;
+  w->next_vm = NULL;
+  uv_mutex_unlock(&w->lock);
+  if (vm == NULL)
+    return;
+  w->vm->next_retired = w->retired;
+  w->retired = w->vm;
+  w->vm = vm;
+  w->limits = &vm->settings.limits;
+  sgw_worker_reap(w);
+}
+
 static void on_walk_close(uv_handle_t *h, void *arg) {
   (void)arg;
   if (!uv_is_closing(h))
@@ -47,6 +89,7 @@ static void on_stop(uv_async_t *a) {
   }
   uv_close((uv_handle_t *)&w->server, NULL);
   uv_close((uv_handle_t *)&w->stop, NULL);
+  uv_close((uv_handle_t *)&w->reload, NULL);
 }
 
 static void worker_main(void *arg) {
@@ -78,7 +121,9 @@ int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm) {
     return rc;
   uv_tcp_init(&w->loop, &w->server);
   uv_async_init(&w->loop, &w->stop, on_stop);
-  w->server.data = w->stop.data = w;
+  uv_async_init(&w->loop, &w->reload, on_reload);
+  uv_mutex_init(&w->lock);
+  w->server.data = w->stop.data = w->reload.data = w;
   if ((rc = uv_tcp_open(&w->server, fd)) < 0 ||
       (rc = uv_listen((uv_stream_t *)&w->server, 1024, on_connection)) < 0 ||
       (rc = uv_thread_create(&w->thread, worker_main, w)) < 0)
@@ -89,8 +134,12 @@ int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm) {
 void sgw_worker_stop(sgw_worker_t *w) {
   uv_async_send(&w->stop);
   uv_thread_join(&w->thread);
+  /* Every connection is closed, so no request holds a VM any more. */
+  sgw_worker_reap(w);
   sgw_vm_close(w->vm);
-  w->vm = NULL;
+  sgw_vm_close(w->next_vm);
+  w->vm = w->next_vm = NULL;
+  uv_mutex_destroy(&w->lock);
   sgw_buf_free(&w->out);
   sgw_buf_free(&w->json);
   sgw_buf_free(&w->hdrs);

@@ -18,6 +18,10 @@ typedef struct sgw_worker_s {
   uv_loop_t loop;
   uv_tcp_t server;
   uv_async_t stop;
+  uv_async_t reload;           /* a new generation waits in next_vm */
+  uv_mutex_t lock;             /* guards next_vm */
+  sgw_vm_t *next_vm;
+  sgw_vm_t *retired;           /* old generations with requests in flight */
   uv_thread_t thread;
   int fd;                      /* listening socket, adopted by the loop */
   sgw_vm_t *vm;                /* current generation */
@@ -42,6 +46,13 @@ const char *sgw_worker_date(sgw_worker_t *w);
 /* Starts the worker thread on listening socket `fd` with VM `vm` (the
  * worker takes ownership of both). */
 int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm);
+/* Hands the worker a new generation (from the main thread). The worker
+ * switches to it for new requests; the old VM closes when its last
+ * request ends. Takes ownership of vm. */
+void sgw_worker_adopt(sgw_worker_t *w, sgw_vm_t *vm);
+/* Closes retired VMs that no request uses any more (worker thread). */
+void sgw_worker_reap(sgw_worker_t *w);
+
 /* Asks the worker to stop and waits for its thread. */
 void sgw_worker_stop(sgw_worker_t *w);
 

@@ -1,0 +1,86 @@
+#include "runtime/reload.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+
+#define SGW__WATCH_INTERVAL_MS 150
+
+int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
+                     sgw_settings_t *file, char *err, size_t errlen) {
+  int rc = 0, i;
+
+  for (i = 0; i < r->nworkers; i++) {
+    sgw_vm_opts_t o = {r->config_path, r->cred, &r->status, i, generation};
+    if ((rc = sgw_vm_open(&o, &vms[i], err, errlen)) < 0)
+      break;
+    if (i == 0 && file != NULL)
+      *file = vms[0]->settings;
+    /* The socket and threads exist already: these come from the start. */
+    memcpy(vms[i]->settings.host, r->live.host, sizeof(r->live.host));
+    vms[i]->settings.port = r->live.port;
+    vms[i]->settings.workers = r->live.workers;
+  }
+  if (rc < 0)
+    while (i-- > 0)
+      sgw_vm_close(vms[i]);
+  return rc;
+}
+
+/* Says which settings of the new config cannot apply while running. */
+static void warn_fixed_settings(sgw_reload_t *r, const sgw_settings_t *now) {
+  if (strcmp(now->host, r->config.host) != 0 || now->port != r->config.port)
+    sgw_log_warn("reload: listen %s:%d cannot change while running; still "
+                 "%s:%d (restart to apply)", now->host, now->port,
+                 r->live.host, r->live.port);
+  if (now->workers != r->config.workers)
+    sgw_log_warn("reload: workers cannot change while running; still %d "
+                 "(restart to apply)", r->nworkers);
+}
+
+int sgw_reload_run(sgw_reload_t *r, const char *why) {
+  unsigned gen = atomic_load(&r->status.generation) + 1;
+  sgw_vm_t *vms[1024];
+  sgw_settings_t fresh;
+  char err[2048];
+
+  if (sgw_reload_build(r, gen, vms, &fresh, err, sizeof(err)) < 0) {
+    atomic_fetch_add(&r->status.failed_reloads, 1);
+    sgw_log_error("reload failed (generation %u stays): %s", gen - 1, err);
+    return -1;
+  }
+  warn_fixed_settings(r, &fresh);
+  r->config = fresh;
+  for (int i = 0; i < r->nworkers; i++)
+    sgw_worker_adopt(&r->workers[i], vms[i]);
+  atomic_store(&r->status.generation, gen);
+  atomic_fetch_add(&r->status.reloads, 1);
+  sgw_log_info("reload: generation %u live (%s)", gen, why);
+  if (r->watching)
+    sgw_watch_set_roots(&r->watch, vms[0]->dirs, vms[0]->ndirs);
+  return 0;
+}
+
+static void on_change(sgw_watch_t *w, const char *changed) {
+  sgw_reload_t *r = w->data;
+  char why[600];
+
+  snprintf(why, sizeof(why), "changed: %s", changed);
+  sgw_reload_run(r, why);
+}
+
+int sgw_reload_watch(sgw_reload_t *r, uv_loop_t *loop, const sgw_vm_t *vm) {
+  int rc = sgw_watch_start(&r->watch, loop, r->config_path, vm->dirs,
+                           vm->ndirs, SGW__WATCH_INTERVAL_MS, on_change);
+
+  r->watch.data = r;
+  r->watching = rc == 0;
+  return rc;
+}
+
+void sgw_reload_unwatch(sgw_reload_t *r) {
+  if (r->watching)
+    sgw_watch_stop(&r->watch);
+  r->watching = 0;
+}

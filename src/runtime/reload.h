@@ -1,0 +1,43 @@
+/* Generations: building the Lua VMs for every worker from the config and
+ * scripts, and switching the workers to a new set while they serve.
+ *
+ * Runs on the main thread. A new generation is built and validated in
+ * full before any worker sees it, so a broken script never goes live; the
+ * running generation keeps serving and the error is logged once. */
+#ifndef SGW_RELOAD_H
+#define SGW_RELOAD_H
+
+#include "runtime/cred.h"
+#include "runtime/settings.h"
+#include "runtime/status.h"
+#include "runtime/watch.h"
+#include "runtime/worker.h"
+
+typedef struct sgw_reload_s {
+  const char *config_path;
+  const sgw_cred_t *cred;
+  sgw_worker_t *workers;
+  int nworkers;
+  sgw_settings_t live;     /* listen address and worker count in effect */
+  sgw_settings_t config;   /* what the config file said last time */
+  sgw_status_t status;
+  sgw_watch_t watch;
+  int watching;
+} sgw_reload_t;
+
+/* Builds generation `generation` for all workers into vms[] (nworkers
+ * entries), with the live listen address and worker count; *file (may be
+ * NULL) receives the settings as the config file gives them. On failure
+ * nothing is left allocated and err holds the message. */
+int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
+                     sgw_settings_t *file, char *err, size_t errlen);
+
+/* Builds the next generation and hands it to the workers. `why` is for
+ * the log ("SIGHUP", or the changed files). Returns 0 if it went live. */
+int sgw_reload_run(sgw_reload_t *r, const char *why);
+
+/* Starts polling the script folders of generation `vm`. */
+int sgw_reload_watch(sgw_reload_t *r, uv_loop_t *loop, const sgw_vm_t *vm);
+void sgw_reload_unwatch(sgw_reload_t *r);
+
+#endif
