@@ -25,11 +25,12 @@ typedef struct dispatch_out_s {
   size_t body_len;
 } dispatch_out_t;
 
-/* Releases everything the handler held. Safe to call once per request. */
+/* Releases what a handler that failed or was abandoned held; its
+ * coroutine is not reused. */
 static void dispatch_end(sgw_request_t *r) {
   sgw_request_detach(r);
   if (r->vm != NULL) {
-    luaL_unref(r->vm->L, LUA_REGISTRYINDEX, r->co_ref);
+    sgw_vm_thread_done(r->vm, r->co, r->co_ref, 0);
     r->vm->inflight--;
   }
   r->vm = NULL;
@@ -154,6 +155,9 @@ static void dispatch_finish(sgw_request_t *r, int nres) {
   char why[256];
   sgw_conn_t *c = r->conn;
   sgw_buf_t *hdrs = &c->worker->hdrs;
+  sgw_vm_t *vm = r->vm;
+  lua_State *co = r->co;
+  int ref = r->co_ref;
 
   if (dispatch_results(r, nres, &o, why, sizeof(why)) < 0) {
     sgw_log_error("request %s %s: bad handler result: %s", r->id, r->method,
@@ -161,13 +165,17 @@ static void dispatch_finish(sgw_request_t *r, int nres) {
     dispatch_internal_error(r);
     return;
   }
-  /* The body may live on the coroutine's stack: unreferencing does not
-   * collect it before sgw_conn_respond has copied it. */
-  dispatch_end(r);
+  /* The body may live on the coroutine's stack, and answering may start
+   * the next pipelined request on r: keep the coroutine and its VM until
+   * the response is copied out. */
+  sgw_request_detach(r);
+  r->vm = NULL;
+  r->co = NULL;
   sgw_conn_respond(c, o.status, o.content_type, hdrs->base, hdrs->len,
                    o.body, o.body_len);
-  /* Only now: the body may have lived in a retired VM. */
-  sgw_worker_reap(c->worker);
+  sgw_vm_thread_done(vm, co, ref, 1);
+  vm->inflight--;
+  sgw_worker_reap(c->worker); /* vm may be a retired generation */
 }
 
 static void dispatch_error(sgw_request_t *r) {
@@ -210,7 +218,6 @@ void sgw_dispatch(sgw_conn_t *c) {
   char allow[128], hdr[160];
   const sgw_route_t *route =
       sgw_vm_route(vm, r->method, path, r->path_len, allow, sizeof(allow));
-  lua_State *L = vm->L;
 
   if (route == NULL) {
     if (allow[0] == '\0') {
@@ -222,8 +229,7 @@ void sgw_dispatch(sgw_conn_t *c) {
                            "method not allowed for this route", hdr);
     return;
   }
-  r->co = lua_newthread(L);
-  r->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  r->co = sgw_vm_thread(vm, &r->co_ref);
   r->vm = vm;
   vm->inflight++;
   *(sgw_request_t **)lua_getextraspace(r->co) = r;

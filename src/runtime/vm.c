@@ -12,6 +12,8 @@
 #include "runtime/request.h"
 #include "signgw/error.h"
 
+#define SGW__IDLE_THREADS 64 /* coroutines kept per VM for reuse */
+
 static const luaL_Reg gw_modules[] = {
     {"gw", luaopen_gw},           {"gw.crypto", luaopen_gw_crypto},
     {"gw.cos", luaopen_gw_cos},   {"gw.time", luaopen_gw_time},
@@ -326,7 +328,13 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   vm->worker_id = o->worker_id;
   vm->generation = o->generation;
   vm->ctx_ref = LUA_NOREF;
-  if ((rc = vm_build(vm, o, err, errlen)) < 0) {
+  vm->idle = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle));
+  vm->idle_refs = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle_refs));
+  if (vm->idle == NULL || vm->idle_refs == NULL)
+    rc = SGW_ENOMEM;
+  else
+    rc = vm_build(vm, o, err, errlen);
+  if (rc < 0) {
     if (rc == SGW_ENOMEM)
       snprintf(err, errlen, "out of memory building the Lua VM");
     sgw_vm_close(vm);
@@ -335,6 +343,30 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   lua_settop(vm->L, 0);
   *out = vm;
   return 0;
+}
+
+lua_State *sgw_vm_thread(sgw_vm_t *vm, int *ref) {
+  lua_State *co;
+
+  if (vm->nidle > 0) {
+    vm->nidle--;
+    *ref = vm->idle_refs[vm->nidle];
+    return vm->idle[vm->nidle];
+  }
+  co = lua_newthread(vm->L);
+  *ref = luaL_ref(vm->L, LUA_REGISTRYINDEX);
+  return co;
+}
+
+void sgw_vm_thread_done(sgw_vm_t *vm, lua_State *co, int ref, int reusable) {
+  if (reusable && vm->nidle < SGW__IDLE_THREADS &&
+      lua_status(co) == LUA_OK) {
+    lua_settop(co, 0);
+    vm->idle[vm->nidle] = co;
+    vm->idle_refs[vm->nidle++] = ref;
+    return;
+  }
+  luaL_unref(vm->L, LUA_REGISTRYINDEX, ref);
 }
 
 void sgw_vm_close(sgw_vm_t *vm) {
@@ -346,6 +378,8 @@ void sgw_vm_close(sgw_vm_t *vm) {
     free(vm->routes[i].path);
   }
   free(vm->routes);
+  free(vm->idle);
+  free(vm->idle_refs);
   for (size_t i = 0; i < vm->ndirs; i++)
     free(vm->dirs[i]);
   free(vm->dirs);

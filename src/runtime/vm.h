@@ -41,6 +41,9 @@ typedef struct sgw_vm_s {
   unsigned generation;
   int worker_id;
   unsigned inflight;      /* requests still running on this VM */
+  struct lua_State **idle; /* finished coroutines kept for reuse */
+  int *idle_refs;
+  size_t nidle;
   struct sgw_vm_s *next_retired; /* a worker's list of VMs winding down */
 } sgw_vm_t;
 
@@ -49,6 +52,14 @@ typedef struct sgw_vm_s {
 int sgw_vm_open(const sgw_vm_opts_t *opts, sgw_vm_t **out, char *err,
                 size_t errlen);
 void sgw_vm_close(sgw_vm_t *vm);
+
+/* A coroutine for one request, reused from earlier requests when one is
+ * free; *ref anchors it in the registry. */
+struct lua_State *sgw_vm_thread(sgw_vm_t *vm, int *ref);
+/* Gives a coroutine back. Only one that finished normally (reusable) is
+ * kept; an errored or abandoned one is left to the collector. */
+void sgw_vm_thread_done(sgw_vm_t *vm, struct lua_State *co, int ref,
+                        int reusable);
 
 /* Finds the route for method+path. When none matches but the path exists
  * for another method, *allow receives "GET, POST" style text (caller's

@@ -10,13 +10,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "sign/crypto_tls.h"
 #include "signgw/error.h"
 
 /* OpenSSL may treat a NULL pointer as "no input" or as "reuse the previous
- * key" (HMAC_Init_ex); hand it a real, empty buffer instead. */
+ * key"; hand it a real, empty buffer instead. */
 static const unsigned char crypto_empty[1];
 
 static const void *crypto_nonnull(const void *p) {
@@ -35,39 +35,38 @@ static int crypto_digest(const EVP_MD *md, const void *data, size_t len,
 }
 
 int sgw_sha1(const void *data, size_t len, unsigned char out[SGW_SHA1_LEN]) {
-  return crypto_digest(EVP_sha1(), data, len, out, SGW_SHA1_LEN);
+  return crypto_digest(sgw__md(SGW__SHA1), data, len, out, SGW_SHA1_LEN);
 }
 
 int sgw_sha256(const void *data, size_t len,
                unsigned char out[SGW_SHA256_LEN]) {
-  return crypto_digest(EVP_sha256(), data, len, out, SGW_SHA256_LEN);
+  return crypto_digest(sgw__md(SGW__SHA256), data, len, out, SGW_SHA256_LEN);
 }
 
-static int crypto_hmac(const EVP_MD *md, const void *key, size_t key_len,
+static int crypto_hmac(sgw__hash_t h, const void *key, size_t key_len,
                        const void *data, size_t len, unsigned char *out,
-                       unsigned int want) {
-  unsigned int n = 0;
+                       size_t want) {
+  EVP_MAC_CTX *ctx = sgw__hmac_ctx(h);
+  size_t n = 0;
 
-  if (md == NULL)
+  if (ctx == NULL)
     return SGW_ECRYPTO;
-  /* HMAC() takes the key length as an int. */
-  if (key_len > INT_MAX)
-    return SGW_ERANGE;
-  if (HMAC(md, crypto_nonnull(key), (int)key_len, crypto_nonnull(data), len,
-           out, &n) == NULL ||
-      n != want)
+  /* Keying a context that already knows its digest is cheap. */
+  if (!EVP_MAC_init(ctx, crypto_nonnull(key), key_len, NULL) ||
+      !EVP_MAC_update(ctx, crypto_nonnull(data), len) ||
+      !EVP_MAC_final(ctx, out, &n, want) || n != want)
     return SGW_ECRYPTO;
   return SGW_OK;
 }
 
 int sgw_hmac_sha1(const void *key, size_t key_len, const void *data,
                   size_t len, unsigned char out[SGW_SHA1_LEN]) {
-  return crypto_hmac(EVP_sha1(), key, key_len, data, len, out, SGW_SHA1_LEN);
+  return crypto_hmac(SGW__SHA1, key, key_len, data, len, out, SGW_SHA1_LEN);
 }
 
 int sgw_hmac_sha256(const void *key, size_t key_len, const void *data,
                     size_t len, unsigned char out[SGW_SHA256_LEN]) {
-  return crypto_hmac(EVP_sha256(), key, key_len, data, len, out,
+  return crypto_hmac(SGW__SHA256, key, key_len, data, len, out,
                      SGW_SHA256_LEN);
 }
 
@@ -230,13 +229,14 @@ int sgw_base64_decode(const char *in, size_t len, unsigned char *out,
 int sgw_random_bytes(void *buf, size_t len) {
   unsigned char *p = buf;
 
-  /* RAND_bytes() takes an int; feed it in chunks. */
+  /* Small draws (keys, ids) come from the per-thread pool; RAND_bytes()
+   * takes an int, so large ones go in chunks. */
   while (len > 0) {
-    int chunk = len > INT_MAX ? INT_MAX : (int)len;
-    if (RAND_bytes(p, chunk) != 1)
+    size_t chunk = len > INT_MAX ? INT_MAX : len;
+    if (sgw__random_pooled(p, chunk) < 0)
       return SGW_ECRYPTO;
     p += chunk;
-    len -= (size_t)chunk;
+    len -= chunk;
   }
   return SGW_OK;
 }
