@@ -23,6 +23,8 @@ int sgw_buf_reserve(sgw_buf_t *b, size_t extra);
 int sgw_buf_append(sgw_buf_t *b, const void *data, size_t len);
 int sgw_buf_appends(sgw_buf_t *b, const char *s);
 int sgw_buf_appendc(sgw_buf_t *b, char c);
+/* Decimal text of v, without printf (hot path). */
+int sgw_buf_append_int(sgw_buf_t *b, long long v);
 /* printf-style append. */
 int sgw_buf_appendf(sgw_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

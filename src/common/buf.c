@@ -91,6 +91,19 @@ int sgw_buf_appendc(sgw_buf_t *b, char c) {
   return sgw_buf_append(b, &c, 1);
 }
 
+int sgw_buf_append_int(sgw_buf_t *b, long long v) {
+  char tmp[24], *p = tmp + sizeof(tmp);
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                : (unsigned long long)v;
+
+  do
+    *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  return sgw_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 int sgw_buf_appendf(sgw_buf_t *b, const char *fmt, ...) {
   va_list ap, ap2;
   size_t avail;

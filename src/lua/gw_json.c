@@ -39,7 +39,7 @@ static int enc_number(enc_t *e, int idx) {
   lua_Number d;
 
   if (lua_isinteger(L, idx))
-    return sgw_buf_appendf(e->out, "%lld", (long long)lua_tointeger(L, idx));
+    return sgw_buf_append_int(e->out, (long long)lua_tointeger(L, idx));
   d = lua_tonumber(L, idx);
   if (!isfinite(d))
     return enc_fail(e, "cannot encode NaN or infinity");

@@ -15,6 +15,7 @@
 #include "runtime/dispatch.h"
 #include "runtime/worker.h"
 #include "server/response.h"
+#include "signgw/crypto.h"
 #include "signgw/json.h"
 
 #define SGW__LINGER_MS 2000
@@ -313,11 +314,15 @@ void sgw_conn_respond_error(sgw_conn_t *c, int status, const char *code,
 
 /* ---- parsing loop ---------------------------------------------------- */
 
+/* 16 hex digits: the worker's random prefix, then its counter. */
 static void conn_new_request_id(sgw_conn_t *c) {
   sgw_worker_t *w = c->worker;
+  uint64_t v = (uint64_t)w->id_prefix << 32 | (uint32_t)++w->next_request;
+  unsigned char raw[8];
 
-  snprintf(c->req.id, sizeof(c->req.id), "%08x%08x", w->id_prefix,
-           (unsigned)(++w->next_request & 0xffffffffu));
+  for (int i = 7; i >= 0; i--, v >>= 8)
+    raw[i] = (unsigned char)v;
+  sgw_hex_encode(raw, sizeof(raw), c->req.id);
 }
 
 static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {

@@ -1,6 +1,5 @@
 #include "server/response.h"
 
-#include <stdio.h>
 #include <string.h>
 
 const char *sgw_response_reason(int status) {
@@ -33,19 +32,38 @@ const char *sgw_response_reason(int status) {
   }
 }
 
+/* Appends "Name: value\r\n". */
+static int head_line(sgw_buf_t *out, const char *name, size_t nlen,
+                     const char *value) {
+  int rc = sgw_buf_append(out, name, nlen);
+  if (rc == 0)
+    rc = sgw_buf_appends(out, value);
+  return rc == 0 ? sgw_buf_append(out, "\r\n", 2) : rc;
+}
+
+/* Built by appends rather than printf: this runs for every response. */
 int sgw_response_head(sgw_buf_t *out, int status, const char *date,
                       const char *content_type, size_t content_length,
                       const char *request_id, int keep_alive,
                       const char *extra, size_t extra_len) {
-  int rc = sgw_buf_appendf(out,
-                           "HTTP/1.1 %d %s\r\n"
-                           "Date: %s\r\n"
-                           "Content-Length: %zu\r\n"
-                           "X-Request-Id: %s\r\n",
-                           status, sgw_response_reason(status), date,
-                           content_length, request_id);
+  int rc = sgw_buf_append(out, "HTTP/1.1 ", 9);
+
+  if (rc == 0)
+    rc = sgw_buf_append_int(out, status);
+  if (rc == 0)
+    rc = sgw_buf_appendc(out, ' ');
+  if (rc == 0)
+    rc = head_line(out, "", 0, sgw_response_reason(status));
+  if (rc == 0)
+    rc = head_line(out, "Date: ", 6, date);
+  if (rc == 0)
+    rc = sgw_buf_append(out, "Content-Length: ", 16);
+  if (rc == 0)
+    rc = sgw_buf_append_int(out, (long long)content_length);
+  if (rc == 0)
+    rc = head_line(out, "\r\nX-Request-Id: ", 16, request_id);
   if (rc == 0 && content_type != NULL)
-    rc = sgw_buf_appendf(out, "Content-Type: %s\r\n", content_type);
+    rc = head_line(out, "Content-Type: ", 14, content_type);
   if (rc == 0 && !keep_alive)
     rc = sgw_buf_appends(out, "Connection: close\r\n");
   if (rc == 0 && extra_len > 0)

@@ -2,6 +2,7 @@
 #include "signgw/json.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "signgw/error.h"
 
@@ -43,25 +44,22 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n) {
   return len;
 }
 
-static int utf8_valid(const unsigned char *p, size_t len) {
-  size_t i = 0;
+/* What a byte needs in a JSON string: nothing, a two-character escape,
+ * a \u00XX escape, or (non-ASCII) a UTF-8 check. */
+enum { J_PLAIN, J_SHORT, J_UNICODE, J_UTF8 };
 
-  while (i < len) {
-    size_t n = utf8_seq_len(p + i, len - i);
-    if (n == 0)
-      return 0;
-    i += n;
-  }
-  return 1;
+static unsigned char json_class(unsigned char c) {
+  if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' ||
+      c == '\r' || c == '\t')
+    return J_SHORT;
+  if (c < 0x20)
+    return J_UNICODE;
+  return c < 0x80 ? J_PLAIN : J_UTF8;
 }
 
-/* The two-character escape for c, or 0 if c has none. */
+/* The two-character escape for c (J_SHORT bytes only). */
 static char json_short_escape(unsigned char c) {
   switch (c) {
-  case '"':
-    return '"';
-  case '\\':
-    return '\\';
   case '\b':
     return 'b';
   case '\f':
@@ -73,46 +71,75 @@ static char json_short_escape(unsigned char c) {
   case '\t':
     return 't';
   default:
-    return 0;
+    return (char)c; /* '"' and '\\' escape as themselves */
   }
+}
+
+/* Validates s and returns the bytes its escapes add, or SIZE_MAX for
+ * invalid UTF-8. One pass, so a bad string appends nothing. */
+static size_t json_extra(const unsigned char *p, size_t len) {
+  size_t i = 0, extra = 0;
+
+  while (i < len) {
+    switch (json_class(p[i])) {
+    case J_PLAIN:
+      i++;
+      break;
+    case J_SHORT:
+      extra += 1, i++;
+      break;
+    case J_UNICODE:
+      extra += 5, i++;
+      break;
+    default: {
+      size_t n = utf8_seq_len(p + i, len - i);
+      if (n == 0)
+        return SIZE_MAX;
+      i += n;
+    }
+    }
+  }
+  return extra;
 }
 
 int sgw_json_string(sgw_buf_t *out, const char *s, size_t len) {
   /* Lower-case, as JSON.stringify writes them. */
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s;
+  size_t extra = len > 0 ? json_extra(p, len) : 0, i, run;
   char *w;
-  size_t i;
   int rc;
 
-  /* Validate first so that a bad string appends nothing. */
-  if (len > 0 && !utf8_valid(p, len))
+  if (extra == SIZE_MAX)
     return SGW_EINVAL;
-
-  /* Worst case: every byte becomes \u00XX, plus the two quotes. */
-  if (len > (SIZE_MAX - 3) / 6)
+  if (len > SIZE_MAX - extra - 3)
     return SGW_ENOMEM;
-  rc = sgw_buf_reserve(out, len * 6 + 2);
-  if (rc != SGW_OK)
+  if ((rc = sgw_buf_reserve(out, len + extra + 2)) != SGW_OK)
     return rc;
 
   w = out->base + out->len;
   *w++ = '"';
-  for (i = 0; i < len; i++) {
-    char e = json_short_escape(p[i]);
-    if (e != 0) {
-      *w++ = '\\';
-      *w++ = e;
-    } else if (p[i] < 0x20) {
-      *w++ = '\\';
+  for (i = 0; i < len;) {
+    /* Copy the run that needs no escaping in one go. */
+    for (run = i; run < len && json_class(p[run]) != J_SHORT &&
+                  json_class(p[run]) != J_UNICODE;
+         run++)
+      ;
+    memcpy(w, p + i, run - i);
+    w += run - i;
+    if ((i = run) == len)
+      break;
+    *w++ = '\\';
+    if (json_class(p[i]) == J_SHORT) {
+      *w++ = json_short_escape(p[i]);
+    } else {
       *w++ = 'u';
       *w++ = '0';
       *w++ = '0';
       *w++ = hex[p[i] >> 4];
       *w++ = hex[p[i] & 0x0f];
-    } else {
-      *w++ = (char)p[i];
     }
+    i++;
   }
   *w++ = '"';
   out->len = (size_t)(w - out->base);

@@ -59,10 +59,9 @@ function luaTable(obj) {
   return '{ ' + Object.entries(obj).map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join(', ') + ' }';
 }
 
-// A scratch dir with `files` (relative to scripts/) and a config routing
-// `routes`, and signgw running on it. One after-hook stops signgw (which
-// must exit cleanly), then removes the dir.
-async function setup(t, { routes = {}, files = {}, extra = [], workers = 2, env } = {}) {
+// A scratch dir holding `files` (relative to scripts/) and a config that
+// routes `routes`; s.cleanup() removes it.
+async function scratch({ routes = {}, files = {}, extra = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-reload-'));
   const s = {
     dir,
@@ -77,13 +76,21 @@ async function setup(t, { routes = {}, files = {}, extra = [], workers = 2, env 
     },
     remove(rel) { fs.rmSync(s.file(rel), { recursive: true, force: true }); },
     async saveConfig(more = [], how = 'write') { await SAVES[how](s.config, configText(dir, routes, more)); },
+    cleanup() { fs.rmSync(dir, { recursive: true, force: true }); },
   };
   fs.mkdirSync(path.join(dir, 'scripts'));
   for (const [rel, text] of Object.entries(files)) await s.save(rel, text);
   fs.writeFileSync(s.config, configText(dir, routes, extra));
+  return s;
+}
+
+// A scratch dir and signgw running on it. One after-hook stops signgw
+// (which must exit cleanly), then removes the dir.
+async function setup(t, { workers = 2, env, ...opts } = {}) {
+  const s = await scratch(opts);
   let gw;
   t.after(async () => {
-    try { if (gw) await gw.stop(); } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    try { if (gw) await gw.stop(); } finally { s.cleanup(); }
   });
   gw = await h.start({ config: s.config, workers, env });
   return { s, gw };
@@ -93,6 +100,14 @@ async function setup(t, { routes = {}, files = {}, extra = [], workers = 2, env 
 const count = (gw, re) => (gw.log().match(new RegExp(re.source, 'g')) || []).length;
 const LIVE = /reload: generation \d+ live/;
 const FAILED = /reload failed \(generation \d+ stays\)/;
+
+// The message of the last failed reload in the log (it may span lines).
+function lastFailure(gw) {
+  const log = gw.log();
+  const rest = log.slice(log.lastIndexOf('reload failed'));
+  const end = rest.search(/\n\d{4}-\d\d-\d\dT/);
+  return end < 0 ? rest : rest.slice(0, end);
+}
 
 // Polls `fn` every 10 ms until it returns something truthy; fails after `ms`.
 async function until(fn, ms, what) {
@@ -114,9 +129,10 @@ async function status(gw) {
 
 // Waits until `path` answers marker `want` on every one of `workers`
 // workers (fresh connections: SO_REUSEPORT spreads them over the workers).
-// Every answer on the way must be 200 with a marker `ok(marker)` accepts.
-// Returns the ms it took.
-async function waitMarker(gw, reqPath, want, { workers = 2, within = 1000, ok = () => true } = {}) {
+// Every answer on the way must be 200 with a marker `ok(marker)` accepts;
+// `generation`: the new marker must come from that generation. Returns
+// the ms it took.
+async function waitMarker(gw, reqPath, want, { workers = 2, within = 1000, ok = () => true, generation } = {}) {
   const t0 = performance.now();
   const seen = new Set();
   let last = '';
@@ -126,7 +142,12 @@ async function waitMarker(gw, reqPath, want, { workers = 2, within = 1000, ok = 
       throw new Error(`${reqPath} while waiting for ${want}: ${r.status} ${r.text}`);
     }
     last = r.text;
-    if (r.json.marker === want) seen.add(r.json.worker);
+    if (r.json.marker === want) {
+      if (generation !== undefined && r.json.generation !== generation) {
+        throw new Error(`${reqPath}: marker ${want} from generation ${r.json.generation}, expected ${generation}`);
+      }
+      seen.add(r.json.worker);
+    }
     if (seen.size === workers) return performance.now() - t0;
   }
   throw new Error(`${reqPath}: marker ${want} not live on all ${workers} workers within ${within} ms ` +
@@ -148,4 +169,4 @@ function markerModule(marker, { requires = [], from, sleepMs = false } = {}) {
   ].join('\n');
 }
 
-module.exports = { sleep, SAVES, setup, configText, count, LIVE, FAILED, until, status, waitMarker, markerModule };
+module.exports = { sleep, SAVES, scratch, setup, configText, count, LIVE, FAILED, lastFailure, until, status, waitMarker, markerModule };
