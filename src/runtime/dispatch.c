@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "lua/gw_lua.h"
+#include "runtime/budget.h"
 #include "runtime/worker.h"
 #include "server/conn.h"
 
@@ -192,11 +193,33 @@ static void dispatch_error(sgw_request_t *r) {
   dispatch_internal_error(r);
 }
 
+static void dispatch_overrun(sgw_request_t *r) {
+  lua_State *L = r->vm->L;
+
+  luaL_traceback(L, r->co, "script ran past its time budget", 0);
+  sgw_log_error("request %s %s %.*s stopped: %s", r->id, r->method,
+                (int)r->path_len, r->head.base + r->url_off,
+                lua_tostring(L, -1));
+  lua_pop(L, 1);
+  dispatch_internal_error(r);
+}
+
 static void dispatch_run(sgw_request_t *r, int nargs) {
+  sgw_vm_t *vm = r->vm;
+  uint64_t t0 = uv_hrtime(), used;
   int nres = 0, st;
 
   r->waiting = 0;
-  st = lua_resume(r->co, r->vm->L, nargs, &nres);
+  sgw_budget_arm(vm, r->co, r->budget_ns);
+  st = lua_resume(r->co, vm->L, nargs, &nres);
+  sgw_budget_arm(vm, NULL, 0);
+  /* Time spent waiting does not count: keep what is left for later. */
+  used = uv_hrtime() - t0;
+  r->budget_ns = used < r->budget_ns ? r->budget_ns - used : 1;
+  if (st == LUA_YIELD && vm->overrun) {
+    dispatch_overrun(r);
+    return;
+  }
   if (st == LUA_YIELD && r->waiting) {
     lua_pop(r->co, nres);
     return; /* a primitive resumes us */
@@ -231,6 +254,7 @@ void sgw_dispatch(sgw_conn_t *c) {
   }
   r->co = sgw_vm_thread(vm, &r->co_ref);
   r->vm = vm;
+  r->budget_ns = (uint64_t)vm->settings.limits.script_timeout_ms * 1000000;
   vm->inflight++;
   *(sgw_request_t **)lua_getextraspace(r->co) = r;
   lua_rawgeti(r->co, LUA_REGISTRYINDEX, route->handler);

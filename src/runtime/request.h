@@ -42,6 +42,7 @@ typedef struct sgw_request_s {
   void **udata;              /* the Lua userdata's pointer slot */
   uv_timer_t timer;          /* gw.sleep */
   int waiting;               /* a primitive yielded and will resume */
+  uint64_t budget_ns;        /* Lua run time this request has left */
   int running;               /* a handler is in flight */
 } sgw_request_t;
 

@@ -39,16 +39,17 @@ bad:
 
 /* Reads an optional non-negative integer field of the table on top. */
 static int read_uint(lua_State *L, const char *table, const char *name,
-                     size_t max, size_t *out, char *err, size_t errlen) {
+                     size_t min, size_t max, size_t *out, char *err,
+                     size_t errlen) {
   int isnum, t = lua_getfield(L, -1, name);
   lua_Integer v = lua_tointegerx(L, -1, &isnum);
 
   lua_pop(L, 1);
   if (t == LUA_TNIL)
     return 0;
-  if (!isnum || v < 0 || (size_t)v > max) {
-    snprintf(err, errlen, "config: %s.%s must be an integer from 0 to %zu",
-             table, name, max);
+  if (!isnum || v < 0 || (size_t)v < min || (size_t)v > max) {
+    snprintf(err, errlen, "config: %s.%s must be an integer from %zu to %zu",
+             table, name, min, max);
     return SGW_EINVAL;
   }
   *out = (size_t)v;
@@ -57,18 +58,22 @@ static int read_uint(lua_State *L, const char *table, const char *name,
 
 static int read_limits(lua_State *L, sgw_limits_t *l, char *err,
                        size_t errlen) {
-  size_t v[7] = {l->max_url, l->max_header_bytes, l->max_headers,
+  size_t v[9] = {l->max_url, l->max_header_bytes, l->max_headers,
                  l->max_body, l->max_connections, l->header_timeout_ms,
-                 l->idle_timeout_ms};
-  static const char *const names[7] = {
+                 l->idle_timeout_ms, l->script_timeout_ms,
+                 l->script_memory_mb};
+  static const char *const names[9] = {
       "max_url", "max_header_bytes", "max_headers", "max_body",
-      "max_connections", "header_timeout_ms", "idle_timeout_ms"};
-  static const size_t max[7] = {1 << 20, 1 << 20, 10000, 1 << 30,
-                                1000000, 3600000, 3600000};
+      "max_connections", "header_timeout_ms", "idle_timeout_ms",
+      "script_timeout_ms", "script_memory_mb"};
+  static const size_t min[9] = {64, 1024, 8, 0, 1, 100, 100, 1, 4};
+  static const size_t max[9] = {1 << 20, 1 << 20, 10000, 1 << 30,
+                                1000000, 3600000, 3600000, 600000, 65536};
   int rc = 0;
 
-  for (int i = 0; i < 7 && rc == 0; i++)
-    rc = read_uint(L, "limits", names[i], max[i], &v[i], err, errlen);
+  for (int i = 0; i < 9 && rc == 0; i++)
+    rc = read_uint(L, "limits", names[i], min[i], max[i], &v[i], err,
+                   errlen);
   if (rc < 0)
     return rc;
   l->max_url = v[0];
@@ -78,6 +83,8 @@ static int read_limits(lua_State *L, sgw_limits_t *l, char *err,
   l->max_connections = (unsigned)v[4];
   l->header_timeout_ms = (unsigned)v[5];
   l->idle_timeout_ms = (unsigned)v[6];
+  l->script_timeout_ms = (unsigned)v[7];
+  l->script_memory_mb = (unsigned)v[8];
   return 0;
 }
 
@@ -95,7 +102,9 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
                              .max_body = 1 << 20,
                              .max_connections = 16384,
                              .header_timeout_ms = 10000,
-                             .idle_timeout_ms = 60000};
+                             .idle_timeout_ms = 60000,
+                             .script_timeout_ms = 1000,
+                             .script_memory_mb = 64};
   idx = lua_absindex(L, idx);
   lua_getfield(L, idx, "listen");
   if (lua_type(L, -1) == LUA_TSTRING)
@@ -111,7 +120,7 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
     return rc;
 
   lua_pushvalue(L, idx);
-  rc = read_uint(L, "config", "workers", 1024, &workers, err, errlen);
+  rc = read_uint(L, "config", "workers", 0, 1024, &workers, err, errlen);
   lua_pop(L, 1);
   if (rc < 0)
     return rc;

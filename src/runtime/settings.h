@@ -16,6 +16,8 @@ typedef struct sgw_limits_s {
   unsigned max_connections; /* per worker; more are closed at accept */
   unsigned header_timeout_ms; /* first byte to end of headers */
   unsigned idle_timeout_ms;   /* keep-alive wait for the next request */
+  unsigned script_timeout_ms; /* Lua run time per request (waits excluded) */
+  unsigned script_memory_mb;  /* cap on one Lua VM's memory */
 } sgw_limits_t;
 
 typedef struct sgw_settings_s {

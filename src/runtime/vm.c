@@ -8,17 +8,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "lua/gw_lua.h"
+#include "runtime/budget.h"
 #include "runtime/request.h"
 #include "signgw/error.h"
 
 #define SGW__IDLE_THREADS 64 /* coroutines kept per VM for reuse */
+#define SGW__LOAD_BUDGET_NS (5ULL * 1000 * 1000 * 1000) /* config + modules */
 
 static const luaL_Reg gw_modules[] = {
     {"gw", luaopen_gw},           {"gw.crypto", luaopen_gw_crypto},
     {"gw.cos", luaopen_gw_cos},   {"gw.time", luaopen_gw_time},
     {"gw.json", luaopen_gw_json}, {"gw.url", luaopen_gw_url},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
+
+/* An error outside any protected call: nothing sane is left to do. */
+static int vm_panic(lua_State *L) {
+  sgw_log_error("Lua panic: %s", lua_tostring(L, -1));
+  abort();
+}
+
+/* warn() from scripts goes to the log ("@on"/"@off" control messages are
+ * accepted and ignored). */
+static void vm_warn(void *ud, const char *msg, int tocont) {
+  (void)ud;
+  (void)tocont;
+  if (msg[0] != '@')
+    sgw_log_warn("script warning: %s", msg);
+}
 
 static int vm_fail(char *err, size_t errlen, const char *fmt, const char *a,
                    const char *b) {
@@ -317,7 +335,7 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   int rc;
 
   *out = NULL;
-  if (vm == NULL || (vm->L = luaL_newstate()) == NULL) {
+  if (vm == NULL || (vm->L = lua_newstate(sgw_budget_alloc, vm)) == NULL) {
     free(vm);
     snprintf(err, errlen, "out of memory creating a Lua VM");
     return SGW_ENOMEM;
@@ -325,6 +343,9 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   /* The main thread's extra space is copied into every coroutine: NULL
    * there means "not inside a request". */
   *(void **)lua_getextraspace(vm->L) = NULL;
+  lua_atpanic(vm->L, vm_panic);
+  lua_setwarnf(vm->L, vm_warn, vm);
+  sgw_budget_install(vm);
   vm->worker_id = o->worker_id;
   vm->generation = o->generation;
   vm->ctx_ref = LUA_NOREF;
@@ -332,8 +353,11 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   vm->idle_refs = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle_refs));
   if (vm->idle == NULL || vm->idle_refs == NULL)
     rc = SGW_ENOMEM;
-  else
+  else {
+    sgw_budget_arm(vm, NULL, SGW__LOAD_BUDGET_NS);
     rc = vm_build(vm, o, err, errlen);
+    sgw_budget_arm(vm, NULL, 0);
+  }
   if (rc < 0) {
     if (rc == SGW_ENOMEM)
       snprintf(err, errlen, "out of memory building the Lua VM");
@@ -341,6 +365,13 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
     return rc;
   }
   lua_settop(vm->L, 0);
+  vm->mem_limit = (size_t)vm->settings.limits.script_memory_mb << 20;
+  if (vm->mem_used >= vm->mem_limit) {
+    snprintf(err, errlen, "config: the scripts need %zu KiB at load, more "
+             "than limits.script_memory_mb", vm->mem_used >> 10);
+    sgw_vm_close(vm);
+    return SGW_ERANGE;
+  }
   *out = vm;
   return 0;
 }

@@ -8,6 +8,7 @@
 #define SGW_VM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runtime/cred.h"
 #include "runtime/settings.h"
@@ -45,6 +46,10 @@ typedef struct sgw_vm_s {
   int *idle_refs;
   size_t nidle;
   struct sgw_vm_s *next_retired; /* a worker's list of VMs winding down */
+  size_t mem_used, mem_limit;    /* bytes; the limit 0 is "none" */
+  uint64_t deadline;             /* uv_hrtime() limit for the running script */
+  struct lua_State *budget_co;   /* the request coroutine running now */
+  int overrun;                   /* it was stopped by the deadline */
 } sgw_vm_t;
 
 /* Builds a VM. On failure returns a negative code and writes a message
