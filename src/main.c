@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "runtime/cred.h"
 #include "runtime/reload.h"
+#include "runtime/sources.h"
 #include "runtime/vm.h"
 #include "runtime/worker.h"
 #include "server/listen.h"
@@ -192,12 +193,16 @@ int main(int argc, char **argv) {
 
   /* Build one VM up front: it checks everything (-t) and yields the
    * settings; workers then build their own. */
-  sgw_vm_opts_t vo = {config, &cred, NULL, -1, 1};
-  if (sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
+  sgw_sources_t src = {0};
+  sgw_vm_opts_t vo = {config, &src, &cred, NULL, -1, 1};
+  if (sgw_sources_read_config(&src, config, err, sizeof(err)) < 0 ||
+      sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
     fprintf(stderr, "signgw: %s\n", err);
+    sgw_sources_free(&src);
     sgw_cred_free(&cred);
     return 1;
   }
+  sgw_sources_free(&src);
   r.config = probe->settings;
   sgw_vm_close(probe);
   if (o.test_only) {

@@ -4,15 +4,20 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "runtime/sources.h"
 
 #define SGW__WATCH_INTERVAL_MS 150
 
 int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
                      sgw_settings_t *file, char *err, size_t errlen) {
-  int rc = 0, i;
+  sgw_sources_t src = {0};
+  int rc, i = 0;
 
-  for (i = 0; i < r->nworkers; i++) {
-    sgw_vm_opts_t o = {r->config_path, r->cred, &r->status, i, generation};
+  /* One read of the files for every worker: they all run the same code. */
+  rc = sgw_sources_read_config(&src, r->config_path, err, errlen);
+  for (; rc == 0 && i < r->nworkers; i++) {
+    sgw_vm_opts_t o = {r->config_path, &src, r->cred, &r->status, i,
+                       generation};
     if ((rc = sgw_vm_open(&o, &vms[i], err, errlen)) < 0)
       break;
     if (i == 0 && file != NULL)
@@ -22,6 +27,7 @@ int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
     vms[i]->settings.port = r->live.port;
     vms[i]->settings.workers = r->live.workers;
   }
+  sgw_sources_free(&src);
   if (rc < 0)
     while (i-- > 0)
       sgw_vm_close(vms[i]);

@@ -12,6 +12,7 @@
 #include "lua/gw_lua.h"
 #include "runtime/budget.h"
 #include "runtime/request.h"
+#include "runtime/sources.h"
 #include "signgw/error.h"
 
 #define SGW__IDLE_THREADS 64 /* coroutines kept per VM for reuse */
@@ -58,12 +59,14 @@ static void vm_preload(lua_State *L) {
   lua_pop(L, 1);
 }
 
-/* Runs the config file with its directory as `...`; leaves the table. */
-static int vm_run_config(lua_State *L, const char *path, char *err,
-                         size_t errlen) {
+/* Runs the config text with its directory as `...`; leaves the table. */
+static int vm_run_config(lua_State *L, const char *path,
+                         const sgw_sources_t *src, char *err, size_t errlen) {
   const char *slash = strrchr(path, '/');
 
-  if (luaL_loadfilex(L, path, "t") != LUA_OK)
+  lua_pushfstring(L, "@%s", path);
+  if (luaL_loadbufferx(L, src->config, src->config_len, lua_tostring(L, -1),
+                       "t") != LUA_OK)
     return vm_fail(err, errlen, "%s%s", lua_tostring(L, -1), "");
   if (slash == NULL)
     lua_pushliteral(L, ".");
@@ -100,46 +103,32 @@ static int vm_add_dir(sgw_vm_t *vm, const char *base, size_t blen,
   return 0;
 }
 
+/* The script folders from config.paths, relative ones taken from the
+ * config file's folder. */
 static int vm_set_paths(sgw_vm_t *vm, int cfg, const char *config_path,
                         char *err, size_t errlen) {
   lua_State *L = vm->L;
   const char *slash = strrchr(config_path, '/');
   size_t dlen = slash ? (size_t)(slash - config_path) : 0;
-  luaL_Buffer b;
-  int n;
+  int n, rc = 0;
 
-  lua_getglobal(L, "package");
-  luaL_buffinit(L, &b);
   if (lua_getfield(L, cfg, "paths") == LUA_TNIL) {
     lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushliteral(L, ".");
-    lua_rawseti(L, -2, 1);
-  } else if (!lua_istable(L, -1))
+    return vm_add_dir(vm, config_path, dlen, ".");
+  }
+  if (!lua_istable(L, -1))
     return vm_fail(err, errlen, "config: paths must be a list of folders%s%s",
                    "", "");
   n = (int)luaL_len(L, -1);
-  for (int i = 1; i <= n; i++) {
-    const char *dir;
+  for (int i = 1; rc == 0 && i <= n; i++) {
     if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
       return vm_fail(err, errlen, "config: paths[%s] must be a string%s",
                      lua_pushfstring(L, "%d", i), "");
-    dir = lua_tostring(L, -1);
-    lua_pop(L, 1); /* still referenced by the paths table */
-    if (vm_add_dir(vm, config_path, dlen, dir) < 0)
-      return SGW_ENOMEM;
-    for (int pass = 0; pass < 2; pass++) {
-      luaL_addstring(&b, vm->dirs[vm->ndirs - 1]);
-      luaL_addstring(&b, pass == 0 ? "/?.lua;" : "/?/init.lua;");
-    }
+    rc = vm_add_dir(vm, config_path, dlen, lua_tostring(L, -1));
+    lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  luaL_pushresult(&b);
-  lua_setfield(L, -2, "path");
-  lua_pushliteral(L, "");
-  lua_setfield(L, -2, "cpath");
-  lua_pop(L, 1);
-  return 0;
+  return rc;
 }
 
 /* load() for scripts: text chunks only (bytecode can crash the VM). */
@@ -177,7 +166,7 @@ static void vm_keep_fields(lua_State *L, const char *lib,
 
 /* What route scripts may touch: no process control, no files, no C
  * modules, no debug library. The config chunk ran before this. */
-static void vm_sandbox(lua_State *L) {
+static void vm_sandbox(lua_State *L, const sgw_sources_t *src) {
   static const char *const os_keep[] = {"time", "clock", "date", "difftime",
                                         NULL};
   static const char *const nil_globals[] = {"dofile", "loadfile", "io",
@@ -201,12 +190,10 @@ static void vm_sandbox(lua_State *L) {
   lua_getglobal(L, "package");
   lua_pushnil(L);
   lua_setfield(L, -2, "loadlib");
-  lua_getfield(L, -1, "searchers"); /* keep preload and Lua files only */
-  for (lua_Integer i = luaL_len(L, -1); i > 2; i--) {
-    lua_pushnil(L);
-    lua_rawseti(L, -2, i);
-  }
-  lua_pop(L, 2);
+  lua_pushliteral(L, "");
+  lua_setfield(L, -2, "cpath");
+  lua_pop(L, 1);
+  sgw_sources_install(L, src); /* require() reads the snapshot only */
   for (const char *const *lib = (const char *const[]){"io", "debug", NULL};
        *lib; lib++) {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
@@ -317,14 +304,18 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
 
   luaL_openlibs(L);
   vm_preload(L);
-  if ((rc = vm_run_config(L, o->config_path, err, errlen)) < 0)
+  if ((rc = vm_run_config(L, o->config_path, o->sources, err, errlen)) < 0)
     return rc;
   cfg = lua_gettop(L);
   if ((rc = sgw_settings_read(L, cfg, &vm->settings, err, errlen)) < 0 ||
       (rc = vm_set_paths(vm, cfg, o->config_path, err, errlen)) < 0)
     return rc;
+  if (!o->sources->have_mods &&
+      (rc = sgw_sources_read_modules(o->sources, vm->dirs, vm->ndirs, err,
+                                     errlen)) < 0)
+    return rc;
   vm_set_gw_fields(vm, cfg, o->status);
-  vm_sandbox(L);
+  vm_sandbox(L, o->sources);
   vm_make_ctx(vm, cfg, o->cred);
   return vm_load_routes(vm, cfg, err, errlen);
 }

@@ -22,9 +22,14 @@ typedef struct sgw_route_s {
 } sgw_route_t;
 
 struct sgw_status_s;
+struct sgw_sources_s;
 
 typedef struct sgw_vm_opts_s {
   const char *config_path;
+  /* The generation's sources: the config text must be read; the modules
+   * are read by the first VM built (from the folders its config names)
+   * and shared by the others. */
+  struct sgw_sources_s *sources;
   const sgw_cred_t *cred;
   const struct sgw_status_s *status; /* for gw.status(); may be NULL */
   int worker_id;

@@ -117,6 +117,20 @@ static int same_file(const sgw_fent_t *a, const sgw_fent_t *b) {
          a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
 }
 
+/* Whether name is already one of the ", "-separated entries. */
+static int listed(const sgw_buf_t *b, const char *name) {
+  size_t n = strlen(name);
+
+  for (const char *p = b->base; p != NULL && *p;) {
+    const char *end = strstr(p, ", ");
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == n && memcmp(p, name, n) == 0)
+      return 1;
+    p = end ? end + 2 : NULL;
+  }
+  return 0;
+}
+
 static void note_changed(sgw_watch_t *w, const char *path) {
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
@@ -124,7 +138,7 @@ static void note_changed(sgw_watch_t *w, const char *path) {
 
   for (size_t i = 0; i < w->changed.len; i++)
     commas += w->changed.base[i] == ',';
-  if (w->changed.len > 0 && strstr(w->changed.base, name) != NULL)
+  if (listed(&w->changed, name))
     return;
   if (commas + 1 > SGW__WATCH_MAX_LISTED) {
     if (w->changed.len == 0 || w->changed.base[w->changed.len - 1] != '.')

@@ -1,0 +1,544 @@
+#!/usr/bin/env bash
+# signgw benchmark: GET /post-policy?ext=jpg on signgw, nginx + lua, node +
+# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1.
+# See tests/bench/README.md. Not a test: it never fails on a number, only
+# when a server answers wrongly, dies, or the tools cannot be set up.
+#
+#   bash tests/bench/run.sh
+#
+# Knobs (environment):
+#   BENCH_DURATION=5      seconds per measurement
+#   BENCH_ROUNDS=3        rounds (each runs every server and setting once)
+#   BENCH_QUICK=1         smoke test: 1 round of 2 s, 1,000 idle connections
+#   BENCH_CONNS="50 256"  wrk connection counts
+#   BENCH_WORKERS="1 2"   worker counts (node-express always runs one process)
+#   BENCH_WRK_THREADS=2   wrk threads
+#   BENCH_IDLE_CONNS=10000  idle keep-alive connections for the memory test
+#   BENCH_WARMUP=2        seconds of unrecorded load per server before round 1
+#   BENCH_TRIES=5         startup and reload measurements each
+#   BENCH_QUIET_MAX=5     max seconds to wait for an idle machine before each measurement
+#   BENCH_KEEP=1          keep the temp dir (raw wrk output, logs, records)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  DURATION=${BENCH_DURATION:-2}
+  ROUNDS=${BENCH_ROUNDS:-1}
+  IDLE_CONNS=${BENCH_IDLE_CONNS:-1000}
+  WARMUP=${BENCH_WARMUP:-1}
+  TRIES=${BENCH_TRIES:-2}
+else
+  DURATION=${BENCH_DURATION:-5}
+  ROUNDS=${BENCH_ROUNDS:-3}
+  IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
+  WARMUP=${BENCH_WARMUP:-2}
+  TRIES=${BENCH_TRIES:-5}
+fi
+read -r -a CONNS <<<"${BENCH_CONNS:-50 256}"
+read -r -a WORKERS <<<"${BENCH_WORKERS:-1 2}"
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+QUIET_MAX=${BENCH_QUIET_MAX:-5}
+QUIET_MISSED=0
+SERVERS=(signgw nginx-lua node-express nginx-static)
+
+# Fixed bench credentials: never real ones.
+export COS_SECRET_ID=AKIDbenchBENCHbench0123456789abcdef
+export COS_SECRET_KEY=benchSecretKey0123456789abcdefXYZ
+export COS_BUCKET=bench-1250000000
+export COS_REGION=ap-guangzhou
+
+BUILD=$ROOT/build-bench
+SGW=$BUILD/signgw
+PATH_Q='/post-policy?ext=jpg'
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ setup
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root (or sudo) to run: $*"; fi
+}
+
+install_deps() {
+  local want="build-essential cmake pkg-config libuv1-dev liblua5.4-dev libssl-dev node-llhttp libcjson-dev
+              nginx libnginx-mod-http-lua wrk" p miss=""
+  for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || miss="$miss $p"
+  done
+  # Node.js may come from elsewhere than Debian (it bundles npm then).
+  command -v node >/dev/null || miss="$miss nodejs"
+  command -v npm >/dev/null || miss="$miss npm"
+  if [ -n "$miss" ]; then
+    log "installing:$miss"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $miss >/dev/null
+  fi
+  # Debian starts the packaged nginx on port 80 where it can; the benchmark
+  # does not use or touch it.
+  if [ ! -d "$HERE/node_modules/express" ]; then
+    log "npm install --prefix tests/bench (express, pinned by package-lock.json)"
+    npm install --prefix "$HERE" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
+
+build_signgw() {
+  log "building signgw (Release) in build-bench/"
+  if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSGW_TESTS=OFF &&
+         cmake --build "$BUILD" -j"$(nproc)"; } >"$TMP/build.log" 2>&1; then
+    tail -30 "$TMP/build.log" >&2
+    die "signgw build failed"
+  fi
+}
+
+# ------------------------------------------------------------------ processes
+
+PIDS=()      # every process we started (servers, clients), killed on exit
+TMP=""
+
+cleanup() {
+  local rc=$? p
+  trap - EXIT INT TERM
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  if [ -n "$TMP" ]; then
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+  fi
+  exit "$rc"
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+wait_port() { # port -> waits until it accepts (5 s)
+  local i
+  for i in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+wait_log() { # file regex timeout_s -> prints the first matching line
+  local i n=$(( $3 * 20 ))
+  for i in $(seq 1 "$n"); do
+    if grep -m1 -E "$2" "$1" 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# Server registry: NAME -> pid, port, kind, log.
+declare -A S_PID S_PORT S_KIND S_LOG S_RSS0
+
+start_signgw() { # name workers
+  local name=$1 w=$2 port
+  port=$(free_port)
+  S_LOG[$name]=$TMP/$name.log
+  "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
+  S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=signgw
+  wait_log "${S_LOG[$name]}" 'listening on' 10 >/dev/null ||
+    { cat "${S_LOG[$name]}" >&2; die "$name did not start"; }
+}
+
+start_nginx() { # name kind(lua|static) workers
+  local name=$1 kind=$2 w=$3 port dir user_line=""
+  port=$(free_port)
+  dir=$TMP/$name
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && user_line="user $(id -un) $(id -gn);"
+  sed -e "s#@PREFIX@#$dir#g" -e "s#@WORKERS@#$w#g" -e "s#@PORT@#$port#g" \
+      -e "s#@USER_LINE@#$user_line#g" "$HERE/nginx-$kind.conf.in" >"$dir/nginx.conf"
+  S_LOG[$name]=$dir/error.log
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=nginx
+  wait_port "$port" || { cat "$dir/stdout.log" "$dir/error.log" >&2; die "$name did not start"; }
+  # Wait for all workers to exist.
+  local i
+  for i in $(seq 1 100); do
+    [ "$(child_pids "${S_PID[$name]}" | wc -w)" -ge "$w" ] && break
+    sleep 0.05
+  done
+}
+
+start_node() { # name
+  local name=$1 port
+  port=$(free_port)
+  S_LOG[$name]=$TMP/$name.log
+  PORT=$port node "$HERE/node-express.js" >"${S_LOG[$name]}" 2>&1 &
+  S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=node
+  wait_port "$port" || { cat "${S_LOG[$name]}" >&2; die "$name did not start"; }
+}
+
+forget_pid() { # pid: stopped and reaped, so the exit trap must not signal it
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+stop_pid() { # pid: TERM, up to 5 s, then KILL; reaps it
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  forget_pid "$pid"
+}
+
+stop_server() { stop_pid "${S_PID[$1]}"; }
+
+child_pids() { ps -o pid= --ppid "$1" 2>/dev/null | tr -s ' \n' ' '; }
+
+server_pids() { # name -> pids whose CPU and memory count
+  local pid=${S_PID[$1]}
+  if [ "${S_KIND[$1]}" = nginx ]; then echo "$pid $(child_pids "$pid")"; else echo "$pid"; fi
+}
+
+cpu_ticks() { # pids... -> utime+stime ticks summed (all threads of each)
+  local t=0 p st a
+  for p in "$@"; do
+    st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    read -r -a a <<<"${st##*) }"   # fields from 3 (state) on
+    t=$(( t + a[11] + a[12] ))     # 14 utime, 15 stime
+  done
+  echo "$t"
+}
+
+machine_ticks() { # busy ticks of the whole machine (all cores), from /proc/stat
+  local cpu u n sy id io irq sirq st rest
+  read -r cpu u n sy id io irq sirq st rest </proc/stat
+  echo $(( u + n + sy + irq + sirq + st ))
+}
+
+# Other engineers' builds and tests may share the machine: before a
+# measurement, wait (at most BENCH_QUIET_MAX s) until the machine has been
+# nearly idle (< 0.25 busy cores) for 0.5 s. The report shows the CPU that
+# other processes used during each measurement either way.
+quiet_wait() {
+  local deadline a b
+  deadline=$(awk -v t="$EPOCHREALTIME" -v m="$QUIET_MAX" 'BEGIN{printf "%.3f", t+m}')
+  while :; do
+    a=$(machine_ticks); sleep 0.5; b=$(machine_ticks)
+    awk -v a="$a" -v b="$b" -v h="$CLK_TCK" 'BEGIN{exit !((b-a)/h/0.5 < 0.25)}' && return 0
+    awk -v t="$EPOCHREALTIME" -v d="$deadline" 'BEGIN{exit !(t > d)}' && { QUIET_MISSED=$((QUIET_MISSED + 1)); return 0; }
+  done
+}
+
+rss_kb() { # field(VmRSS|VmHWM) pids... -> kB summed
+  local f=$1 t=0 p v; shift
+  for p in "$@"; do
+    v=$(awk -v f="$f:" '$1==f {print $2}' "/proc/$p/status" 2>/dev/null || true)
+    t=$(( t + ${v:-0} ))
+  done
+  echo "$t"
+}
+
+alive() { # name -> all its processes still there
+  local p
+  kill -0 "${S_PID[$1]}" 2>/dev/null || return 1
+  if [ "${S_KIND[$1]}" = nginx ]; then
+    for p in $(child_pids "${S_PID[$1]}"); do kill -0 "$p" 2>/dev/null || return 1; done
+  fi
+  return 0
+}
+
+verify() { # name
+  local mode=""
+  case "$1" in nginx-static*) mode=--static ;; esac
+  node "$HERE/verify.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" $mode >&2 ||
+    die "verification failed for $1: the benchmark stops (no one is fast by being wrong)"
+}
+
+log_epoch() { # log line -> epoch seconds (float) of its leading ISO timestamp
+  date -u -d "$(cut -d' ' -f1 <<<"$1")" +%s.%N
+}
+
+# ------------------------------------------------------------------ measuring
+
+MEASURE_OUT=""
+measure() { # name round server workers conns duration [record=1]
+  local name=$1 round=$2 server=$3 w=$4 c=$5 d=$6 record=${7:-1}
+  local url="http://127.0.0.1:${S_PORT[$name]}$PATH_Q" pids c0 c1 m0 m1 t0 t1 out tf json ut st
+  pids=$(server_pids "$name")
+  out=$TMP/wrk.out; tf=$TMP/wrk.time
+  [ "$record" = 1 ] && quiet_wait
+  m0=$(machine_ticks); c0=$(cpu_ticks $pids); t0=$EPOCHREALTIME
+  { TIMEFORMAT='%3U %3S'; time wrk -t"$WRK_THREADS" -c"$c" -d"${d}s" --latency \
+      -s "$HERE/wrk-report.lua" "$url" >"$out" 2>&1; } 2>"$tf" ||
+    { cat "$out" >&2; die "wrk failed against $name"; }
+  t1=$EPOCHREALTIME; c1=$(cpu_ticks $pids); m1=$(machine_ticks)
+  alive "$name" || { tail -20 "${S_LOG[$name]}" >&2; die "$name died under load (round $round, $c connections)"; }
+  json=$(sed -n 's/^BENCHJSON //p' "$out")
+  [ -n "$json" ] || { cat "$out" >&2; die "no wrk report for $name"; }
+  read -r ut st <"$tf"
+  MEASURE_OUT=$(printf '{"round":%d,"server":"%s","workers":%d,"conns":%d,"srv_cpu_s":%s,"machine_cpu_s":%s,"wrk_cpu_s":%s,"wall_s":%s,%s' \
+    "$round" "$server" "$w" "$c" \
+    "$(awk -v a="$c0" -v b="$c1" -v h="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/h}')" \
+    "$(awk -v a="$m0" -v b="$m1" -v h="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/h}')" \
+    "$(awk -v a="$ut" -v b="$st" 'BEGIN{printf "%.3f", a+b}')" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
+    "${json#\{}")
+  if [ "$record" = 1 ]; then
+    echo "$MEASURE_OUT" >>"$TMP/measure.jsonl"
+    cp "$out" "$TMP/raw/$server-w$w-c$c-r$round.txt"
+    node -e 'const r=JSON.parse(process.argv[1]);const rps=r.requests/(r.duration_us/1e6);
+      console.error(`bench:   r${r.round} ${r.server.padEnd(12)} w=${r.workers} c=${String(r.conns).padEnd(3)} ${Math.round(rps).toString().padStart(7)} req/s  p50 ${(r.p50_us/1000).toFixed(2)} ms  p99 ${(r.p99_us/1000).toFixed(2)} ms  server ${(r.srv_cpu_s/r.wall_s).toFixed(2)} wrk ${(r.wrk_cpu_s/r.wall_s).toFixed(2)} other ${((r.machine_cpu_s-r.srv_cpu_s-r.wrk_cpu_s)/r.wall_s).toFixed(2)} cores  non2xx ${r.status}  sockerr ${r.connect}/${r.read}/${r.write}/${r.timeout}`)' "$MEASURE_OUT"
+  fi
+}
+
+extra() { echo "$1" >>"$TMP/extra.jsonl"; }
+note() { extra "$(node -e 'console.log(JSON.stringify({kind:"note",text:process.argv[1]}))' "$1")"; }
+
+# ------------------------------------------------------------------ main
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+CLK_TCK=$(getconf CLK_TCK)
+
+install_deps
+for t in wrk nginx node cmake; do command -v "$t" >/dev/null || die "$t not found"; done
+[ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || die "libnginx-mod-http-lua is not installed"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/signgw-bench.XXXXXX")
+mkdir -p "$TMP/raw"
+: >"$TMP/measure.jsonl"; : >"$TMP/extra.jsonl"
+build_signgw
+
+START=$EPOCHREALTIME
+log "duration ${DURATION}s, ${ROUNDS} round(s), conns ${CONNS[*]}, workers ${WORKERS[*]}, wrk -t$WRK_THREADS, fd limit $NOFILE"
+
+# All benchmarked servers run side by side for the whole run (idle ones
+# cost nothing), so every round sees every server under the same noise.
+for w in "${WORKERS[@]}"; do
+  start_signgw "signgw-w$w" "$w"
+  start_nginx "nginx-lua-w$w" lua "$w"
+  start_nginx "nginx-static-w$w" static "$w"
+done
+start_node node-express-w1
+sleep 0.3
+for w in "${WORKERS[@]}"; do
+  for s in signgw nginx-lua nginx-static; do S_RSS0[$s-w$w]=$(rss_kb VmRSS $(server_pids "$s-w$w")); done
+done
+S_RSS0[node-express-w1]=$(rss_kb VmRSS "${S_PID[node-express-w1]}")
+
+log "verifying every server"
+for name in "${!S_PID[@]}"; do verify "$name"; done
+
+NGX_RANDOM=$(grep -ho 'random source: .*' "$TMP"/nginx-lua-w*/error.log | head -1 | sed 's/random source: //')
+
+# The (server, workers) configurations; node-express once, as one process.
+CONFIGS=()
+for w in "${WORKERS[@]}"; do
+  for s in "${SERVERS[@]}"; do
+    if [ "$s" = node-express ]; then
+      [ " ${CONFIGS[*]} " = *" node-express:1 "* ] || CONFIGS+=("node-express:1")
+    else
+      CONFIGS+=("$s:$w")
+    fi
+  done
+done
+
+log "warm-up (${WARMUP}s each, not recorded)"
+for cfg in "${CONFIGS[@]}"; do
+  s=${cfg%%:*}; w=${cfg##*:}
+  measure "$s-w$w" 0 "$s" "$w" "${CONNS[0]}" "$WARMUP" 0
+done
+
+for r in $(seq 1 "$ROUNDS"); do
+  log "round $r/$ROUNDS"
+  n=${#CONFIGS[@]}
+  for c in "${CONNS[@]}"; do
+    for i in $(seq 0 $((n - 1))); do
+      cfg=${CONFIGS[$(( (i + r - 1) % n ))]}   # rotate the order each round
+      s=${cfg%%:*}; w=${cfg##*:}
+      measure "$s-w$w" "$r" "$s" "$w" "$c" "$DURATION"
+    done
+  done
+done
+
+if [ "$QUIET_MISSED" -gt 0 ]; then
+  note "the machine was not idle before $QUIET_MISSED of the measurements even after waiting ${QUIET_MAX} s (other processes running); see the other CPU s column."
+fi
+
+log "verifying every server again after the load"
+for name in "${!S_PID[@]}"; do verify "$name"; done
+
+for name in "${!S_PID[@]}"; do
+  s=${name%-w*}; w=${name##*-w}
+  pids=$(server_pids "$name")
+  extra "$(printf '{"kind":"rss_after","server":"%s","workers":%d,"rss_start_kb":%d,"rss_kb":%d,"hwm_kb":%d}' \
+    "$s" "$w" "${S_RSS0[$name]}" "$(rss_kb VmRSS $pids)" "$(rss_kb VmHWM $pids)")"
+done
+
+# Anything the servers logged above info level during the run.
+for w in "${WORKERS[@]}"; do
+  n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[signgw-w$w]}" || true)
+  if [ "$n_err" -gt 0 ]; then
+    note "signgw w=$w logged $n_err warn/error lines during the run, e.g.: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[signgw-w$w]}" | tr '\n' ' ' | cut -c1-400)"
+  else
+    note "signgw w=$w logged no warnings or errors during the run."
+  fi
+  for k in lua static; do
+    n_err=$(grep -cE '\[(error|crit|alert|emerg)\]' "${S_LOG[nginx-$k-w$w]}" || true)
+    if [ "$n_err" -gt 0 ]; then note "nginx-$k w=$w logged $n_err error lines, e.g.: $(grep -m2 -E '\[(error|crit|alert|emerg)\]' "${S_LOG[nginx-$k-w$w]}" | tr '\n' ' ' | cut -c1-300)"; fi
+  done
+done
+n_err=$(grep -ciE 'error' "${S_LOG[node-express-w1]}" || true)
+if [ "$n_err" -gt 0 ]; then note "node-express logged $n_err error lines."; fi
+
+for name in "${!S_PID[@]}"; do stop_server "$name"; done
+
+# ------------------------------------------------------------------ memory
+
+idle_mem() { # name server
+  local name=$1 server=$2 pids fresh idle full line open failed cpid fifo
+  pids=$(server_pids "$name")
+  fresh=$(rss_kb VmRSS $pids)
+  node "$HERE/verify.js" "$name" "http://127.0.0.1:${S_PORT[$name]}" >/dev/null ||
+    die "verification failed for $name"
+  wrk -t1 -c10 -d1s "http://127.0.0.1:${S_PORT[$name]}$PATH_Q" >/dev/null
+  sleep 0.5
+  idle=$(rss_kb VmRSS $pids)
+  fifo=$TMP/idle.fifo; rm -f "$fifo"; mkfifo "$fifo"
+  # stdin from a fifo kept open by us: closing it tells the client to quit.
+  node "$HERE/idle-conns.js" 127.0.0.1 "${S_PORT[$name]}" "$IDLE_CONNS" 120 <"$fifo" >"$TMP/idle.out" 2>&1 &
+  cpid=$!; PIDS+=("$cpid")
+  exec 7>"$fifo"
+  line=$(wait_log "$TMP/idle.out" '^READY' 90) || { cat "$TMP/idle.out" >&2; die "idle connections did not settle for $name"; }
+  sleep 1
+  full=$(rss_kb VmRSS $pids)
+  read -r _ open failed <<<"$line"
+  exec 7>&-
+  wait "$cpid" 2>/dev/null || true
+  forget_pid "$cpid"
+  extra "$(printf '{"kind":"mem","server":"%s","workers":1,"wanted":%d,"open":%d,"failed":%d,"rss_fresh_kb":%d,"rss_idle_kb":%d,"rss_conns_kb":%d}' \
+    "$server" "$IDLE_CONNS" "$open" "$failed" "$fresh" "$idle" "$full")"
+  log "  $server: fresh $((fresh / 1024)) MiB, idle $((idle / 1024)) MiB, $open connections $((full / 1024)) MiB ($failed failed)"
+  alive "$name" || die "$name died holding $IDLE_CONNS connections"
+}
+
+if [ "$NOFILE" -lt $((IDLE_CONNS + 100)) ]; then
+  note "memory test skipped: the fd limit ($NOFILE) is below $IDLE_CONNS connections"
+else
+  log "memory with $IDLE_CONNS idle keep-alive connections"
+  start_signgw mem-signgw 1
+  sleep 0.3
+  idle_mem mem-signgw signgw
+  stop_server mem-signgw
+  start_nginx mem-nginx-lua lua 1
+  sleep 0.3
+  idle_mem mem-nginx-lua nginx-lua
+  stop_server mem-nginx-lua
+fi
+
+# ------------------------------------------------------------------ startup, reload
+
+log "signgw startup and reload times"
+for w in "${WORKERS[@]}"; do
+  for i in $(seq 1 "$TRIES"); do
+    slog=$TMP/startup-w$w-$i.log
+    ( echo "$EPOCHREALTIME" >"$TMP/t0"; exec "$SGW" -w "$w" -l 127.0.0.1:0 ) >"$slog" 2>&1 &
+    spid=$!; PIDS+=("$spid")
+    line=$(wait_log "$slog" 'listening on' 10) || { cat "$slog" >&2; die "signgw did not start"; }
+    ms=$(awk -v a="$(cat "$TMP/t0")" -v b="$(log_epoch "$line")" 'BEGIN{printf "%.1f", (b-a)*1000}')
+    extra "{\"kind\":\"startup\",\"workers\":$w,\"ms\":$ms}"
+    stop_pid "$spid"
+  done
+  start_signgw "reload-w$w" "$w"
+  for i in $(seq 1 "$TRIES"); do
+    gen=$((i + 1))
+    t0=$EPOCHREALTIME
+    kill -HUP "${S_PID[reload-w$w]}"
+    line=$(wait_log "${S_LOG[reload-w$w]}" "reload: generation $gen live" 10) ||
+      { tail "${S_LOG[reload-w$w]}" >&2; die "signgw did not log generation $gen"; }
+    ms=$(awk -v a="$t0" -v b="$(log_epoch "$line")" 'BEGIN{printf "%.1f", (b-a)*1000}')
+    extra "{\"kind\":\"reload\",\"workers\":$w,\"ms\":$ms}"
+    sleep 0.2
+  done
+  node "$HERE/verify.js" "reload-w$w" "http://127.0.0.1:${S_PORT[reload-w$w]}" >&2 ||
+    die "signgw answers wrongly after $TRIES reloads"
+  stop_server "reload-w$w"
+done
+
+# Reload while loaded: no request may fail.
+w=${WORKERS[${#WORKERS[@]}-1]}; c=${CONNS[0]}; d=$(( DURATION < 4 ? 4 : DURATION ))
+start_signgw reload-load "$w"
+nreload=3
+(
+  sleep 1
+  for i in $(seq 1 "$nreload"); do
+    echo "$EPOCHREALTIME" >>"$TMP/hup.t0"
+    kill -HUP "${S_PID[reload-load]}"
+    sleep "$(awk -v d="$d" -v n="$nreload" 'BEGIN{printf "%.2f", (d-2)/n}')"
+  done
+) &
+hpid=$!; PIDS+=("$hpid")
+measure reload-load 0 signgw "$w" "$c" "$d" 0
+wait "$hpid" || true
+forget_pid "$hpid"
+mapfile -t hup_t0 <"$TMP/hup.t0"
+mapfile -t live_lines < <(grep -E 'reload: generation [0-9]+ live' "${S_LOG[reload-load]}")
+ms_list=()
+for i in "${!live_lines[@]}"; do
+  [ -n "${hup_t0[$i]:-}" ] || continue
+  ms_list+=("$(awk -v a="${hup_t0[$i]}" -v b="$(log_epoch "${live_lines[$i]}")" 'BEGIN{printf "%.1f", (b-a)*1000}')")
+done
+extra "$(node -e '
+  const r = JSON.parse(process.argv[1]);
+  const ms = process.argv.slice(5).map(Number);
+  console.log(JSON.stringify({kind:"reload_load", workers:+process.argv[2], conns:+process.argv[3], duration:+process.argv[4],
+    reloads:'"$nreload"', live:'"${#live_lines[@]}"', rps:r.requests/(r.duration_us/1e6), non2xx:r.status,
+    sock:[r.connect,r.read,r.write,r.timeout], ms}))' "$MEASURE_OUT" "$w" "$c" "$d" "${ms_list[@]}")"
+n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[reload-load]}" || true)
+if [ "$n_err" -gt 0 ]; then
+  note "signgw logged $n_err warn/error lines during reload under load: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[reload-load]}" | tr '\n' ' ' | cut -c1-400)"
+fi
+node "$HERE/verify.js" reload-load "http://127.0.0.1:${S_PORT[reload-load]}" >&2 ||
+  die "signgw answers wrongly after reloads under load"
+stop_server reload-load
+
+# ------------------------------------------------------------------ report
+
+node -e '
+  const fs = require("fs");
+  const [tmp, ...kv] = process.argv.slice(1);
+  const m = {};
+  for (let i = 0; i < kv.length; i += 2) m[kv[i]] = kv[i + 1];
+  for (const k of ["duration", "rounds", "nproc", "wrk_threads", "warmup"]) m[k] = Number(m[k]);
+  m.quick = m.quick === "1";
+  m.git_dirty = m.git_dirty !== "0";
+  m.conns = m.conns.split(" ").map(Number);
+  m.workers = m.workers.split(" ").map(Number);
+  fs.writeFileSync(tmp + "/meta.json", JSON.stringify(m));
+' "$TMP" \
+  date "$(date -u +'%Y-%m-%d %H:%M UTC')" \
+  quick "$QUICK" duration "$DURATION" rounds "$ROUNDS" warmup "$WARMUP" \
+  conns "${CONNS[*]}" workers "${WORKERS[*]}" wrk_threads "$WRK_THREADS" \
+  cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
+  nproc "$(nproc)" kernel "Linux $(uname -r)" \
+  wrk_version "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" \
+  signgw_version "$("$SGW" -V 2>&1 | head -1 | sed 's/^signgw //')" \
+  git_rev "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  git_dirty "$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -vc '^??' || true)" \
+  nginx_version "$(nginx -v 2>&1 | sed 's#.*nginx/##')" \
+  ngx_lua_version "$(dpkg-query -W -f='${Version}' libnginx-mod-http-lua 2>/dev/null)" \
+  ngx_random "${NGX_RANDOM:-unknown}" \
+  node_version "$(node -v)" \
+  express_version "$(node -p 'require(process.argv[1]).version' "$HERE/node_modules/express/package.json")"
+
+note "whole run took $(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}') s (after the build)."
+node "$HERE/report.js" "$TMP" >"$HERE/results-latest.md"
+cat "$HERE/results-latest.md"
+log "written: tests/bench/results-latest.md"
