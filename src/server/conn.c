@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "runtime/dispatch.h"
@@ -78,10 +79,23 @@ static int on_url(llhttp_t *p, const char *at, size_t len) {
   return head_append(c, at, len);
 }
 
+/* RFC 9110 token characters: anything else in a field name (a space
+ * before the colon, say) is how requests get smuggled past proxies. */
+static int is_token(const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch <= ' ' || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch))
+      return 0;
+  }
+  return 1;
+}
+
 static int on_header_field(llhttp_t *p, const char *at, size_t len) {
   sgw_conn_t *c = conn_of(p);
   sgw_request_t *r = &c->req;
 
+  if (!is_token(at, len))
+    return fail(c, 400);
   if (c->hdr_state != 1) {
     if (r->nhdrs == c->worker->limits->max_headers)
       return fail(c, 431);
@@ -104,12 +118,35 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
   sgw_conn_t *c = conn_of(p);
   sgw_hdr_t *h = &c->req.hdrs[c->req.nhdrs - 1];
 
+  /* Obsolete line folding (RFC 9112 section 5.2): llhttp joins a folded
+   * line onto the value, so within one parse call the value arrives in two
+   * pieces with the CRLF between them. A piece that does not start where
+   * the last one ended is a fold; a split across reads is not. */
+  if (c->hdr_state == 2 && c->parse_round == c->value_round &&
+      at != c->value_end)
+    return fail(c, 400);
+  if (memchr(at, '\n', len) != NULL || memchr(at, '\r', len) != NULL)
+    return fail(c, 400);
+  c->value_round = c->parse_round;
+  c->value_end = at + len;
   if (c->hdr_state != 2) {
     h->value_off = c->req.head.len;
     c->hdr_state = 2;
   }
   h->value_len += len;
   return head_append(c, at, len);
+}
+
+/* HTTP/1.1 requires exactly one Host header (RFC 9112 section 3.2). */
+static int host_ok(llhttp_t *p, const sgw_request_t *r) {
+  unsigned n = 0;
+
+  for (unsigned i = 0; i < r->nhdrs; i++)
+    n += r->hdrs[i].name_len == 4 &&
+         strncasecmp(r->head.base + r->hdrs[i].name_off, "host", 4) == 0;
+  if (p->http_major == 1 && p->http_minor >= 1)
+    return n == 1;
+  return n <= 1;
 }
 
 static int on_headers_complete(llhttp_t *p) {
@@ -122,6 +159,8 @@ static int on_headers_complete(llhttp_t *p) {
     return fail(c, 400);
   r->path_len = q ? (size_t)(q - url) : r->url_len;
   r->method = llhttp_method_name(llhttp_get_method(p));
+  if (!host_ok(p, r))
+    return fail(c, 400);
   if ((p->flags & F_CONTENT_LENGTH) &&
       p->content_length > c->worker->limits->max_body)
     return fail(c, 413);
@@ -356,6 +395,7 @@ static void conn_drive(sgw_conn_t *c) {
     return;
   c->driving = 1;
   while (!c->closing && !c->req.running && c->pending.len > 0) {
+    c->parse_round++;
     err = llhttp_execute(&c->parser, c->pending.base, c->pending.len);
     if (err == HPE_OK) {
       c->pending.len = 0;

@@ -22,6 +22,9 @@ typedef struct sgw_conn_s {
   sgw_buf_t pending;         /* bytes received but not yet parsed */
   sgw_request_t req;
   int hdr_state;             /* 0 none, 1 in name, 2 in value */
+  unsigned parse_round;      /* llhttp_execute calls so far */
+  unsigned value_round;      /* ... when the last value piece came */
+  const char *value_end;     /* where that piece ended */
   int error_status;          /* status to answer a parse error with */
   int keep_alive;
   int in_message;            /* between message begin and complete */
