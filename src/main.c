@@ -72,14 +72,58 @@ static int parse_args(int argc, char **argv, sgw_opts_t *o) {
   return -1;
 }
 
+/* The main thread's part while serving: signals, the shutdown deadline
+ * and word from workers that have finished. */
+typedef struct sgw_main_s {
+  sgw_reload_t *r;
+  uv_signal_t sigint, sigterm, sighup;
+  uv_timer_t deadline;
+  uv_async_t done;
+  int stopping;
+} sgw_main_t;
+
+static void on_deadline(uv_timer_t *t) {
+  sgw_main_t *m = t->data;
+
+  sgw_log_warn("shutdown: deadline passed, closing what is left");
+  for (int i = 0; i < m->r->nworkers; i++)
+    sgw_worker_halt(&m->r->workers[i]);
+}
+
+/* First SIGTERM/SIGINT: stop accepting and let in-flight requests finish
+ * (up to limits.shutdown_timeout_ms). A second one exits at once. */
 static void on_signal(uv_signal_t *s, int signum) {
-  sgw_log_info("signal %d: stopping", signum);
-  uv_stop(s->loop);
+  sgw_main_t *m = s->data;
+  unsigned ms = m->r->config.limits.shutdown_timeout_ms;
+
+  if (m->stopping) {
+    sgw_log_warn("signal %d again: exiting now", signum);
+    _exit(1);
+  }
+  m->stopping = 1;
+  sgw_log_info("signal %d: stopping; in-flight requests have %u ms to finish",
+               signum, ms);
+  sgw_reload_unwatch(m->r);
+  for (int i = 0; i < m->r->nworkers; i++)
+    sgw_worker_drain(&m->r->workers[i]);
+  uv_timer_start(&m->deadline, on_deadline, ms, 0);
 }
 
 static void on_hup(uv_signal_t *s, int signum) {
+  sgw_main_t *m = s->data;
+
   (void)signum;
-  sgw_reload_run(s->data, "SIGHUP");
+  if (!m->stopping)
+    sgw_reload_run(m->r, "SIGHUP");
+}
+
+static void on_worker_done(uv_async_t *a) {
+  sgw_main_t *m = a->data;
+
+  for (int i = 0; i < m->r->nworkers; i++)
+    if (!atomic_load(&m->r->workers[i].finished))
+      return;
+  uv_stop(a->loop);
 }
 
 /* Opens one socket per worker on the same address (SO_REUSEPORT). */
@@ -104,7 +148,7 @@ static int open_sockets(sgw_settings_t *s, int n, int *fds) {
 }
 
 /* Starts the workers on generation 1. Returns how many started. */
-static int start_workers(sgw_reload_t *r, int *fds) {
+static int start_workers(sgw_reload_t *r, int *fds, uv_async_t *done) {
   sgw_vm_t *vms[SGW__MAX_WORKERS];
   char err[2048];
   int i;
@@ -114,7 +158,7 @@ static int start_workers(sgw_reload_t *r, int *fds) {
     return 0;
   }
   for (i = 0; i < r->nworkers; i++)
-    if (sgw_worker_start(&r->workers[i], i, fds[i], vms[i]) < 0) {
+    if (sgw_worker_start(&r->workers[i], i, fds[i], vms[i], done) < 0) {
       sgw_log_error("cannot start worker %d", i);
       break;
     }
@@ -123,11 +167,35 @@ static int start_workers(sgw_reload_t *r, int *fds) {
   return i;
 }
 
+static void main_init(sgw_main_t *m, sgw_reload_t *r, uv_loop_t *loop) {
+  m->r = r;
+  uv_signal_init(loop, &m->sigint);
+  uv_signal_init(loop, &m->sigterm);
+  uv_signal_init(loop, &m->sighup);
+  uv_timer_init(loop, &m->deadline);
+  uv_async_init(loop, &m->done, on_worker_done);
+  m->sigint.data = m->sigterm.data = m->sighup.data = m;
+  m->deadline.data = m->done.data = m;
+  uv_signal_start(&m->sigint, on_signal, SIGINT);
+  uv_signal_start(&m->sigterm, on_signal, SIGTERM);
+  uv_signal_start(&m->sighup, on_hup, SIGHUP);
+}
+
+static void main_close(sgw_main_t *m, uv_loop_t *loop) {
+  uv_close((uv_handle_t *)&m->sigint, NULL);
+  uv_close((uv_handle_t *)&m->sigterm, NULL);
+  uv_close((uv_handle_t *)&m->sighup, NULL);
+  uv_close((uv_handle_t *)&m->deadline, NULL);
+  uv_close((uv_handle_t *)&m->done, NULL);
+  uv_run(loop, UV_RUN_NOWAIT);
+  uv_loop_close(loop);
+}
+
 static int run(sgw_reload_t *r) {
   static sgw_worker_t workers[SGW__MAX_WORKERS];
   int fds[SGW__MAX_WORKERS], started = 0, rc = 1;
-  uv_signal_t sigint, sigterm, sighup;
   uv_loop_t *loop = uv_default_loop();
+  sgw_main_t m = {0};
 
   r->nworkers = r->live.workers ? r->live.workers
                                 : (int)uv_available_parallelism();
@@ -137,16 +205,10 @@ static int run(sgw_reload_t *r) {
   r->status.workers = r->nworkers;
   atomic_store(&r->status.generation, 1);
   /* Signals first: once "listening" is logged, SIGTERM must be ours. */
-  uv_signal_init(loop, &sigint);
-  uv_signal_init(loop, &sigterm);
-  uv_signal_init(loop, &sighup);
-  sighup.data = r;
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
-  uv_signal_start(&sighup, on_hup, SIGHUP);
+  main_init(&m, r, loop);
   if (open_sockets(&r->live, r->nworkers, fds) < 0)
     goto stop;
-  started = start_workers(r, fds);
+  started = start_workers(r, fds, &m.done);
   if (started < r->nworkers)
     goto stop;
   if (sgw_reload_watch(r, loop, workers[0].vm) < 0)
@@ -154,19 +216,18 @@ static int run(sgw_reload_t *r) {
   sgw_log_info("listening on %s:%d (workers=%d, generation 1, config %s)",
                r->live.host, r->live.port, r->nworkers, r->config_path);
   uv_run(loop, UV_RUN_DEFAULT);
+  sgw_log_info("stopped");
   rc = 0;
 
 stop:
   sgw_reload_unwatch(r);
   for (int i = 0; i < started; i++)
-    sgw_worker_stop(&workers[i]);
+    sgw_worker_halt(&workers[i]); /* finished ones ignore it */
+  for (int i = 0; i < started; i++)
+    sgw_worker_join(&workers[i]);
   for (int i = started; i < r->nworkers && fds[0] >= 0; i++)
     close(fds[i]);
-  uv_close((uv_handle_t *)&sigint, NULL);
-  uv_close((uv_handle_t *)&sigterm, NULL);
-  uv_close((uv_handle_t *)&sighup, NULL);
-  uv_run(loop, UV_RUN_NOWAIT);
-  uv_loop_close(loop);
+  main_close(&m, loop);
   return rc;
 }
 

@@ -58,20 +58,24 @@ static int read_uint(lua_State *L, const char *table, const char *name,
 
 static int read_limits(lua_State *L, sgw_limits_t *l, char *err,
                        size_t errlen) {
-  size_t v[9] = {l->max_url, l->max_header_bytes, l->max_headers,
+  enum { N = 11 };
+  size_t v[N] = {l->max_url, l->max_header_bytes, l->max_headers,
                  l->max_body, l->max_connections, l->header_timeout_ms,
                  l->idle_timeout_ms, l->script_timeout_ms,
-                 l->script_memory_mb};
-  static const char *const names[9] = {
+                 l->script_memory_mb, l->send_timeout_ms,
+                 l->shutdown_timeout_ms};
+  static const char *const names[N] = {
       "max_url", "max_header_bytes", "max_headers", "max_body",
       "max_connections", "header_timeout_ms", "idle_timeout_ms",
-      "script_timeout_ms", "script_memory_mb"};
-  static const size_t min[9] = {64, 1024, 8, 0, 1, 100, 100, 1, 4};
-  static const size_t max[9] = {1 << 20, 1 << 20, 10000, 1 << 30,
-                                1000000, 3600000, 3600000, 600000, 65536};
+      "script_timeout_ms", "script_memory_mb", "send_timeout_ms",
+      "shutdown_timeout_ms"};
+  static const size_t min[N] = {64, 1024, 8, 0, 1, 100, 100, 1, 4, 100, 0};
+  static const size_t max[N] = {1 << 20, 1 << 20, 10000, 1 << 30, 1000000,
+                                3600000, 3600000, 600000, 65536, 3600000,
+                                3600000};
   int rc = 0;
 
-  for (int i = 0; i < 9 && rc == 0; i++)
+  for (int i = 0; i < N && rc == 0; i++)
     rc = read_uint(L, "limits", names[i], min[i], max[i], &v[i], err,
                    errlen);
   if (rc < 0)
@@ -85,6 +89,8 @@ static int read_limits(lua_State *L, sgw_limits_t *l, char *err,
   l->idle_timeout_ms = (unsigned)v[6];
   l->script_timeout_ms = (unsigned)v[7];
   l->script_memory_mb = (unsigned)v[8];
+  l->send_timeout_ms = (unsigned)v[9];
+  l->shutdown_timeout_ms = (unsigned)v[10];
   return 0;
 }
 
@@ -104,7 +110,9 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
                              .header_timeout_ms = 10000,
                              .idle_timeout_ms = 60000,
                              .script_timeout_ms = 1000,
-                             .script_memory_mb = 64};
+                             .script_memory_mb = 64,
+                             .send_timeout_ms = 30000,
+                             .shutdown_timeout_ms = 10000};
   idx = lua_absindex(L, idx);
   lua_getfield(L, idx, "listen");
   if (lua_type(L, -1) == LUA_TSTRING)

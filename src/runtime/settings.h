@@ -16,6 +16,8 @@ typedef struct sgw_limits_s {
   unsigned max_connections; /* per worker; more are closed at accept */
   unsigned header_timeout_ms; /* first byte to end of headers */
   unsigned idle_timeout_ms;   /* keep-alive wait for the next request */
+  unsigned send_timeout_ms;   /* a client that does not read its answer */
+  unsigned shutdown_timeout_ms; /* SIGTERM: time left to in-flight requests */
   unsigned script_timeout_ms; /* Lua run time per request (waits excluded) */
   unsigned script_memory_mb;  /* cap on one Lua VM's memory */
 } sgw_limits_t;

@@ -30,6 +30,14 @@ static void on_connection(uv_stream_t *server, int status) {
   sgw_conn_accept(w, server);
 }
 
+/* Sends to one of the worker's async handles unless its loop is over. */
+static void worker_send(sgw_worker_t *w, uv_async_t *a) {
+  uv_mutex_lock(&w->lock);
+  if (!w->closed)
+    uv_async_send(a);
+  uv_mutex_unlock(&w->lock);
+}
+
 void sgw_worker_adopt(sgw_worker_t *w, sgw_vm_t *vm) {
   sgw_vm_t *unused;
 
@@ -38,7 +46,7 @@ void sgw_worker_adopt(sgw_worker_t *w, sgw_vm_t *vm) {
   w->next_vm = vm;
   uv_mutex_unlock(&w->lock);
   sgw_vm_close(unused);
-  uv_async_send(&w->reload);
+  worker_send(w, &w->reload);
 }
 
 void sgw_worker_reap(sgw_worker_t *w) {
@@ -78,18 +86,29 @@ static void on_walk_close(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
+/* The next request on it would start after the stop: close it now. */
+static int conn_is_idle(const struct sgw_conn_s *c) {
+  return !c->req.running && !c->in_message && c->pending.len == 0 &&
+         uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) == 0;
+}
+
 static void on_stop(uv_async_t *a) {
   sgw_worker_t *w = a->data;
+  int halt = atomic_load(&w->stop_mode) == SGW_WORKER_HALT;
 
+  if (!uv_is_closing((uv_handle_t *)&w->server))
+    uv_close((uv_handle_t *)&w->server, NULL);
   /* Connections free themselves in close callbacks, after this loop. */
-  for (struct sgw_conn_s *c = w->conns; c != NULL;) {
-    struct sgw_conn_s *next = c->next;
-    sgw_conn_close(c);
-    c = next;
+  for (struct sgw_conn_s *c = w->conns; c != NULL; c = c->next) {
+    if (halt || conn_is_idle(c))
+      sgw_conn_close(c);
+    else
+      c->keep_alive = 0; /* answer, then close */
   }
-  uv_close((uv_handle_t *)&w->server, NULL);
-  uv_close((uv_handle_t *)&w->stop, NULL);
-  uv_close((uv_handle_t *)&w->reload, NULL);
+  /* The loop ends once the last connection is gone; these two must not
+   * keep it alive, yet still work (a halt may follow a drain). */
+  uv_unref((uv_handle_t *)&w->stop);
+  uv_unref((uv_handle_t *)&w->reload);
 }
 
 static void worker_main(void *arg) {
@@ -97,17 +116,26 @@ static void worker_main(void *arg) {
 
   sgw_log_set_worker(w->id);
   uv_run(&w->loop, UV_RUN_DEFAULT);
+  /* From here the async handles close: nobody may send to them. */
+  uv_mutex_lock(&w->lock);
+  w->closed = 1;
+  uv_mutex_unlock(&w->lock);
   /* Anything left (a connection closing with a pending write) ends here. */
   uv_walk(&w->loop, on_walk_close, NULL);
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
+  atomic_store(&w->finished, 1);
+  if (w->done != NULL)
+    uv_async_send(w->done);
 }
 
-int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm) {
+int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
+                     uv_async_t *done) {
   int rc;
 
   memset(w, 0, sizeof(*w));
   w->id = id;
+  w->done = done;
   w->fd = fd;
   w->vm = vm;
   w->limits = &vm->settings.limits;
@@ -131,8 +159,17 @@ int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm) {
   return 0;
 }
 
-void sgw_worker_stop(sgw_worker_t *w) {
-  uv_async_send(&w->stop);
+void sgw_worker_drain(sgw_worker_t *w) {
+  atomic_store(&w->stop_mode, SGW_WORKER_DRAIN);
+  worker_send(w, &w->stop);
+}
+
+void sgw_worker_halt(sgw_worker_t *w) {
+  atomic_store(&w->stop_mode, SGW_WORKER_HALT);
+  worker_send(w, &w->stop);
+}
+
+void sgw_worker_join(sgw_worker_t *w) {
   uv_thread_join(&w->thread);
   /* Every connection is closed, so no request holds a VM any more. */
   sgw_worker_reap(w);
@@ -144,4 +181,9 @@ void sgw_worker_stop(sgw_worker_t *w) {
   sgw_buf_free(&w->json);
   sgw_buf_free(&w->hdrs);
   free(w->readbuf);
+}
+
+void sgw_worker_stop(sgw_worker_t *w) {
+  sgw_worker_halt(w);
+  sgw_worker_join(w);
 }

@@ -3,6 +3,7 @@
 #ifndef SGW_WORKER_H
 #define SGW_WORKER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 #include <uv.h>
@@ -18,8 +19,12 @@ typedef struct sgw_worker_s {
   uv_loop_t loop;
   uv_tcp_t server;
   uv_async_t stop;
+  atomic_int stop_mode;        /* SGW_WORKER_RUN / _DRAIN / _HALT */
+  atomic_int finished;         /* its loop has ended */
+  uv_async_t *done;            /* the main thread's: sent when finished */
   uv_async_t reload;           /* a new generation waits in next_vm */
-  uv_mutex_t lock;             /* guards next_vm */
+  uv_mutex_t lock;             /* guards next_vm and closed */
+  int closed;                  /* the loop is over: no more async sends */
   sgw_vm_t *next_vm;
   sgw_vm_t *retired;           /* old generations with requests in flight */
   uv_thread_t thread;
@@ -40,12 +45,23 @@ typedef struct sgw_worker_s {
 
 #define SGW_WORKER_READBUF 65536
 
+enum { SGW_WORKER_RUN, SGW_WORKER_DRAIN, SGW_WORKER_HALT };
+
 /* The current HTTP date, recomputed at most once a second. */
 const char *sgw_worker_date(sgw_worker_t *w);
 
 /* Starts the worker thread on listening socket `fd` with VM `vm` (the
- * worker takes ownership of both). */
-int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm);
+ * worker takes ownership of both). `done` (may be NULL) is sent when the
+ * worker's loop ends. */
+int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
+                     uv_async_t *done);
+/* Graceful stop: no new connections; idle ones close now, the others after
+ * the answer they are working on. The loop ends when none are left. */
+void sgw_worker_drain(sgw_worker_t *w);
+/* Closes every connection now. */
+void sgw_worker_halt(sgw_worker_t *w);
+/* Waits for the thread (after drain or halt) and frees the worker. */
+void sgw_worker_join(sgw_worker_t *w);
 /* Hands the worker a new generation (from the main thread). The worker
  * switches to it for new requests; the old VM closes when its last
  * request ends. Takes ownership of vm. */
@@ -53,7 +69,7 @@ void sgw_worker_adopt(sgw_worker_t *w, sgw_vm_t *vm);
 /* Closes retired VMs that no request uses any more (worker thread). */
 void sgw_worker_reap(sgw_worker_t *w);
 
-/* Asks the worker to stop and waits for its thread. */
+/* Halt, then join. */
 void sgw_worker_stop(sgw_worker_t *w);
 
 #endif

@@ -20,6 +20,9 @@
 #include "signgw/json.h"
 
 #define SGW__LINGER_MS 2000
+/* Responses queued for a client that does not read them: past this we
+ * stop parsing its pipelined requests until it catches up. */
+#define SGW__MAX_QUEUED (256 * 1024)
 
 typedef struct conn_write_s {
   uv_write_t req;
@@ -30,6 +33,7 @@ typedef struct conn_write_s {
 
 static void conn_drive(sgw_conn_t *c);
 static void conn_arm_timer(sgw_conn_t *c);
+static size_t conn_queued(sgw_conn_t *c);
 static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
@@ -260,12 +264,28 @@ static void conn_close_after_write(sgw_conn_t *c) {
 
 /* ---- writing --------------------------------------------------------- */
 
+static size_t conn_queued(sgw_conn_t *c) {
+  return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
 static void on_write(uv_write_t *req, int status) {
   conn_write_t *wr = (conn_write_t *)req;
+  sgw_conn_t *c = wr->conn;
 
-  if (status < 0 && status != UV_ECANCELED)
-    sgw_conn_close(wr->conn);
   free(wr);
+  if (status < 0) {
+    if (status != UV_ECANCELED)
+      sgw_conn_close(c);
+    return;
+  }
+  if (c->closing || uv_is_closing((uv_handle_t *)&c->tcp) ||
+      conn_queued(c) > 0)
+    return;
+  /* Drained: the send timeout gives way to the usual one, and parsing
+   * goes on if it paused for us. */
+  if (!c->req.running && !c->in_message)
+    conn_arm_timer(c);
+  conn_drive(c);
 }
 
 /* Writes out[0..len) now if the socket takes it, else queues a copy. */
@@ -394,7 +414,8 @@ static void conn_drive(sgw_conn_t *c) {
   if (c->driving)
     return;
   c->driving = 1;
-  while (!c->closing && !c->req.running && c->pending.len > 0) {
+  while (!c->closing && !c->req.running && c->pending.len > 0 &&
+         conn_queued(c) < SGW__MAX_QUEUED) {
     c->parse_round++;
     err = llhttp_execute(&c->parser, c->pending.base, c->pending.len);
     if (err == HPE_OK) {
@@ -478,8 +499,10 @@ static void on_timeout(uv_timer_t *t) {
 }
 
 static void conn_arm_timer(sgw_conn_t *c) {
-  unsigned ms = c->pending.len > 0 ? c->worker->limits->header_timeout_ms
-                                   : c->worker->limits->idle_timeout_ms;
+  const sgw_limits_t *l = c->worker->limits;
+  unsigned ms = conn_queued(c) > 0 ? l->send_timeout_ms
+                : c->pending.len > 0 ? l->header_timeout_ms
+                                     : l->idle_timeout_ms;
 
   if (c->eof) {
     conn_close_after_write(c);
