@@ -129,14 +129,13 @@ static void worker_main(void *arg) {
     uv_async_send(w->done);
 }
 
-int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
-                     uv_async_t *done) {
+static void worker_free(sgw_worker_t *w);
+
+int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
   int rc;
 
   memset(w, 0, sizeof(*w));
   w->id = id;
-  w->done = done;
-  w->fd = fd;
   w->vm = vm;
   w->limits = &vm->settings.limits;
   sgw_buf_init(&w->out);
@@ -152,11 +151,29 @@ int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
   uv_async_init(&w->loop, &w->reload, on_reload);
   uv_mutex_init(&w->lock);
   w->server.data = w->stop.data = w->reload.data = w;
+  return 0;
+}
+
+int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
+                     uv_async_t *done) {
+  int rc;
+
+  if ((rc = sgw_worker_init(w, id, vm)) < 0)
+    return rc;
+  w->done = done;
+  w->fd = fd;
   if ((rc = uv_tcp_open(&w->server, fd)) < 0 ||
       (rc = uv_listen((uv_stream_t *)&w->server, 1024, on_connection)) < 0 ||
       (rc = uv_thread_create(&w->thread, worker_main, w)) < 0)
     return rc;
   return 0;
+}
+
+void sgw_worker_fini(sgw_worker_t *w) {
+  uv_walk(&w->loop, on_walk_close, NULL);
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&w->loop);
+  worker_free(w);
 }
 
 void sgw_worker_drain(sgw_worker_t *w) {
@@ -169,9 +186,8 @@ void sgw_worker_halt(sgw_worker_t *w) {
   worker_send(w, &w->stop);
 }
 
-void sgw_worker_join(sgw_worker_t *w) {
-  uv_thread_join(&w->thread);
-  /* Every connection is closed, so no request holds a VM any more. */
+/* Every connection is closed, so no request holds a VM any more. */
+static void worker_free(sgw_worker_t *w) {
   sgw_worker_reap(w);
   sgw_vm_close(w->vm);
   sgw_vm_close(w->next_vm);
@@ -181,6 +197,11 @@ void sgw_worker_join(sgw_worker_t *w) {
   sgw_buf_free(&w->json);
   sgw_buf_free(&w->hdrs);
   free(w->readbuf);
+}
+
+void sgw_worker_join(sgw_worker_t *w) {
+  uv_thread_join(&w->thread);
+  worker_free(w);
 }
 
 void sgw_worker_stop(sgw_worker_t *w) {

@@ -50,6 +50,12 @@ enum { SGW_WORKER_RUN, SGW_WORKER_DRAIN, SGW_WORKER_HALT };
 /* The current HTTP date, recomputed at most once a second. */
 const char *sgw_worker_date(sgw_worker_t *w);
 
+/* Sets up the worker's loop and buffers around `vm` (taking it) without
+ * a thread or a listening socket: sgw_worker_start does both; tests and
+ * fuzz targets run the loop themselves and end with sgw_worker_fini. */
+int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm);
+void sgw_worker_fini(sgw_worker_t *w);
+
 /* Starts the worker thread on listening socket `fd` with VM `vm` (the
  * worker takes ownership of both). `done` (may be NULL) is sent when the
  * worker's loop ends. */

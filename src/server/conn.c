@@ -534,22 +534,23 @@ static void conn_init_parser(sgw_conn_t *c) {
 
 static void on_refused_closed(uv_handle_t *h) { free(h->data); }
 
-void sgw_conn_accept(sgw_worker_t *w, uv_stream_t *server) {
+static sgw_conn_t *conn_new(sgw_worker_t *w) {
   sgw_conn_t *c = calloc(1, sizeof(*c));
 
   if (c == NULL || uv_tcp_init(&w->loop, &c->tcp) < 0) {
     free(c);
-    return;
+    return NULL;
   }
   c->worker = w;
   c->tcp.data = c;
   c->handles = 1;
-  if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-      w->nconns >= w->limits->max_connections) {
-    /* Refused: close at once; everyone already connected carries on. */
-    uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
-    return;
-  }
+  return c;
+}
+
+/* The socket is connected: set up the rest and start reading. */
+static void conn_start(sgw_conn_t *c) {
+  sgw_worker_t *w = c->worker;
+
   uv_timer_init(&w->loop, &c->timer);
   uv_timer_init(&w->loop, &c->req.timer);
   c->timer.data = c->req.timer.data = c;
@@ -570,4 +571,32 @@ void sgw_conn_accept(sgw_worker_t *w, uv_stream_t *server) {
     c->reading = 1;
   else
     sgw_conn_close(c);
+}
+
+void sgw_conn_accept(sgw_worker_t *w, uv_stream_t *server) {
+  sgw_conn_t *c = conn_new(w);
+
+  if (c == NULL)
+    return;
+  if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+      w->nconns >= w->limits->max_connections) {
+    /* Refused: close at once; everyone already connected carries on. */
+    uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
+    return;
+  }
+  conn_start(c);
+}
+
+int sgw_conn_open(sgw_worker_t *w, uv_os_sock_t fd) {
+  sgw_conn_t *c = conn_new(w);
+  int rc;
+
+  if (c == NULL)
+    return UV_ENOMEM;
+  if ((rc = uv_tcp_open(&c->tcp, fd)) < 0) {
+    uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
+    return rc;
+  }
+  conn_start(c);
+  return 0;
 }

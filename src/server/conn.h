@@ -38,6 +38,9 @@ typedef struct sgw_conn_s {
 
 /* Accepts one connection from `server`. */
 void sgw_conn_accept(struct sgw_worker_s *w, uv_stream_t *server);
+/* Serves an already connected stream socket (the HTTP fuzz target feeds
+ * one end of a socketpair this way). The connection owns fd. */
+int sgw_conn_open(struct sgw_worker_s *w, uv_os_sock_t fd);
 void sgw_conn_close(sgw_conn_t *c);
 
 /* Sends a complete response for the current request, then goes on with
