@@ -45,12 +45,16 @@ return {
   },
 
   limits = {
-    max_url           = 8192,
-    max_header_bytes  = 16384,
-    max_headers       = 64,
-    max_body          = 1048576,
-    max_connections   = 16384,   -- per worker
-    header_timeout_ms = 10000,
-    idle_timeout_ms   = 60000,
+    max_url             = 8192,     -- request target bytes (414 beyond)
+    max_header_bytes    = 16384,    -- request line + headers (431 beyond)
+    max_headers         = 64,       -- header count (431 beyond)
+    max_body            = 1048576,  -- body bytes, chunked too (413 beyond)
+    max_connections     = 16384,    -- per worker; more are closed at accept
+    header_timeout_ms   = 10000,    -- first byte to end of request (408)
+    idle_timeout_ms     = 60000,    -- keep-alive wait for the next request
+    send_timeout_ms     = 30000,    -- a client that does not read its answer
+    script_timeout_ms   = 1000,     -- Lua run time per request, waits excluded
+    script_memory_mb    = 64,       -- per Lua VM (one per worker and generation)
+    shutdown_timeout_ms = 10000,    -- SIGTERM: time left for in-flight requests
   },
 }
