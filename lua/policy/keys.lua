@@ -34,10 +34,14 @@ end
 -- Only [A-Za-z0-9/_.-]: the PUT client puts the key in the URL unencoded.
 -- 128 bits from OpenSSL's CSPRNG: unguessable, and collisions never happen
 -- in practice.
+local day_of, day = -1, nil
+
 function M.random(prefix, ext)
   local now = time.unix()
-  return ("%s%s/%d_%s.%s"):format(prefix, time.format("%Y%m%d", now),
-    now, crypto.random_hex(16), ext)
+  if now ~= day_of then -- the date part changes once a day; format once a second
+    day_of, day = now, time.format("%Y%m%d", now)
+  end
+  return prefix .. day .. "/" .. now .. "_" .. crypto.random_hex(16) .. "." .. ext
 end
 
 -- A prefix the key builder accepts: safe characters, no leading '/',

@@ -9,6 +9,9 @@ local shape = require(cfg.policy.shape)
 assert(keys.valid_prefix(cfg.upload.prefix),
   "config: upload.prefix must use only [A-Za-z0-9/_.-], not start with '/', contain '..', and end with '/'")
 
+-- The config is fixed for a generation, and so is the bucket's host.
+local host = cos.host(cfg.cos.bucket, cfg.cos.region)
+
 local M = { shape = shape }
 
 -- prepare(req, ctx) -> { key, host, bucket }, or nil, status, body, headers
@@ -23,8 +26,7 @@ function M.prepare(req, ctx)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err)
   end
-  local b = ctx.config.cos
-  return { key = keys.random(up.prefix, ext), host = cos.host(b.bucket, b.region), bucket = b.bucket }
+  return { key = keys.random(up.prefix, ext), host = host, bucket = cfg.cos.bucket }
 end
 
 return M
