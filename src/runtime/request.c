@@ -59,27 +59,24 @@ static int req_query(lua_State *L) {
   const char *name = luaL_checklstring(L, 2, &nlen);
   const char *url = r->head.base + r->url_off, *k, *v;
   sgw_query_iter_t it;
-  sgw_buf_t dec;
+  sgw_buf_t *dec = &r->scratch;
   int has_value;
 
   lua_pushnil(L); /* absent: an explicit nil, usable as an argument */
   if (r->path_len >= r->url_len)
     return 1;
-  sgw_buf_init(&dec);
   sgw_query_init(&it, url + r->path_len + 1, r->url_len - r->path_len - 1);
   while (sgw_query_next(&it, &k, &klen, &v, &vlen, &has_value)) {
-    sgw_buf_reset(&dec);
-    if (sgw_url_decode(&dec, k, klen, 1) < 0 || dec.len != nlen ||
-        memcmp(dec.base, name, nlen) != 0)
+    sgw_buf_reset(dec);
+    if (sgw_url_decode(dec, k, klen, 1) < 0 || dec->len != nlen ||
+        memcmp(dec->base, name, nlen) != 0)
       continue;
-    sgw_buf_reset(&dec);
-    if (sgw_url_decode(&dec, v, vlen, 1) < 0)
+    sgw_buf_reset(dec);
+    if (sgw_url_decode(dec, v, vlen, 1) < 0)
       break;
-    lua_pushlstring(L, dec.base ? dec.base : "", dec.len);
-    sgw_buf_free(&dec);
+    lua_pushlstring(L, dec->base ? dec->base : "", dec->len);
     return 1;
   }
-  sgw_buf_free(&dec);
   return 1;
 }
 

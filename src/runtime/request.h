@@ -33,6 +33,7 @@ typedef struct sgw_request_s {
   sgw_hdr_t *hdrs;
   unsigned nhdrs, hdr_cap;
   sgw_buf_t body;
+  sgw_buf_t scratch;   /* decoding space for accessors, reused */
   char id[20];
 
   /* Handler state, owned by the runtime (dispatch.c). */

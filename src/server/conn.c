@@ -204,6 +204,7 @@ static void conn_free(sgw_conn_t *c) {
   sgw_buf_free(&c->pending);
   sgw_buf_free(&c->req.head);
   sgw_buf_free(&c->req.body);
+  sgw_buf_free(&c->req.scratch);
   free(c->req.hdrs);
   free(c);
 }
@@ -559,6 +560,7 @@ static void conn_start(sgw_conn_t *c) {
   sgw_buf_init(&c->pending);
   sgw_buf_init(&c->req.head);
   sgw_buf_init(&c->req.body);
+  sgw_buf_init(&c->req.scratch);
   conn_init_parser(c);
   uv_tcp_nodelay(&c->tcp, 1);
   c->next = w->conns;

@@ -243,24 +243,85 @@ static int sgw__cos_append_list(sgw_buf_t *out, sgw__cos_set_t *s) {
 /* ------------------------------------------------------------------ */
 /* Signing                                                             */
 
+/* Decimal text of v into out (at least 21 bytes); returns its length. No
+ * printf: this runs several times for every signature. */
+static size_t sgw__i64(char *out, int64_t v) {
+  char tmp[24], *p = tmp + sizeof(tmp);
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  size_t n;
+
+  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+  if (v < 0) *--p = '-';
+  n = (size_t)(tmp + sizeof(tmp) - p);
+  memcpy(out, p, n);
+  return n;
+}
+
 void sgw_cos_key_time(int64_t start, int64_t end, char *out, size_t size) {
+  char tmp[48];
+  size_t n;
+
   if (out == NULL || size == 0) return;
-  snprintf(out, size, "%" PRId64 ";%" PRId64, start, end);
+  n = sgw__i64(tmp, start);
+  tmp[n++] = ';';
+  n += sgw__i64(tmp + n, end);
+  if (n >= size) n = size - 1;
+  memcpy(out, tmp, n);
+  out[n] = '\0';
 }
 
 /* hex(HMAC-SHA1(hex(HMAC-SHA1(SecretKey, KeyTime)), msg)): the last step
  * of both the request signature and the POST policy signature. The
  * intermediate SignKey is wiped: it is a credential for the whole key time. */
+/* The SignKey depends only on the SecretKey and the KeyTime, which stay
+ * the same for every request signed within one second: each thread keeps
+ * the last one. The cache holds a copy of the key it was made from (not
+ * more exposure than the key's own copy in this process). */
+#define SGW__SIGN_CACHE_KEY 128
+
+typedef struct sgw__sign_cache_s {
+  char secret[SGW__SIGN_CACHE_KEY];
+  char key_time[48];
+  char sign_key[2 * SGW_SHA1_LEN + 1];
+} sgw__sign_cache_t;
+
+static _Thread_local sgw__sign_cache_t sgw__cache;
+
+static int sgw__sign_key(const char *secret_key, const char *key_time,
+                         char sign_key[41]) {
+  size_t slen = strlen(secret_key), klen = strlen(key_time);
+  int cacheable = slen < sizeof(sgw__cache.secret) &&
+                  klen < sizeof(sgw__cache.key_time);
+  unsigned char mac[SGW_SHA1_LEN];
+  int rc;
+
+  if (cacheable && strcmp(sgw__cache.key_time, key_time) == 0 &&
+      sgw__cache.sign_key[0] != '\0' &&
+      strcmp(sgw__cache.secret, secret_key) == 0) {
+    memcpy(sign_key, sgw__cache.sign_key, sizeof(sgw__cache.sign_key));
+    return 0;
+  }
+  rc = sgw_hmac_sha1(secret_key, slen, key_time, klen, mac);
+  if (rc == 0) {
+    sgw_hex_encode(mac, sizeof(mac), sign_key);
+    if (cacheable) {
+      memcpy(sgw__cache.secret, secret_key, slen + 1);
+      memcpy(sgw__cache.key_time, key_time, klen + 1);
+      memcpy(sgw__cache.sign_key, sign_key, 2 * SGW_SHA1_LEN + 1);
+    }
+  }
+  OPENSSL_cleanse(mac, sizeof(mac));
+  return rc;
+}
+
 static int sgw__cos_sign(const char *secret_key, const char *key_time,
                          const char *msg, size_t msg_len, char sig[41]) {
   unsigned char mac[SGW_SHA1_LEN];
   char sign_key[2 * SGW_SHA1_LEN + 1];
-  int rc = sgw_hmac_sha1(secret_key, strlen(secret_key), key_time,
-                         strlen(key_time), mac);
-  if (rc == 0) {
-    sgw_hex_encode(mac, sizeof(mac), sign_key);
+  int rc = sgw__sign_key(secret_key, key_time, sign_key);
+
+  if (rc == 0)
     rc = sgw_hmac_sha1(sign_key, strlen(sign_key), msg, msg_len, mac);
-  }
   if (rc == 0) sgw_hex_encode(mac, sizeof(mac), sig);
   OPENSSL_cleanse(mac, sizeof(mac));
   OPENSSL_cleanse(sign_key, sizeof(sign_key));
@@ -303,13 +364,29 @@ static int sgw__cos_http_string(const sgw_cos_sign_t *r, sgw__cos_set_t *params,
 static int sgw__cos_auth_string(const sgw_cos_sign_t *r, const char *kt,
                                 sgw__cos_set_t *params, sgw__cos_set_t *headers,
                                 const char *sig, sgw_buf_t *out) {
-  int rc = sgw_buf_appendf(out, "q-sign-algorithm=sha1&q-ak=%s"
-                           "&q-sign-time=%s&q-key-time=%s&q-header-list=",
-                           r->secret_id, kt, kt);
+  int rc = sgw_buf_appends(out, "q-sign-algorithm=sha1&q-ak=");
+  if (rc == 0) rc = sgw_buf_appends(out, r->secret_id);
+  if (rc == 0) rc = sgw_buf_appends(out, "&q-sign-time=");
+  if (rc == 0) rc = sgw_buf_appends(out, kt);
+  if (rc == 0) rc = sgw_buf_appends(out, "&q-key-time=");
+  if (rc == 0) rc = sgw_buf_appends(out, kt);
+  if (rc == 0) rc = sgw_buf_appends(out, "&q-header-list=");
   if (rc == 0) rc = sgw__cos_append_list(out, headers);
   if (rc == 0) rc = sgw_buf_appends(out, "&q-url-param-list=");
   if (rc == 0) rc = sgw__cos_append_list(out, params);
-  if (rc == 0) rc = sgw_buf_appendf(out, "&q-signature=%s", sig);
+  if (rc == 0) rc = sgw_buf_appends(out, "&q-signature=");
+  if (rc == 0) rc = sgw_buf_appends(out, sig);
+  return rc;
+}
+
+/* "sha1\n<KeyTime>\n<hex(SHA1(HttpString))>\n" */
+static int sgw__string_to_sign(sgw_buf_t *out, const char *kt,
+                               const char *http_hash) {
+  int rc = sgw_buf_appends(out, "sha1\n");
+  if (rc == 0) rc = sgw_buf_appends(out, kt);
+  if (rc == 0) rc = sgw_buf_appendc(out, '\n');
+  if (rc == 0) rc = sgw_buf_appends(out, http_hash);
+  if (rc == 0) rc = sgw_buf_appendc(out, '\n');
   return rc;
 }
 
@@ -324,14 +401,18 @@ int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out) {
   sgw_buf_init(&sts);
   sgw__cos_set_init(&params);
   sgw__cos_set_init(&headers);
-  if ((rc = sgw__cos_set_build(&params, req->params, req->nparams, 0)) < 0 ||
+  /* Typical sizes, so the builders below do not grow them step by step. */
+  if ((rc = sgw_buf_reserve(&http, 256)) < 0 ||
+      (rc = sgw_buf_reserve(&sts, 96)) < 0 ||
+      (rc = sgw_buf_reserve(out, 256)) < 0 ||
+      (rc = sgw__cos_set_build(&params, req->params, req->nparams, 0)) < 0 ||
       (rc = sgw__cos_set_build(&headers, req->headers, req->nheaders, 1)) < 0)
     goto done;
 
   sgw_cos_key_time(req->start, req->end, kt, sizeof(kt));
   if ((rc = sgw__cos_http_string(req, &params, &headers, &http)) < 0 ||
       (rc = sgw__sha1_hex(http.base, http.len, http_hash)) < 0 ||
-      (rc = sgw_buf_appendf(&sts, "sha1\n%s\n%s\n", kt, http_hash)) < 0 ||
+      (rc = sgw__string_to_sign(&sts, kt, http_hash)) < 0 ||
       (rc = sgw__cos_sign(req->secret_key, kt, sts.base, sts.len, sig)) < 0)
     goto done;
   rc = sgw__cos_auth_string(req, kt, &params, &headers, sig, out);
@@ -362,7 +443,11 @@ int sgw_cos_host(const char *bucket, const char *region, sgw_buf_t *out) {
   if (out == NULL || !sgw__host_label_valid(bucket) ||
       !sgw__host_label_valid(region))
     return SGW_EINVAL;
-  return sgw_buf_appendf(out, "%s.cos.%s.myqcloud.com", bucket, region);
+  int rc = sgw_buf_appends(out, bucket);
+  if (rc == 0) rc = sgw_buf_appends(out, ".cos.");
+  if (rc == 0) rc = sgw_buf_appends(out, region);
+  if (rc == 0) rc = sgw_buf_appends(out, ".myqcloud.com");
+  return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -387,6 +472,15 @@ static void sgw__civil(int64_t days, int64_t *y, int *m, int *d) {
   *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* v (0 <= v < 10^width) zero-padded to `width` digits. */
+static int sgw__digits(sgw_buf_t *out, int64_t v, int width) {
+  char tmp[8];
+
+  for (int i = width - 1; i >= 0; i--, v /= 10)
+    tmp[i] = (char)('0' + v % 10);
+  return sgw_buf_append(out, tmp, (size_t)width);
+}
+
 /* Date.prototype.toISOString(): "YYYY-MM-DDTHH:MM:SS.000Z", with a signed
  * six-digit year outside 0000..9999 ("+010000-...", "-000001-..."). */
 static int sgw__iso8601(int64_t t, sgw_buf_t *out) {
@@ -398,20 +492,28 @@ static int sgw__iso8601(int64_t t, sgw_buf_t *out) {
   if (secs < 0) secs += 86400, days--;
   sgw__civil(days, &y, &m, &d);
   if (y >= 0 && y <= 9999)
-    rc = sgw_buf_appendf(out, "%04d", (int)y);
-  else
-    rc = sgw_buf_appendf(out, "%c%06" PRId64, y < 0 ? '-' : '+',
-                         y < 0 ? -y : y);
-  if (rc == 0)
-    rc = sgw_buf_appendf(out, "-%02d-%02dT%02d:%02d:%02d.000Z", m, d,
-                         (int)(secs / 3600), (int)(secs / 60 % 60),
-                         (int)(secs % 60));
+    rc = sgw__digits(out, y, 4);
+  else if ((rc = sgw_buf_appendc(out, y < 0 ? '-' : '+')) == 0)
+    rc = sgw__digits(out, y < 0 ? -y : y, 6);
+  if (rc == 0) rc = sgw_buf_appendc(out, '-');
+  if (rc == 0) rc = sgw__digits(out, m, 2);
+  if (rc == 0) rc = sgw_buf_appendc(out, '-');
+  if (rc == 0) rc = sgw__digits(out, d, 2);
+  if (rc == 0) rc = sgw_buf_appendc(out, 'T');
+  if (rc == 0) rc = sgw__digits(out, secs / 3600, 2);
+  if (rc == 0) rc = sgw_buf_appendc(out, ':');
+  if (rc == 0) rc = sgw__digits(out, secs / 60 % 60, 2);
+  if (rc == 0) rc = sgw_buf_appendc(out, ':');
+  if (rc == 0) rc = sgw__digits(out, secs % 60, 2);
+  if (rc == 0) rc = sgw_buf_appends(out, ".000Z");
   return rc;
 }
 
 /* {"name":"value"} with the value escaped the way JSON.stringify does. */
 static int sgw__json_cond(sgw_buf_t *out, const char *name, const char *value) {
-  int rc = sgw_buf_appendf(out, ",{\"%s\":", name);
+  int rc = sgw_buf_appends(out, ",{\"");
+  if (rc == 0) rc = sgw_buf_appends(out, name);
+  if (rc == 0) rc = sgw_buf_appends(out, "\":");
   if (rc == 0) rc = sgw_json_string(out, value, strlen(value));
   if (rc == 0) rc = sgw_buf_appendc(out, '}');
   return rc;
@@ -444,9 +546,13 @@ static int sgw__cos_policy_json(const sgw_cos_policy_t *p, const char *kt,
   if (rc == 0) rc = sgw__json_cond(out, "q-sign-time", kt);
   if (rc == 0) rc = sgw__json_cond(out, "bucket", p->bucket);
   if (rc == 0) rc = sgw__json_cond(out, "key", p->key);
-  if (rc == 0 && p->max_size > 0)
-    rc = sgw_buf_appendf(out, ",[\"content-length-range\",%" PRId64 ",%" PRId64 "]",
-                         p->min_size, p->max_size);
+  if (rc == 0 && p->max_size > 0) {
+    rc = sgw_buf_appends(out, ",[\"content-length-range\",");
+    if (rc == 0) rc = sgw_buf_append_int(out, p->min_size);
+    if (rc == 0) rc = sgw_buf_appendc(out, ',');
+    if (rc == 0) rc = sgw_buf_append_int(out, p->max_size);
+    if (rc == 0) rc = sgw_buf_appendc(out, ']');
+  }
   if (rc == 0 && p->security_token)
     rc = sgw__json_cond(out, "x-cos-security-token", p->security_token);
   for (size_t i = 0; rc == 0 && i < p->nextra_conditions; i++) {
@@ -482,7 +588,9 @@ int sgw_cos_post_policy(const sgw_cos_policy_t *p,
   if (p->max_size > SGW__JS_SAFE_INT) return SGW_ERANGE;
 
   sgw_cos_key_time(p->start, p->end, res->key_time, sizeof(res->key_time));
-  if ((rc = sgw__cos_policy_json(p, res->key_time, &res->policy)) < 0 ||
+  /* One allocation each in the usual case, not a series of doublings. */
+  if ((rc = sgw_buf_reserve(&res->policy, 512)) < 0 ||
+      (rc = sgw__cos_policy_json(p, res->key_time, &res->policy)) < 0 ||
       (rc = sgw__base64_buf(&res->policy, &res->policy_b64)) < 0 ||
       (rc = sgw__sha1_hex(res->policy.base, res->policy.len, hash)) < 0 ||
       (rc = sgw__cos_sign(p->secret_key, res->key_time, hash, strlen(hash),

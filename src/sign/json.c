@@ -45,17 +45,29 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n) {
 }
 
 /* What a byte needs in a JSON string: nothing, a two-character escape,
- * a \u00XX escape, or (non-ASCII) a UTF-8 check. */
+ * a \u00XX escape, or (non-ASCII) a UTF-8 check. A table: this runs over
+ * every byte of every response. */
 enum { J_PLAIN, J_SHORT, J_UNICODE, J_UTF8 };
 
-static unsigned char json_class(unsigned char c) {
-  if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' ||
-      c == '\r' || c == '\t')
-    return J_SHORT;
-  if (c < 0x20)
-    return J_UNICODE;
-  return c < 0x80 ? J_PLAIN : J_UTF8;
-}
+#define J_CTRL8(a, b, c, d, e, f, g, h) a, b, c, d, e, f, g, h
+static const unsigned char json_classes[256] = {
+    /* 0x00 */ J_CTRL8(2, 2, 2, 2, 2, 2, 2, 2),
+    /* 0x08: \b \t \n 0b \f \r */ J_CTRL8(1, 1, 1, 2, 1, 1, 2, 2),
+    /* 0x10 */ J_CTRL8(2, 2, 2, 2, 2, 2, 2, 2),
+    /* 0x18 */ J_CTRL8(2, 2, 2, 2, 2, 2, 2, 2),
+    /* 0x20: '"' */ J_CTRL8(0, 0, 1, 0, 0, 0, 0, 0),
+    [0x5c] = J_SHORT, /* backslash */
+    [0x80] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0x88] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0x90] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0x98] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0xa0] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0xa8] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0xb0] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0xb8] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0xc0] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0xc8] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0xd0] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0xd8] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0xe0] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0xe8] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+    [0xf0] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3), [0xf8] = J_CTRL8(3, 3, 3, 3, 3, 3, 3, 3),
+};
+
+static unsigned char json_class(unsigned char c) { return json_classes[c]; }
 
 /* The two-character escape for c (J_SHORT bytes only). */
 static char json_short_escape(unsigned char c) {
@@ -75,71 +87,75 @@ static char json_short_escape(unsigned char c) {
   }
 }
 
-/* Validates s and returns the bytes its escapes add, or SIZE_MAX for
- * invalid UTF-8. One pass, so a bad string appends nothing. */
-static size_t json_extra(const unsigned char *p, size_t len) {
-  size_t i = 0, extra = 0;
+/* Writes the escape for c at w; returns the bytes written. */
+static size_t json_escape(char *w, unsigned char c) {
+  /* Lower-case hex, as JSON.stringify writes it. */
+  static const char hex[] = "0123456789abcdef";
 
-  while (i < len) {
-    switch (json_class(p[i])) {
-    case J_PLAIN:
-      i++;
-      break;
-    case J_SHORT:
-      extra += 1, i++;
-      break;
-    case J_UNICODE:
-      extra += 5, i++;
-      break;
-    default: {
-      size_t n = utf8_seq_len(p + i, len - i);
-      if (n == 0)
-        return SIZE_MAX;
-      i += n;
-    }
-    }
+  w[0] = '\\';
+  if (json_class(c) == J_SHORT) {
+    w[1] = json_short_escape(c);
+    return 2;
   }
-  return extra;
+  memcpy(w + 1, "u00", 3);
+  w[4] = hex[c >> 4];
+  w[5] = hex[c & 0x0f];
+  return 6;
 }
 
+/* One pass: plain bytes are copied as they come, the rest escaped or
+ * checked as UTF-8. Room is made for the plain case up front and grown
+ * only when escapes appear; on invalid UTF-8 the buffer is put back as it
+ * was, so a bad string appends nothing. */
 int sgw_json_string(sgw_buf_t *out, const char *s, size_t len) {
-  /* Lower-case, as JSON.stringify writes them. */
-  static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s;
-  size_t extra = len > 0 ? json_extra(p, len) : 0, i, run;
+  size_t start = out->len, i = 0, n;
   char *w;
   int rc;
 
-  if (extra == SIZE_MAX)
-    return SGW_EINVAL;
-  if (len > SIZE_MAX - extra - 3)
+  if (len > SIZE_MAX / 2 - 8)
     return SGW_ENOMEM;
-  if ((rc = sgw_buf_reserve(out, len + extra + 2)) != SGW_OK)
+  if ((rc = sgw_buf_reserve(out, len + 2)) != SGW_OK)
     return rc;
-
   w = out->base + out->len;
   *w++ = '"';
-  for (i = 0; i < len;) {
-    /* Copy the run that needs no escaping in one go. */
-    for (run = i; run < len && json_class(p[run]) != J_SHORT &&
-                  json_class(p[run]) != J_UNICODE;
-         run++)
-      ;
+  while (i < len) {
+    unsigned char cls;
+    size_t run = i;
+    /* Plain bytes, eight at a time where possible, then one copy. */
+    while (len - run >= 8 &&
+           (json_classes[p[run]] | json_classes[p[run + 1]] |
+            json_classes[p[run + 2]] | json_classes[p[run + 3]] |
+            json_classes[p[run + 4]] | json_classes[p[run + 5]] |
+            json_classes[p[run + 6]] | json_classes[p[run + 7]]) == J_PLAIN)
+      run += 8;
+    while (run < len && json_classes[p[run]] == J_PLAIN)
+      run++;
     memcpy(w, p + i, run - i);
     w += run - i;
     if ((i = run) == len)
       break;
-    *w++ = '\\';
-    if (json_class(p[i]) == J_SHORT) {
-      *w++ = json_short_escape(p[i]);
-    } else {
-      *w++ = 'u';
-      *w++ = '0';
-      *w++ = '0';
-      *w++ = hex[p[i] >> 4];
-      *w++ = hex[p[i] & 0x0f];
+    cls = json_class(p[i]);
+    if (cls == J_UTF8) {
+      if ((n = utf8_seq_len(p + i, len - i)) == 0) {
+        out->len = start;
+        out->base[start] = '\0';
+        return SGW_EINVAL;
+      }
+      memcpy(w, p + i, n);
+      w += n;
+      i += n;
+      continue;
     }
-    i++;
+    /* An escape: room for it and the rest of the string plain. */
+    out->len = (size_t)(w - out->base);
+    if ((rc = sgw_buf_reserve(out, 6 + (len - i) + 1)) != SGW_OK) {
+      out->len = start;
+      out->base[start] = '\0';
+      return rc;
+    }
+    w = out->base + out->len;
+    w += json_escape(w, p[i++]);
   }
   *w++ = '"';
   out->len = (size_t)(w - out->base);

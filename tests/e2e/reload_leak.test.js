@@ -33,7 +33,8 @@ test(`${RELOADS} reloads with requests in flight: memory stays flat and signgw e
     const n = count(gw, LIVE);
     if (i % 50 === 0) await s.save('slow.lua', markerModule(`m${i}`, { requires: ['ballast'], sleepMs: true }));
     else gw.child.kill('SIGHUP');
-    await until(() => count(gw, LIVE) > n, 2000, `reload ${i}`);
+    // Not a latency test (reload.test.js is): a generous bound.
+    await until(() => count(gw, LIVE) > n, 5000, () => `reload ${i}\n--- log tail ---\n${gw.log().slice(-1500)}`);
     if (i === 20) {
       await Promise.all(inflight);
       rss20 = rssKb(gw.child.pid);

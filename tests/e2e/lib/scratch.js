@@ -113,7 +113,8 @@ function lastFailure(gw) {
   return end < 0 ? rest : rest.slice(0, end);
 }
 
-// Polls `fn` every 10 ms until it returns something truthy; fails after `ms`.
+// Polls `fn` every 10 ms until it returns something truthy; fails after
+// `ms`, saying `what` (a string, or a function giving one then).
 async function until(fn, ms, what) {
   const t0 = performance.now();
   for (;;) {
@@ -124,7 +125,7 @@ async function until(fn, ms, what) {
       await new Promise((r) => setImmediate(r));
       const last = await fn();
       if (last) return last;
-      throw new Error(`not within ${ms} ms: ${what}`);
+      throw new Error(`not within ${ms} ms: ${typeof what === 'function' ? what() : what}`);
     }
     await sleep(10);
   }
