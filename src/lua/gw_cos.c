@@ -258,7 +258,7 @@ static void set_field(lua_State *L, const char *k, const char *v, size_t len) {
 }
 
 /* post_policy{cred=, bucket=, key=, expires=, skew=, min_size=, max_size=,
- *             conditions={...}} -> {policy, policy_json, q_sign_algorithm,
+ *             conditions={...}} -> {policy, q_sign_algorithm,
  *             q_ak, q_key_time, q_signature, security_token} */
 static int l_post_policy(lua_State *L) {
   const char *conds[SGW__MAX_CONDITIONS];
@@ -288,9 +288,8 @@ static int l_post_policy(lua_State *L) {
     sgw_cos_policy_result_free(&res);
     return luaL_error(L, "cannot sign the policy: %s", sgw_strerror(rc));
   }
-  lua_createtable(L, 0, 7);
+  lua_createtable(L, 0, 6);
   set_field(L, "policy", res.policy_b64.base, res.policy_b64.len);
-  set_field(L, "policy_json", res.policy.base, res.policy.len);
   set_field(L, "q_sign_algorithm", "sha1", 4);
   set_field(L, "q_ak", cred->secret_id, strlen(cred->secret_id));
   set_field(L, "q_key_time", res.key_time, strlen(res.key_time));

@@ -25,11 +25,15 @@ static const void *crypto_nonnull(const void *p) {
 
 static int crypto_digest(const EVP_MD *md, const void *data, size_t len,
                          unsigned char *out, unsigned int want) {
+  EVP_MD_CTX *ctx = sgw__md_ctx();
   unsigned int n = 0;
 
-  if (md == NULL)
+  if (md == NULL || ctx == NULL)
     return SGW_ECRYPTO;
-  if (!EVP_Digest(crypto_nonnull(data), len, out, &n, md, NULL) || n != want)
+  /* A reused context: EVP_Digest() would allocate one per call. */
+  if (!EVP_DigestInit_ex(ctx, md, NULL) ||
+      !EVP_DigestUpdate(ctx, crypto_nonnull(data), len) ||
+      !EVP_DigestFinal_ex(ctx, out, &n) || n != want)
     return SGW_ECRYPTO;
   return SGW_OK;
 }

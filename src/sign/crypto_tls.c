@@ -15,6 +15,7 @@
 
 typedef struct crypto_thread_s {
   EVP_MAC_CTX *hmac[2];
+  EVP_MD_CTX *md_ctx;
   size_t pool_left;                 /* unused bytes at the pool's end */
   unsigned char pool[SGW__POOL_SIZE];
 } crypto_thread_t;
@@ -30,6 +31,7 @@ static void crypto_thread_free(void *p) {
 
   EVP_MAC_CTX_free(t->hmac[0]);
   EVP_MAC_CTX_free(t->hmac[1]);
+  EVP_MD_CTX_free(t->md_ctx);
   OPENSSL_cleanse(t->pool, sizeof(t->pool));
   free(t);
 }
@@ -78,6 +80,16 @@ EVP_MAC_CTX *sgw__hmac_ctx(sgw__hash_t h) {
     }
   }
   return t->hmac[h];
+}
+
+EVP_MD_CTX *sgw__md_ctx(void) {
+  crypto_thread_t *t = crypto_thread();
+
+  if (t == NULL)
+    return NULL;
+  if (t->md_ctx == NULL)
+    t->md_ctx = EVP_MD_CTX_new();
+  return t->md_ctx;
 }
 
 int sgw__random_pooled(unsigned char *out, size_t len) {
