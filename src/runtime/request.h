@@ -19,9 +19,11 @@ struct lua_State;
 struct sgw_conn_s;
 struct sgw_vm_s;
 
+/* Offsets into `head`, which limits.max_header_bytes keeps far below 4 GiB:
+ * 16 bytes a header instead of 32 matters with 10,000 connections. */
 typedef struct sgw_hdr_s {
-  size_t name_off, name_len;
-  size_t value_off, value_len;
+  uint32_t name_off, name_len;
+  uint32_t value_off, value_len;
 } sgw_hdr_t;
 
 typedef struct sgw_request_s {

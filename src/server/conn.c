@@ -104,17 +104,17 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len) {
     if (r->nhdrs == c->worker->limits->max_headers)
       return fail(c, 431);
     if (r->nhdrs == r->hdr_cap) {
-      unsigned cap = r->hdr_cap ? r->hdr_cap * 2 : 16;
+      unsigned cap = r->hdr_cap ? r->hdr_cap * 2 : 8;
       sgw_hdr_t *h = realloc(r->hdrs, cap * sizeof(*h));
       if (h == NULL)
         return fail(c, 500);
       r->hdrs = h;
       r->hdr_cap = cap;
     }
-    r->hdrs[r->nhdrs++] = (sgw_hdr_t){.name_off = r->head.len};
+    r->hdrs[r->nhdrs++] = (sgw_hdr_t){.name_off = (uint32_t)r->head.len};
     c->hdr_state = 1;
   }
-  r->hdrs[r->nhdrs - 1].name_len += len;
+  r->hdrs[r->nhdrs - 1].name_len += (uint32_t)len;
   return head_append(c, at, len);
 }
 
@@ -134,10 +134,10 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
   c->value_round = c->parse_round;
   c->value_end = at + len;
   if (c->hdr_state != 2) {
-    h->value_off = c->req.head.len;
+    h->value_off = (uint32_t)c->req.head.len;
     c->hdr_state = 2;
   }
-  h->value_len += len;
+  h->value_len += (uint32_t)len;
   return head_append(c, at, len);
 }
 
