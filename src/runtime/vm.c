@@ -297,6 +297,17 @@ static void vm_make_ctx(sgw_vm_t *vm, int cfg, const sgw_cred_t *cred) {
   vm->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
+/* "config: x must be ..." becomes "/path/config.lua: x must be ...":
+ * a value's line is not known, its file is. */
+static void vm_name_config(char *err, size_t errlen, const char *path) {
+  char msg[1024];
+
+  if (strncmp(err, "config: ", 8) != 0)
+    return;
+  snprintf(msg, sizeof(msg), "%s", err + 8);
+  snprintf(err, errlen, "%s: %s", path, msg);
+}
+
 static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
                     size_t errlen) {
   lua_State *L = vm->L;
@@ -308,8 +319,10 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
     return rc;
   cfg = lua_gettop(L);
   if ((rc = sgw_settings_read(L, cfg, &vm->settings, err, errlen)) < 0 ||
-      (rc = vm_set_paths(vm, cfg, o->config_path, err, errlen)) < 0)
+      (rc = vm_set_paths(vm, cfg, o->config_path, err, errlen)) < 0) {
+    vm_name_config(err, errlen, o->config_path);
     return rc;
+  }
   if (!o->sources->have_mods &&
       (rc = sgw_sources_read_modules(o->sources, vm->dirs, vm->ndirs, err,
                                      errlen)) < 0)
@@ -317,7 +330,9 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
   vm_set_gw_fields(vm, cfg, o->status);
   vm_sandbox(L, o->sources);
   vm_make_ctx(vm, cfg, o->cred);
-  return vm_load_routes(vm, cfg, err, errlen);
+  if ((rc = vm_load_routes(vm, cfg, err, errlen)) < 0)
+    vm_name_config(err, errlen, o->config_path);
+  return rc;
 }
 
 int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,

@@ -173,6 +173,8 @@ test('under load: 100 reloads, every other one broken, no answer fails and no br
       await until(() => count(gw, FAILED) > failed, 5000, `a logged failure for: ${k.kind}`);
       slowest.broken = Math.max(slowest.broken, performance.now() - t0);
       assert.match(lastFailure(gw), k.re, `${k.kind}: the message says where`);
+      await sleep(350); // two more polls over the broken files, under load
+      assert.equal(count(gw, FAILED), failed + 1, `${k.kind}: logged once`);
       await waitMarker(gw, '/marker', current, { ok: (m) => good.has(m), generation });
 
       // The next good save repairs it and goes live on both workers.

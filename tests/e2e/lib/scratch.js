@@ -180,4 +180,4 @@ function markerModule(marker, { requires = [], from, sleepMs = false } = {}) {
   ].join('\n');
 }
 
-module.exports = { sleep, SLOW, SAVES, scratch, setup, configText, count, LIVE, FAILED, lastFailure, until, status, waitMarker, markerModule };
+module.exports = { sleep, SLOW, scratch, setup, count, LIVE, FAILED, lastFailure, until, status, waitMarker, markerModule };
