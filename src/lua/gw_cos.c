@@ -122,6 +122,16 @@ static void opt_key_time(lua_State *L, int t, int64_t *start, int64_t *end) {
     luaL_error(L, "the signature must end after it starts");
 }
 
+/* The anchor table at `slot`, made on first use: most calls convert
+ * nothing and should not allocate a table for it. */
+static int opt_anchor(lua_State *L, int slot) {
+  if (lua_isnil(L, slot)) {
+    lua_newtable(L);
+    lua_replace(L, slot);
+  }
+  return slot;
+}
+
 /* Collects a name->value table into kv. Strings are kept alive by the
  * table itself; numbers are converted and anchored in `anchor`. */
 static size_t opt_pairs(lua_State *L, int t, const char *k, int anchor,
@@ -143,7 +153,7 @@ static size_t opt_pairs(lua_State *L, int t, const char *k, int anchor,
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_pushvalue(L, -1);
       kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
-      luaL_ref(L, anchor);
+      luaL_ref(L, opt_anchor(L, anchor));
     } else {
       kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
     }
@@ -153,15 +163,14 @@ static size_t opt_pairs(lua_State *L, int t, const char *k, int anchor,
   return n;
 }
 
-/* Checks the options table (argument 1), pushes an anchor table for
- * converted strings (its index goes to *anchor) and returns the cred. */
+/* Checks the options table (argument 1), keeps stack slot 2 for an anchor
+ * of converted strings (its index goes to *anchor) and returns the cred. */
 static const sgw_cred_t *opt_begin(lua_State *L, int *anchor) {
   const sgw_cred_t *cred;
 
   luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  lua_newtable(L);
-  *anchor = lua_gettop(L);
+  lua_settop(L, 2); /* slot 2: nil until something needs anchoring */
+  *anchor = 2;
   lua_getfield(L, 1, "cred");
   cred = check_cred(L, -1);
   lua_pop(L, 1);
@@ -245,7 +254,7 @@ static size_t opt_conditions(lua_State *L, int t, int anchor,
     lua_pop(L, 1);
     lua_pushlstring(L, b.base, b.len);
     out[n++] = lua_tostring(L, -1);
-    luaL_ref(L, anchor);
+    luaL_ref(L, opt_anchor(L, anchor));
   }
   lua_pop(L, 2);
   sgw_buf_free(&b);

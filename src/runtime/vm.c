@@ -350,6 +350,8 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
    * there means "not inside a request". */
   *(void **)lua_getextraspace(vm->L) = NULL;
   lua_atpanic(vm->L, vm_panic);
+  /* Request garbage dies young: the generational collector suits it. */
+  lua_gc(vm->L, LUA_GCGEN, 0, 0);
   lua_setwarnf(vm->L, vm_warn, vm);
   sgw_budget_install(vm);
   vm->worker_id = o->worker_id;
