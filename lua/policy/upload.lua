@@ -12,9 +12,10 @@ assert(keys.valid_prefix(cfg.upload.prefix),
 -- The config is fixed for a generation, and so is the bucket's host.
 local host = cos.host(cfg.cos.bucket, cfg.cos.region)
 
-local M = { shape = shape }
+local M = { shape = shape, host = host, bucket = cfg.cos.bucket }
 
--- prepare(req, ctx) -> { key, host, bucket }, or nil, status, body, headers
+-- prepare(req, ctx) -> key, or nil, status, body, headers
+-- (the bucket and its host are M.bucket and M.host)
 function M.prepare(req, ctx)
   local ok, status, code, message, headers = auth.check(req, ctx)
   if not ok then
@@ -26,7 +27,7 @@ function M.prepare(req, ctx)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err)
   end
-  return { key = keys.random(up.prefix, ext), host = host, bucket = cfg.cos.bucket }
+  return keys.random(up.prefix, ext)
 end
 
 return M

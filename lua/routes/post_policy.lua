@@ -4,18 +4,18 @@
 local cos, upload = require "gw.cos", require "policy.upload"
 
 return function(req, ctx)
-  local up, status, body, headers = upload.prepare(req, ctx)
-  if not up then return status, body, headers end
+  local key, status, body, headers = upload.prepare(req, ctx)
+  if not key then return status, body, headers end
   local cfg = ctx.config.upload
   local p = cos.post_policy{
-    cred = ctx.cred, bucket = up.bucket, key = up.key,
+    cred = ctx.cred, bucket = upload.bucket, key = key,
     expires = cfg.expires, skew = cfg.skew,
     min_size = cfg.min_size, max_size = cfg.max_size,
     conditions = cfg.conditions,
   }
   return upload.shape.ok{
-    cosHost = up.host,
-    cosKey = up.key,
+    cosHost = upload.host,
+    cosKey = key,
     policy = p.policy,
     qSignAlgorithm = p.q_sign_algorithm,
     qAk = p.q_ak,

@@ -129,32 +129,38 @@ static int push_remote_addr(lua_State *L, sgw_request_t *r) {
   return 1;
 }
 
+/* Fields are computed on access; methods are the C functions. Dispatch
+ * on length first: this runs for every req.x in every script. */
 static int req_index(lua_State *L) {
   sgw_request_t *r = check_req(L);
-  const char *k = luaL_checkstring(L, 2);
+  size_t len;
+  const char *k = luaL_checklstring(L, 2, &len);
   const char *url = r->head.base + r->url_off;
+  int has_q = r->path_len < r->url_len;
 
-  if (strcmp(k, "method") == 0)
-    lua_pushstring(L, r->method);
-  else if (strcmp(k, "path") == 0)
-    lua_pushlstring(L, url, r->path_len);
-  else if (strcmp(k, "query_string") == 0)
-    lua_pushlstring(L, url + r->path_len + (r->path_len < r->url_len),
-                    r->url_len - r->path_len - (r->path_len < r->url_len));
-  else if (strcmp(k, "body") == 0)
-    lua_pushlstring(L, r->body.base ? r->body.base : "", r->body.len);
-  else if (strcmp(k, "id") == 0)
-    lua_pushstring(L, r->id);
-  else if (strcmp(k, "remote_addr") == 0)
-    return push_remote_addr(L, r);
-  else if (strcmp(k, "query") == 0)
+#define IS(s) (len == sizeof(s) - 1 && memcmp(k, s, len) == 0)
+  if (IS("query"))
     lua_pushcfunction(L, req_query);
-  else if (strcmp(k, "header") == 0)
+  else if (IS("header"))
     lua_pushcfunction(L, req_header);
-  else if (strcmp(k, "headers") == 0)
+  else if (IS("method"))
+    lua_pushstring(L, r->method);
+  else if (IS("path"))
+    lua_pushlstring(L, url, r->path_len);
+  else if (IS("id"))
+    lua_pushstring(L, r->id);
+  else if (IS("body"))
+    lua_pushlstring(L, r->body.base ? r->body.base : "", r->body.len);
+  else if (IS("headers"))
     lua_pushcfunction(L, req_headers);
+  else if (IS("query_string"))
+    lua_pushlstring(L, url + r->path_len + has_q,
+                    r->url_len - r->path_len - (size_t)has_q);
+  else if (IS("remote_addr"))
+    return push_remote_addr(L, r);
   else
     lua_pushnil(L);
+#undef IS
   return 1;
 }
 
