@@ -96,6 +96,7 @@ static void on_stop(uv_async_t *a) {
   sgw_worker_t *w = a->data;
   int halt = atomic_load(&w->stop_mode) == SGW_WORKER_HALT;
 
+  w->draining = 1;
   if (!uv_is_closing((uv_handle_t *)&w->server))
     uv_close((uv_handle_t *)&w->server, NULL);
   /* Connections free themselves in close callbacks, after this loop. */

@@ -21,6 +21,7 @@ typedef struct sgw_worker_s {
   uv_async_t stop;
   atomic_int stop_mode;        /* SGW_WORKER_RUN / _DRAIN / _HALT */
   atomic_int finished;         /* its loop has ended */
+  int draining;                /* stopping: answer what is in flight, close */
   uv_async_t *done;            /* the main thread's: sent when finished */
   uv_async_t reload;           /* a new generation waits in next_vm */
   uv_mutex_t lock;             /* guards next_vm and closed */

@@ -38,6 +38,7 @@ static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 static void on_timeout(uv_timer_t *t);
+static int conn_crlf_before(const sgw_conn_t *c, size_t used);
 
 /* ---- parser callbacks ------------------------------------------------ */
 
@@ -118,6 +119,17 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len) {
   return head_append(c, at, len);
 }
 
+/* Whether a further piece of the current value at `at` continues it: in
+ * the same parse call it must start where the last piece ended; in a
+ * later call the last piece must have run to the end of its data and this
+ * one start at the beginning of the new data. Anything else had a line
+ * break in between: a fold. */
+static int value_continues(const sgw_conn_t *c, const char *at) {
+  if (c->parse_round == c->value_round)
+    return at == c->value_end;
+  return c->value_at_end && at == c->pending.base;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
   sgw_conn_t *c = conn_of(p);
   sgw_hdr_t *h = &c->req.hdrs[c->req.nhdrs - 1];
@@ -126,13 +138,13 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
    * line onto the value, so within one parse call the value arrives in two
    * pieces with the CRLF between them. A piece that does not start where
    * the last one ended is a fold; a split across reads is not. */
-  if (c->hdr_state == 2 && c->parse_round == c->value_round &&
-      at != c->value_end)
+  if (c->hdr_state == 2 && !value_continues(c, at))
     return fail(c, 400);
   if (memchr(at, '\n', len) != NULL || memchr(at, '\r', len) != NULL)
     return fail(c, 400);
   c->value_round = c->parse_round;
   c->value_end = at + len;
+  c->value_at_end = c->value_end == c->round_end;
   if (c->hdr_state != 2) {
     h->value_off = (uint32_t)c->req.head.len;
     c->hdr_state = 2;
@@ -168,12 +180,18 @@ static int on_headers_complete(llhttp_t *p) {
   if ((p->flags & F_CONTENT_LENGTH) &&
       p->content_length > c->worker->limits->max_body)
     return fail(c, 413);
+  c->body_seen = 0;
   return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len) {
   sgw_conn_t *c = conn_of(p);
 
+  /* A Content-Length body starts right after the blank line. */
+  if (!c->body_seen && !(p->flags & F_CHUNKED) &&
+      !conn_crlf_before(c, (size_t)(at - c->pending.base)))
+    return fail(c, 400);
+  c->body_seen = 1;
   if (c->req.body.len + len > c->worker->limits->max_body)
     return fail(c, 413);
   if (sgw_buf_append(&c->req.body, at, len) < 0)
@@ -184,8 +202,12 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
 static int on_message_complete(llhttp_t *p) {
   sgw_conn_t *c = conn_of(p);
 
-  c->keep_alive = llhttp_should_keep_alive(p);
+  /* While the worker drains, every answer is the connection's last. */
+  c->keep_alive = llhttp_should_keep_alive(p) && !c->worker->draining;
   c->in_message = 0;
+  /* The message ends with a blank line when it has no body (the one after
+   * the headers) or a chunked one (the one after the trailers). */
+  c->check_crlf = !c->body_seen || (p->flags & F_CHUNKED) != 0;
   return HPE_PAUSED; /* one request at a time: see conn_drive */
 }
 
@@ -408,6 +430,29 @@ static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {
 /* Parses pending bytes until they run out, a handler is in flight, or the
  * connection is closing. Re-entrant calls (a handler answering at once
  * from inside the loop) return and let the outer loop go on. */
+/* Keeps the last two bytes parsed, for conn_crlf_before() across reads. */
+static void conn_keep_tail(sgw_conn_t *c, size_t used) {
+  for (size_t i = used > 2 ? used - 2 : 0; i < used; i++) {
+    c->tail[0] = c->tail[1];
+    c->tail[1] = c->pending.base[i];
+  }
+}
+
+/* llhttp 8 accepts a bare LF as the blank line that ends the headers or
+ * the trailers; a proxy in front may not, and that is how requests get
+ * smuggled. Checks that the `used` bytes parsed so far end in CRLF. */
+static int conn_crlf_before(const sgw_conn_t *c, size_t used) {
+  char a = used >= 2 ? c->pending.base[used - 2]
+           : used == 1 ? c->tail[1] : c->tail[0];
+  char b = used >= 1 ? c->pending.base[used - 1] : c->tail[1];
+
+  return a == '\r' && b == '\n';
+}
+
+/* Parses pending bytes until they run out, a handler is in flight, or the
+ * connection is closing. The parser pauses after each message, so
+ * pipelined requests are taken one at a time. Re-entrant calls (a handler answering at once from inside the
+ * loop) return and let the outer loop go on. */
 static void conn_drive(sgw_conn_t *c) {
   llhttp_errno_t err;
   size_t used;
@@ -418,8 +463,11 @@ static void conn_drive(sgw_conn_t *c) {
   while (!c->closing && !c->req.running && c->pending.len > 0 &&
          conn_queued(c) < SGW__MAX_QUEUED) {
     c->parse_round++;
+    c->round_end = c->pending.base + c->pending.len;
+    c->check_crlf = 0;
     err = llhttp_execute(&c->parser, c->pending.base, c->pending.len);
     if (err == HPE_OK) {
+      conn_keep_tail(c, c->pending.len);
       c->pending.len = 0;
       break;
     }
@@ -428,6 +476,12 @@ static void conn_drive(sgw_conn_t *c) {
       break;
     }
     used = (size_t)(llhttp_get_error_pos(&c->parser) - c->pending.base);
+    if (c->check_crlf && !conn_crlf_before(c, used)) {
+      c->error_status = 400;
+      conn_parse_error(c, HPE_CR_EXPECTED);
+      break;
+    }
+    conn_keep_tail(c, used);
     memmove(c->pending.base, c->pending.base + used, c->pending.len - used);
     c->pending.len -= used;
     if (err == HPE_PAUSED_UPGRADE)

@@ -25,6 +25,11 @@ typedef struct sgw_conn_s {
   unsigned parse_round;      /* llhttp_execute calls so far */
   unsigned value_round;      /* ... when the last value piece came */
   const char *value_end;     /* where that piece ended */
+  const char *round_end;     /* end of the data of the current parse call */
+  int value_at_end;          /* that piece ran to the end of its data */
+  char tail[2];              /* last two bytes parsed (CRLF checks) */
+  int check_crlf;            /* the message ended with a blank line */
+  int body_seen;             /* on_body ran for this message */
   int error_status;          /* status to answer a parse error with */
   int keep_alive;
   int in_message;            /* between message begin and complete */

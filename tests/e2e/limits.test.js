@@ -328,6 +328,37 @@ for (const [name, raw] of Object.entries(SMUGGLING)) {
   });
 }
 
+// The same shapes with every CR and LF ending a separate write, so the
+// server reads them in pieces: a check that only looks within one read
+// (a fold's CRLF and its leading space in different reads, say) is
+// bypassed by any client that controls its TCP segments.
+function splitAtLineBreaks(raw) {
+  return raw.split(/(?<=[\r\n])/);
+}
+
+for (const [name, raw] of Object.entries(SMUGGLING)) {
+  test(`smuggling shape (${name}), split into reads at every CR and LF: 400, closed, nothing after it parsed`, async () => {
+    const before = await bigCount();
+    const c = await h.RawConn.open(gw.port);
+    try {
+      c.sock.setNoDelay(true);
+      for (const piece of splitAtLineBreaks(raw)) {
+        if (c.ended) break;
+        c.write(piece);
+        await sleep(10);
+      }
+      const r = await clipped(c.next());
+      assertRefusal(r, 400);
+      await clipped(c.wait(() => (c.ended || c.buf.length > 0 ? true : undefined), 5000, 'the server to close'));
+      assert.equal(c.buf.length, 0, 'nothing after the answer, got: ' + clip(JSON.stringify(c.buf.toString('latin1'))));
+    } finally {
+      c.close();
+    }
+    assert.equal(await bigCount(), before, 'the smuggled request never ran');
+    await stillServes();
+  });
+}
+
 // RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 means faulty framing;
 // the connection must be closed after this message whatever its answer.
 test('Transfer-Encoding on HTTP/1.0: one answer, closed, nothing after it parsed', async () => {
