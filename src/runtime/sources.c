@@ -27,6 +27,11 @@ static int read_file(const char *path, char **text, size_t *len, char *err,
       fclose(f);
     return SGW_EIO;
   }
+  if (!S_ISREG(st.st_mode)) {
+    fclose(f);
+    snprintf(err, errlen, "%s: not a regular file", path);
+    return SGW_EIO;
+  }
   if ((size_t)st.st_size > SGW__SRC_MAX_FILE) {
     fclose(f);
     snprintf(err, errlen, "%s: larger than %u bytes", path, SGW__SRC_MAX_FILE);
@@ -37,6 +42,13 @@ static int read_file(const char *path, char **text, size_t *len, char *err,
     return SGW_ENOMEM;
   }
   n = fread(*text, 1, (size_t)st.st_size, f);
+  if (ferror(f)) {
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    fclose(f);
+    free(*text);
+    *text = NULL;
+    return SGW_EIO;
+  }
   fclose(f);
   (*text)[n] = '\0';
   *len = n;

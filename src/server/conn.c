@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "runtime/dispatch.h"
 #include "runtime/worker.h"
+#include "server/framing.h"
 #include "server/response.h"
 #include "signgw/crypto.h"
 #include "signgw/json.h"
@@ -119,32 +120,14 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len) {
   return head_append(c, at, len);
 }
 
-/* Whether a further piece of the current value at `at` continues it: in
- * the same parse call it must start where the last piece ended; in a
- * later call the last piece must have run to the end of its data and this
- * one start at the beginning of the new data. Anything else had a line
- * break in between: a fold. */
-static int value_continues(const sgw_conn_t *c, const char *at) {
-  if (c->parse_round == c->value_round)
-    return at == c->value_end;
-  return c->value_at_end && at == c->pending.base;
-}
-
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
   sgw_conn_t *c = conn_of(p);
   sgw_hdr_t *h = &c->req.hdrs[c->req.nhdrs - 1];
 
-  /* Obsolete line folding (RFC 9112 section 5.2): llhttp joins a folded
-   * line onto the value, so within one parse call the value arrives in two
-   * pieces with the CRLF between them. A piece that does not start where
-   * the last one ended is a fold; a split across reads is not. */
-  if (c->hdr_state == 2 && !value_continues(c, at))
+  /* Line breaks and folds are the framing scanner's; this catches a lone
+   * CR, which the parser would keep in the value. */
+  if (memchr(at, '\r', len) != NULL || memchr(at, '\n', len) != NULL)
     return fail(c, 400);
-  if (memchr(at, '\n', len) != NULL || memchr(at, '\r', len) != NULL)
-    return fail(c, 400);
-  c->value_round = c->parse_round;
-  c->value_end = at + len;
-  c->value_at_end = c->value_end == c->round_end;
   if (c->hdr_state != 2) {
     h->value_off = (uint32_t)c->req.head.len;
     c->hdr_state = 2;
@@ -177,21 +160,20 @@ static int on_headers_complete(llhttp_t *p) {
   r->method = llhttp_method_name(llhttp_get_method(p));
   if (!host_ok(p, r))
     return fail(c, 400);
+  /* RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 is faulty
+   * framing; refusing it is the safe reading. */
+  if ((p->flags & F_TRANSFER_ENCODING) && p->http_major == 1 &&
+      p->http_minor == 0)
+    return fail(c, 400);
   if ((p->flags & F_CONTENT_LENGTH) &&
       p->content_length > c->worker->limits->max_body)
     return fail(c, 413);
-  c->body_seen = 0;
   return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len) {
   sgw_conn_t *c = conn_of(p);
 
-  /* A Content-Length body starts right after the blank line. */
-  if (!c->body_seen && !(p->flags & F_CHUNKED) &&
-      !conn_crlf_before(c, (size_t)(at - c->pending.base)))
-    return fail(c, 400);
-  c->body_seen = 1;
   if (c->req.body.len + len > c->worker->limits->max_body)
     return fail(c, 413);
   if (sgw_buf_append(&c->req.body, at, len) < 0)
@@ -205,9 +187,8 @@ static int on_message_complete(llhttp_t *p) {
   /* While the worker drains, every answer is the connection's last. */
   c->keep_alive = llhttp_should_keep_alive(p) && !c->worker->draining;
   c->in_message = 0;
-  /* The message ends with a blank line when it has no body (the one after
-   * the headers) or a chunked one (the one after the trailers). */
-  c->check_crlf = !c->body_seen || (p->flags & F_CHUNKED) != 0;
+  /* A chunked message ends with the blank line after its trailers. */
+  c->check_crlf = (p->flags & F_CHUNKED) != 0;
   return HPE_PAUSED; /* one request at a time: see conn_drive */
 }
 
@@ -427,9 +408,6 @@ static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {
                          NULL);
 }
 
-/* Parses pending bytes until they run out, a handler is in flight, or the
- * connection is closing. Re-entrant calls (a handler answering at once
- * from inside the loop) return and let the outer loop go on. */
 /* Keeps the last two bytes parsed, for conn_crlf_before() across reads. */
 static void conn_keep_tail(sgw_conn_t *c, size_t used) {
   for (size_t i = used > 2 ? used - 2 : 0; i < used; i++) {
@@ -438,9 +416,9 @@ static void conn_keep_tail(sgw_conn_t *c, size_t used) {
   }
 }
 
-/* llhttp 8 accepts a bare LF as the blank line that ends the headers or
- * the trailers; a proxy in front may not, and that is how requests get
- * smuggled. Checks that the `used` bytes parsed so far end in CRLF. */
+/* llhttp 8 accepts a bare LF as the blank line that ends the trailers of
+ * a chunked body (framing.c guards the head). Checks that the `used`
+ * bytes parsed so far end in CRLF. */
 static int conn_crlf_before(const sgw_conn_t *c, size_t used) {
   char a = used >= 2 ? c->pending.base[used - 2]
            : used == 1 ? c->tail[1] : c->tail[0];
@@ -449,10 +427,16 @@ static int conn_crlf_before(const sgw_conn_t *c, size_t used) {
   return a == '\r' && b == '\n';
 }
 
+static void conn_framing_error(sgw_conn_t *c) {
+  c->error_status = 400;
+  conn_parse_error(c, HPE_CR_EXPECTED);
+}
+
 /* Parses pending bytes until they run out, a handler is in flight, or the
  * connection is closing. The parser pauses after each message, so
- * pipelined requests are taken one at a time. Re-entrant calls (a handler answering at once from inside the
- * loop) return and let the outer loop go on. */
+ * pipelined requests are taken one at a time. Re-entrant calls (a handler
+ * answering at once from inside the loop) return and let the outer loop
+ * go on. */
 static void conn_drive(sgw_conn_t *c) {
   llhttp_errno_t err;
   size_t used;
@@ -462,11 +446,13 @@ static void conn_drive(sgw_conn_t *c) {
   c->driving = 1;
   while (!c->closing && !c->req.running && c->pending.len > 0 &&
          conn_queued(c) < SGW__MAX_QUEUED) {
-    c->parse_round++;
-    c->round_end = c->pending.base + c->pending.len;
     c->check_crlf = 0;
     err = llhttp_execute(&c->parser, c->pending.base, c->pending.len);
     if (err == HPE_OK) {
+      if (sgw_framing_feed(&c->framing, c->pending.base, c->pending.len)) {
+        conn_framing_error(c);
+        break;
+      }
       conn_keep_tail(c, c->pending.len);
       c->pending.len = 0;
       break;
@@ -476,11 +462,13 @@ static void conn_drive(sgw_conn_t *c) {
       break;
     }
     used = (size_t)(llhttp_get_error_pos(&c->parser) - c->pending.base);
-    if (c->check_crlf && !conn_crlf_before(c, used)) {
-      c->error_status = 400;
-      conn_parse_error(c, HPE_CR_EXPECTED);
+    if (sgw_framing_feed(&c->framing, c->pending.base, used) ||
+        !sgw_framing_head_done(&c->framing) ||
+        (c->check_crlf && !conn_crlf_before(c, used))) {
+      conn_framing_error(c);
       break;
     }
+    sgw_framing_reset(&c->framing);
     conn_keep_tail(c, used);
     memmove(c->pending.base, c->pending.base + used, c->pending.len - used);
     c->pending.len -= used;

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "runtime/request.h"
+#include "server/framing.h"
 #include "signgw/buf.h"
 
 struct sgw_worker_s;
@@ -22,14 +23,9 @@ typedef struct sgw_conn_s {
   sgw_buf_t pending;         /* bytes received but not yet parsed */
   sgw_request_t req;
   int hdr_state;             /* 0 none, 1 in name, 2 in value */
-  unsigned parse_round;      /* llhttp_execute calls so far */
-  unsigned value_round;      /* ... when the last value piece came */
-  const char *value_end;     /* where that piece ended */
-  const char *round_end;     /* end of the data of the current parse call */
-  int value_at_end;          /* that piece ran to the end of its data */
+  sgw_framing_t framing;     /* strict CRLF framing of the head */
   char tail[2];              /* last two bytes parsed (CRLF checks) */
   int check_crlf;            /* the message ended with a blank line */
-  int body_seen;             /* on_body ran for this message */
   int error_status;          /* status to answer a parse error with */
   int keep_alive;
   int in_message;            /* between message begin and complete */

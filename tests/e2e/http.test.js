@@ -119,3 +119,25 @@ test('a good request before a malformed one is still answered', async () => {
     c.close();
   }
 });
+
+// The status route answers operators on this machine only. To see it from
+// a non-loopback address, listen on every interface and come in through
+// this machine's own external address.
+test('/_signgw/status: 403 from a non-loopback address, 200 from loopback', async (t) => {
+  const os = require('node:os');
+  const ext = Object.values(os.networkInterfaces()).flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal);
+  if (!ext) return t.skip('this machine has no non-loopback IPv4 address');
+  const all = await h.start({ args: ['-l', '0.0.0.0:0'] });
+  try {
+    const remote = await h.request(`http://${ext.address}:${all.port}`, '/_signgw/status');
+    assert.equal(remote.status, 403, remote.text);
+    assert.equal(remote.json.error, 'forbidden');
+    assert.equal(remote.json.generation, undefined, 'no status fields leak');
+    const local = await h.request(all.base, '/_signgw/status');
+    assert.equal(local.status, 200, local.text);
+    assert.equal(typeof local.json.generation, 'number');
+  } finally {
+    await all.stop();
+  }
+});

@@ -100,6 +100,7 @@ test('a config path that is a directory: one message, exit 1', (t) => {
   assert.equal(r.status, 1, r.output);
   assert.equal(r.output.trim().split('\n').length, 1, r.output);
   assert.ok(r.output.includes(path.basename(dir)), r.output);
+  assert.match(r.output, /not a regular file/);
 });
 
 // ---- invalid values ----

@@ -106,7 +106,7 @@ function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [
     const fail = (why) => { server.stop(5000, { check: false }); reject(new Error(`signgw ${why}\n--- log ---\n${log}`)); };
     const timer = setTimeout(() => fail(`did not listen within ${timeoutMs} ms`), timeoutMs);
     const check = () => {
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      const m = /listening on (?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(log);
       if (!m || Number(m[1]) === 0) return;
       clearTimeout(timer);
       child.stderr.off('data', check);
