@@ -321,7 +321,7 @@ static int sgw__cos_sign(const char *secret_key, const char *key_time,
   int rc = sgw__sign_key(secret_key, key_time, sign_key);
 
   if (rc == 0)
-    rc = sgw_hmac_sha1(sign_key, strlen(sign_key), msg, msg_len, mac);
+    rc = sgw_hmac_sha1_repeat(sign_key, strlen(sign_key), msg, msg_len, mac);
   if (rc == 0) sgw_hex_encode(mac, sizeof(mac), sig);
   OPENSSL_cleanse(mac, sizeof(mac));
   OPENSSL_cleanse(sign_key, sizeof(sign_key));

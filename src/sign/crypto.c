@@ -68,6 +68,19 @@ int sgw_hmac_sha1(const void *key, size_t key_len, const void *data,
   return crypto_hmac(SGW__SHA1, key, key_len, data, len, out, SGW_SHA1_LEN);
 }
 
+int sgw_hmac_sha1_repeat(const void *key, size_t key_len, const void *data,
+                         size_t len, unsigned char out[SGW_SHA1_LEN]) {
+  EVP_MAC_CTX *ctx = sgw__hmac_sha1_keyed(key, key_len);
+  size_t n = 0;
+
+  if (ctx == NULL) /* an empty or long key: no keeping */
+    return sgw_hmac_sha1(key, key_len, data, len, out);
+  if (!EVP_MAC_update(ctx, crypto_nonnull(data), len) ||
+      !EVP_MAC_final(ctx, out, &n, SGW_SHA1_LEN) || n != SGW_SHA1_LEN)
+    return SGW_ECRYPTO;
+  return SGW_OK;
+}
+
 int sgw_hmac_sha256(const void *key, size_t key_len, const void *data,
                     size_t len, unsigned char out[SGW_SHA256_LEN]) {
   return crypto_hmac(SGW__SHA256, key, key_len, data, len, out,

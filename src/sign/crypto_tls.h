@@ -20,6 +20,10 @@ typedef enum { SGW__SHA1, SGW__SHA256 } sgw__hash_t;
 const EVP_MD *sgw__md(sgw__hash_t h);
 /* This thread's HMAC context for `h`, or NULL on failure. */
 EVP_MAC_CTX *sgw__hmac_ctx(sgw__hash_t h);
+/* This thread's HMAC-SHA1 context that stays keyed with `key` between
+ * calls: keyed only when the key differs from the last one. NULL on
+ * failure. */
+EVP_MAC_CTX *sgw__hmac_sha1_keyed(const void *key, size_t key_len);
 /* This thread's digest context (reinitialised by each use), or NULL. */
 EVP_MD_CTX *sgw__md_ctx(void);
 /* len bytes from the thread's pool (refilled from RAND_bytes). */
