@@ -54,7 +54,12 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
     lua_yield(L, 0);
     return;
   }
-  luaL_error(L, "script ran past its time budget");
+  /* Level 0 inside a hook is the running function: name where it looped
+   * (luaL_error would name its caller, often require or pcall). */
+  luaL_where(L, 0);
+  lua_pushliteral(L, "script ran past its time budget");
+  lua_concat(L, 2);
+  lua_error(L);
 }
 
 void sgw_budget_install(sgw_vm_t *vm) {

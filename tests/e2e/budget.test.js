@@ -179,6 +179,7 @@ test('-t on a route module that loops at load time exits 1 after the load budget
   const took = performance.now() - t0;
   assert.equal(r.status, 1, r.output);
   assert.match(r.output, /hard[_/]load[-_]loop/, 'names the module or its route: ' + r.output);
+  assert.match(r.output, /hard_load_loop\.lua:\d+: script ran past its time budget/, 'file:line of the loop: ' + r.output);
   assert.ok(took < LOAD_BUDGET_MS + 3000 * SLOW, `gave up after ${Math.round(took)} ms`);
 });
 
