@@ -103,6 +103,21 @@ static size_t json_escape(char *w, unsigned char c) {
   return 6;
 }
 
+/* Whether all 8 bytes at p are plain: ASCII, not a control character, '"'
+ * or '\\'. Word-at-a-time: with every byte below 0x80 (checked by the
+ * last term), subtracting 0x20 or 1 from each byte borrows into its top
+ * bit exactly when it was below 0x20 or zero (x ^ c is zero where x == c),
+ * and a borrow only spreads past a byte that already matched. */
+static int json_plain8(const unsigned char *p) {
+  const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  uint64_t x;
+
+  memcpy(&x, p, 8);
+  return (((x - ones * 0x20) | ((x ^ (ones * '"')) - ones) |
+           ((x ^ (ones * '\\')) - ones) | x) &
+          high) == 0;
+}
+
 /* One pass: plain bytes are copied as they come, the rest escaped or
  * checked as UTF-8. Room is made for the plain case up front and grown
  * only when escapes appear; on invalid UTF-8 the buffer is put back as it
@@ -123,11 +138,7 @@ int sgw_json_string(sgw_buf_t *out, const char *s, size_t len) {
     unsigned char cls;
     size_t run = i;
     /* Plain bytes, eight at a time where possible, then one copy. */
-    while (len - run >= 8 &&
-           (json_classes[p[run]] | json_classes[p[run + 1]] |
-            json_classes[p[run + 2]] | json_classes[p[run + 3]] |
-            json_classes[p[run + 4]] | json_classes[p[run + 5]] |
-            json_classes[p[run + 6]] | json_classes[p[run + 7]]) == J_PLAIN)
+    while (len - run >= 8 && json_plain8(p + run))
       run += 8;
     while (run < len && json_classes[p[run]] == J_PLAIN)
       run++;

@@ -1,4 +1,5 @@
 /* JSON string output: escaping and strict UTF-8 validation. */
+#include <stdio.h>
 #include <string.h>
 
 #include "signgw/buf.h"
@@ -125,6 +126,63 @@ static void test_invalid_utf8(void) {
   sgw_buf_free(&b);
 }
 
+/* The escape of one byte by ECMA-262 QuoteJSONString (what JSON.stringify
+ * does), or NULL for a byte that is not plain ASCII. */
+static const char *spec_escape(unsigned char c, char buf[8]) {
+  static const char hex[] = "0123456789abcdef";
+
+  switch (c) {
+  case '\b': return "\\b";
+  case '\t': return "\\t";
+  case '\n': return "\\n";
+  case '\f': return "\\f";
+  case '\r': return "\\r";
+  case '"': return "\\\"";
+  case '\\': return "\\\\";
+  }
+  if (c >= 0x80)
+    return NULL;
+  if (c >= 0x20) {
+    buf[0] = (char)c, buf[1] = '\0';
+  } else {
+    memcpy(buf, "\\u00", 4);
+    buf[4] = hex[c >> 4], buf[5] = hex[c & 15], buf[6] = '\0';
+  }
+  return buf;
+}
+
+/* Every byte value at every position of a 24-byte string: the encoder
+ * takes plain bytes eight at a time, and one odd byte in any lane of a
+ * word, or in the tail, must still be seen. */
+static void test_every_byte_every_position(void) {
+  char in[24], want[64], buf[8], name[48];
+  sgw_buf_t b;
+
+  sgw_buf_init(&b);
+  for (int c = 0; c < 256; c++) {
+    for (size_t pos = 0; pos < sizeof(in); pos++) {
+      const char *esc = spec_escape((unsigned char)c, buf);
+      int rc;
+
+      memset(in, 'a', sizeof(in));
+      in[pos] = (char)c;
+      snprintf(name, sizeof(name), "byte 0x%02x at %zu", c, pos);
+      test_case(name);
+      sgw_buf_reset(&b);
+      rc = sgw_json_string(&b, in, sizeof(in));
+      if (esc == NULL) {
+        CHECK_EQ_INT(rc, SGW_EINVAL);
+        continue;
+      }
+      snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)pos, in, esc,
+               (int)(sizeof(in) - pos - 1), in + pos + 1);
+      if (CHECK_EQ_INT(rc, SGW_OK))
+        CHECK_MEM(b.base, b.len, want, strlen(want));
+    }
+  }
+  sgw_buf_free(&b);
+}
+
 static void test_appends(void) {
   sgw_buf_t b;
 
@@ -142,5 +200,6 @@ int main(void) {
   test_valid_utf8_edges();
   test_invalid_utf8();
   test_appends();
+  test_every_byte_every_position();
   return test_report();
 }
