@@ -28,8 +28,10 @@ function M.ext(raw, allow_list)
   if type(raw) ~= "string" or raw == "" then
     return nil, "ext is required"
   end
+  local set = allow_set(allow_list)
+  if set[raw] then return raw end -- already lower case: the usual request
   local ext = raw:lower()
-  if not allow_set(allow_list)[ext] then
+  if not set[ext] then
     return nil, "file type not allowed"
   end
   return ext
@@ -39,14 +41,14 @@ end
 -- Only [A-Za-z0-9/_.-]: the PUT client puts the key in the URL unencoded.
 -- 128 bits from OpenSSL's CSPRNG: unguessable, and collisions never happen
 -- in practice.
-local day_of, day = -1, nil
+local last, day, stamp = -1, nil, nil
 
 function M.random(prefix, ext)
   local now = time.unix()
-  if now ~= day_of then -- the date part changes once a day; format once a second
-    day_of, day = now, time.format("%Y%m%d", now)
+  if now ~= last then -- the date and the time stamp: formatted once a second
+    last, day, stamp = now, time.format("%Y%m%d", now), tostring(now)
   end
-  return prefix .. day .. "/" .. now .. "_" .. crypto.random_hex(16) .. "." .. ext
+  return prefix .. day .. "/" .. stamp .. "_" .. crypto.random_hex(16) .. "." .. ext
 end
 
 -- A prefix the key builder accepts: safe characters, no leading '/',
