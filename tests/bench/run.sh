@@ -18,6 +18,8 @@
 #   BENCH_TRIES=5         startup and reload measurements each
 #   BENCH_QUIET_MAX=5     max seconds to wait for an idle machine before each measurement
 #   BENCH_KEEP=1          keep the temp dir (raw wrk output, logs, records)
+#   BENCH_PIN=1           one-worker measurements: server on CPU 0, wrk on the
+#                         other CPUs (0: let the scheduler mix them)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,6 +43,8 @@ read -r -a CONNS <<<"${BENCH_CONNS:-50 256}"
 read -r -a WORKERS <<<"${BENCH_WORKERS:-1 2}"
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 QUIET_MAX=${BENCH_QUIET_MAX:-5}
+PIN=${BENCH_PIN:-1}
+[ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null || PIN=0
 QUIET_MISSED=0
 SERVERS=(signgw nginx-lua node-express nginx-static)
 
@@ -268,14 +272,22 @@ MEASURE_OUT=""
 measure() { # name round server workers conns duration [record=1]
   local name=$1 round=$2 server=$3 w=$4 c=$5 d=$6 record=${7:-1}
   local url="http://127.0.0.1:${S_PORT[$name]}$PATH_Q" pids c0 c1 m0 m1 t0 t1 out tf json ut st
+  local -a wrk_cmd=(wrk)
   pids=$(server_pids "$name")
   out=$TMP/wrk.out; tf=$TMP/wrk.time
+  # One worker is one core: give it CPU 0 and the load generator the rest,
+  # the same for every server, so a server core is not shared with wrk.
+  if [ "$PIN" = 1 ] && [ "$w" = 1 ]; then
+    pin_pids "0" $pids
+    wrk_cmd=(taskset -c "1-$(( $(nproc) - 1 ))" wrk)
+  fi
   [ "$record" = 1 ] && quiet_wait
   m0=$(machine_ticks); c0=$(cpu_ticks $pids); t0=$EPOCHREALTIME
-  { TIMEFORMAT='%3U %3S'; time wrk -t"$WRK_THREADS" -c"$c" -d"${d}s" --latency \
+  { TIMEFORMAT='%3U %3S'; time "${wrk_cmd[@]}" -t"$WRK_THREADS" -c"$c" -d"${d}s" --latency \
       -s "$HERE/wrk-report.lua" "$url" >"$out" 2>&1; } 2>"$tf" ||
     { cat "$out" >&2; die "wrk failed against $name"; }
   t1=$EPOCHREALTIME; c1=$(cpu_ticks $pids); m1=$(machine_ticks)
+  [ "$PIN" = 1 ] && [ "$w" = 1 ] && pin_pids "0-$(( $(nproc) - 1 ))" $pids
   alive "$name" || { tail -20 "${S_LOG[$name]}" >&2; die "$name died under load (round $round, $c connections)"; }
   json=$(sed -n 's/^BENCHJSON //p' "$out")
   [ -n "$json" ] || { cat "$out" >&2; die "no wrk report for $name"; }
@@ -293,6 +305,11 @@ measure() { # name round server workers conns duration [record=1]
     node -e 'const r=JSON.parse(process.argv[1]);const rps=r.requests/(r.duration_us/1e6);
       console.error(`bench:   r${r.round} ${r.server.padEnd(12)} w=${r.workers} c=${String(r.conns).padEnd(3)} ${Math.round(rps).toString().padStart(7)} req/s  p50 ${(r.p50_us/1000).toFixed(2)} ms  p99 ${(r.p99_us/1000).toFixed(2)} ms  server ${(r.srv_cpu_s/r.wall_s).toFixed(2)} wrk ${(r.wrk_cpu_s/r.wall_s).toFixed(2)} other ${((r.machine_cpu_s-r.srv_cpu_s-r.wrk_cpu_s)/r.wall_s).toFixed(2)} cores  non2xx ${r.status}  sockerr ${r.connect}/${r.read}/${r.write}/${r.timeout}`)' "$MEASURE_OUT"
   fi
+}
+
+pin_pids() { # cpulist pids... (every thread of each)
+  local cpus=$1 p; shift
+  for p in "$@"; do taskset -a -p -c "$cpus" "$p" >/dev/null 2>&1 || true; done
 }
 
 extra() { echo "$1" >>"$TMP/extra.jsonl"; }
@@ -516,7 +533,7 @@ node -e '
   const [tmp, ...kv] = process.argv.slice(1);
   const m = {};
   for (let i = 0; i < kv.length; i += 2) m[kv[i]] = kv[i + 1];
-  for (const k of ["duration", "rounds", "nproc", "wrk_threads", "warmup"]) m[k] = Number(m[k]);
+  for (const k of ["duration", "rounds", "pin", "nproc", "wrk_threads", "warmup"]) m[k] = Number(m[k]);
   m.quick = m.quick === "1";
   m.git_dirty = m.git_dirty !== "0";
   m.conns = m.conns.split(" ").map(Number);
@@ -527,7 +544,7 @@ node -e '
   quick "$QUICK" duration "$DURATION" rounds "$ROUNDS" warmup "$WARMUP" \
   conns "${CONNS[*]}" workers "${WORKERS[*]}" wrk_threads "$WRK_THREADS" \
   cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
-  nproc "$(nproc)" kernel "Linux $(uname -r)" \
+  pin "$PIN" nproc "$(nproc)" kernel "Linux $(uname -r)" \
   wrk_version "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" \
   signgw_version "$("$SGW" -V 2>&1 | head -1 | sed 's/^signgw //')" \
   git_rev "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
