@@ -360,7 +360,7 @@ CONFIGS=()
 for w in "${WORKERS[@]}"; do
   for s in "${SERVERS[@]}"; do
     if [ "$s" = node-express ]; then
-      [ " ${CONFIGS[*]} " = *" node-express:1 "* ] || CONFIGS+=("node-express:1")
+      [[ " ${CONFIGS[*]} " == *" node-express:1 "* ]] || CONFIGS+=("node-express:1")
     else
       CONFIGS+=("$s:$w")
     fi
