@@ -28,6 +28,16 @@ async function stillServes() {
   assert.equal(r.status, 200, 'a normal request afterwards: ' + r.text);
 }
 
+// Runs fn on a fresh raw connection and closes it whatever happens.
+async function onConn(fn) {
+  const c = await h.RawConn.open(gw.port);
+  try {
+    await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
 function assertInRange(ms, lo, hi, what) {
   assert.ok(ms >= lo && ms <= hi, `${what} after ${Math.round(ms)} ms, expected ${lo}..${hi} ms`);
 }
@@ -47,14 +57,11 @@ async function expect408(c, t0) {
 // ---- header timeout ----
 
 test('header timeout: a request line and no end of headers: 408 at header_timeout_ms, closed', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     const t0 = performance.now();
     c.write('GET /put-sign?ext=jpg HTTP/1.1\r\nHost: gw.test\r\n');
     assertInRange(await expect408(c, t0), HEADER_MS - 50, HEADER_MS + MARGIN, '408');
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
@@ -74,76 +81,60 @@ test('header timeout counts from the first byte: trickling a byte every 50 ms do
 });
 
 test('header timeout covers the body: a Content-Length body that stops halfway gets 408', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     const t0 = performance.now();
     c.write('POST /hard/echo HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 100\r\n\r\n' + 'b'.repeat(40));
     assertInRange(await expect408(c, t0), HEADER_MS - 50, HEADER_MS + MARGIN, '408');
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
 test('header timeout covers a chunked body too', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     const t0 = performance.now();
     c.write('POST /hard/echo HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n');
     assertInRange(await expect408(c, t0), HEADER_MS - 50, HEADER_MS + MARGIN, '408');
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
 test('header timeout on a later keep-alive request starts at its first byte, not at the previous answer', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     c.write(get('/put-sign?ext=jpg'));
     assert.equal((await c.next()).status, 200);
     await sleep(300); // idle, but within idle_timeout_ms
     const t0 = performance.now();
     c.write('GET /put-sign?ext=jpg HTTP/1.1\r\nHost: gw.test\r\n');
     assertInRange(await expect408(c, t0), HEADER_MS - 50, HEADER_MS + MARGIN, '408');
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
 test('a request that completes in time is not cut by the header timeout', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     const req = get('/put-sign?ext=jpg');
     c.write(req.slice(0, 10));
     await sleep(HEADER_MS / 2);
     c.write(req.slice(10));
     const r = await c.next();
     assert.equal(r.status, 200, r.text);
-  } finally {
-    c.close();
-  }
+  });
 });
 
 // ---- idle timeout ----
 
 test('idle timeout: a connection that never sends is closed silently at idle_timeout_ms', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     const t0 = performance.now();
     await c.closed(IDLE_MS + 3000 * SLOW);
     assertInRange(performance.now() - t0, IDLE_MS - 50, IDLE_MS + MARGIN, 'closed');
     assert.equal(c.buf.length, 0, 'closed without a word: ' + c.buf.toString('latin1'));
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
 test('idle timeout: after an answer the keep-alive connection is closed silently at idle_timeout_ms', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     c.write(get('/put-sign?ext=jpg'));
     const r = await c.next();
     assert.equal(r.status, 200, r.text);
@@ -152,35 +143,27 @@ test('idle timeout: after an answer the keep-alive connection is closed silently
     await c.closed(IDLE_MS + 3000 * SLOW);
     assertInRange(performance.now() - t0, IDLE_MS - 50, IDLE_MS + MARGIN, 'closed');
     assert.equal(c.buf.length, 0, 'no 408 or other bytes on an idle close: ' + c.buf.toString('latin1'));
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
 test('idle timeout restarts after each answer: requests every 300 ms keep one connection for 2 s', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     for (let i = 0; i < 7; i++) {
       c.write(get('/put-sign?ext=jpg'));
       assert.equal((await c.next()).status, 200);
       await sleep(300);
       assert.equal(c.ended, false, `still open after request ${i + 1}`);
     }
-  } finally {
-    c.close();
-  }
+  });
 });
 
 test('a request waiting in gw.sleep longer than idle_timeout_ms is answered', async () => {
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     c.write(get('/sleep?ms=900'));
     const r = await c.next(5000);
     assert.equal(r.status, 200, r.text);
-  } finally {
-    c.close();
-  }
+  });
 });
 
 // ---- send timeout and write backpressure ----
@@ -193,8 +176,7 @@ async function bigServed() {
 
 test('a client that pipelines and never reads: parsing stops past 256 KiB queued, closed at send_timeout_ms', async (t) => {
   const N = 1000; // 1000 answers of 64 KiB: 64 MiB, far more than socket buffers hold
-  const c = await h.RawConn.open(gw.port);
-  try {
+  await onConn(async (c) => {
     const before = await bigServed();
     c.sock.pause(); // never read
     c.write(get('/hard/big').repeat(N));
@@ -217,9 +199,7 @@ test('a client that pipelines and never reads: parsing stops past 256 KiB queued
     await c.closed(5000);
     const got = c.buf.length;
     assert.ok(got < N * 65536, `closed early: ${got} bytes of ${N * 65536}`);
-  } finally {
-    c.close();
-  }
+  });
   await stillServes();
 });
 
