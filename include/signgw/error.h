@@ -13,6 +13,13 @@
 #define SGW_ERANGE  -4  /* value too large or out of range */
 #define SGW_ENOENT  -5  /* not found */
 #define SGW_EIO     -6  /* I/O error */
+#define SGW_ETIMEDOUT -7  /* a wait ran past its deadline */
+#define SGW_ECONN   -8  /* could not connect, or the connection broke */
+#define SGW_ETLS    -9  /* TLS handshake or certificate verification failed */
+#define SGW_ETOOBIG -10 /* an answer larger than its cap */
+#define SGW_EBUSY   -11 /* a concurrency limit was reached */
+#define SGW_ECANCELED -12 /* the operation was cancelled */
+#define SGW_EPROTO  -13 /* the peer broke its protocol (malformed answer) */
 
 const char *sgw_strerror(int err);
 

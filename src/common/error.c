@@ -17,6 +17,20 @@ const char *sgw_strerror(int err) {
     return "not found";
   case SGW_EIO:
     return "I/O error";
+  case SGW_ETIMEDOUT:
+    return "timed out";
+  case SGW_ECONN:
+    return "connection failed";
+  case SGW_ETLS:
+    return "TLS failure";
+  case SGW_ETOOBIG:
+    return "too large";
+  case SGW_EBUSY:
+    return "too many at once";
+  case SGW_ECANCELED:
+    return "cancelled";
+  case SGW_EPROTO:
+    return "protocol error";
   default:
     /* Never NULL: callers pass the result straight to printf("%s"). */
     return "unknown error";
