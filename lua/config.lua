@@ -37,6 +37,10 @@ return {
     max_size  = 100 * 1024 * 1024,
   },
 
+  -- The answer to errors the server itself finds (malformed HTTP, unknown
+  -- route, too large, a failed script): shaped by policy.shape as well.
+  errors = "policy.errors",
+
   -- Which scripts decide who may upload and how answers look.
   -- See examples/policies/ for a bearer-token check and a {code,data} envelope.
   policy = {

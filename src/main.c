@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -147,24 +148,51 @@ static int open_sockets(sgw_settings_t *s, int n, int *fds) {
   return 0;
 }
 
-/* Starts the workers on generation 1. Returns how many started. */
+/* Starts the workers on generation 1. Returns how many started; the
+ * sockets of the others are closed. */
 static int start_workers(sgw_reload_t *r, int *fds, uv_async_t *done) {
   sgw_vm_t *vms[SGW__MAX_WORKERS];
   char err[2048];
-  int i;
+  int i = 0;
 
   if (sgw_reload_build(r, 1, vms, NULL, err, sizeof(err)) < 0) {
     sgw_log_error("%s", err);
+    for (int j = 0; j < r->nworkers; j++)
+      close(fds[j]);
     return 0;
   }
-  for (i = 0; i < r->nworkers; i++)
+  for (; i < r->nworkers; i++)
     if (sgw_worker_start(&r->workers[i], i, fds[i], vms[i], done) < 0) {
       sgw_log_error("cannot start worker %d", i);
-      break;
+      break; /* a failed start freed its socket and VM */
     }
-  for (int j = i; j < r->nworkers; j++)
+  for (int j = i + 1; j < r->nworkers; j++) {
     sgw_vm_close(vms[j]);
+    close(fds[j]);
+  }
   return i;
+}
+
+/* Each connection needs a descriptor, and running out of them is how a
+ * flood of clients hurts everyone else: take all the kernel allows. */
+static void raise_fd_limit(const sgw_settings_t *s, int workers) {
+  struct rlimit rl;
+  unsigned long long want =
+      (unsigned long long)workers * s->limits.max_connections + 64;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+    sgw_log_warn("open file limit is %llu, below the %llu that %d workers x "
+                 "limits.max_connections (%u) may need; past it new "
+                 "connections wait (raise it with ulimit -n or "
+                 "LimitNOFILE=)", (unsigned long long)rl.rlim_cur, want,
+                 workers, s->limits.max_connections);
 }
 
 static void main_init(sgw_main_t *m, sgw_reload_t *r, uv_loop_t *loop) {
@@ -208,6 +236,7 @@ static int run(sgw_reload_t *r) {
   main_init(&m, r, loop);
   if (open_sockets(&r->live, r->nworkers, fds) < 0)
     goto stop;
+  raise_fd_limit(&r->config, r->nworkers);
   started = start_workers(r, fds, &m.done);
   if (started < r->nworkers)
     goto stop;
@@ -225,8 +254,6 @@ stop:
     sgw_worker_halt(&workers[i]); /* finished ones ignore it */
   for (int i = 0; i < started; i++)
     sgw_worker_join(&workers[i]);
-  for (int i = started; i < r->nworkers && fds[0] >= 0; i++)
-    close(fds[i]);
   main_close(&m, loop);
   return rc;
 }

@@ -6,27 +6,53 @@
 #include <string.h>
 
 #include "lua/gw_lua.h"
-#include "runtime/dispatch.h"
-#include "runtime/request.h"
 #include "runtime/status.h"
+#include "runtime/task.h"
 
 #define SGW__MAX_SLEEP_MS (3600 * 1000)
 
-/* gw.sleep(ms): yields the request's coroutine; the worker goes on
- * serving others and resumes this handler when the timer fires. */
+/* gw.sleep(ms): a wait on a timer. The request's coroutine yields; the
+ * worker goes on serving others and resumes it when the timer fires. */
+typedef struct sleep_wait_s {
+  sgw_wait_t wait;
+  uv_timer_t timer;
+} sleep_wait_t;
+
+static void on_sleep_closed(uv_handle_t *h) { free(h->data); }
+
+static void sleep_close(sleep_wait_t *s) {
+  uv_close((uv_handle_t *)&s->timer, on_sleep_closed);
+}
+
+static void on_sleep_done(uv_timer_t *timer) {
+  sleep_wait_t *s = timer->data;
+  sgw_task_t *t = sgw_wait_end(&s->wait);
+
+  sleep_close(s);
+  sgw_task_resume(t, 0);
+}
+
+static void sleep_cancel(sgw_wait_t *w) {
+  sleep_wait_t *s = (sleep_wait_t *)w;
+
+  uv_timer_stop(&s->timer);
+  sleep_close(s);
+}
+
 static int gw_sleep(lua_State *L) {
   lua_Integer ms = luaL_checkinteger(L, 1);
-  sgw_request_t *r = sgw_request_current(L);
+  sgw_task_t *t;
+  sleep_wait_t *s;
 
   luaL_argcheck(L, ms >= 0 && ms <= SGW__MAX_SLEEP_MS, 1,
                 "must be 0 to 3600000 milliseconds");
-  if (r == NULL)
-    return luaL_error(L, "gw.sleep called outside a request handler");
-  if (!lua_isyieldable(L))
-    return luaL_error(L, "gw.sleep cannot wait here (inside a metamethod "
-                         "or C call)");
-  sgw_dispatch_sleep(r, (uint64_t)ms);
-  return lua_yield(L, 0);
+  t = sgw_task_check_wait(L, "gw.sleep");
+  if ((s = malloc(sizeof(*s))) == NULL)
+    return luaL_error(L, "gw.sleep: out of memory");
+  uv_timer_init(sgw_task_loop(t), &s->timer);
+  s->timer.data = s;
+  uv_timer_start(&s->timer, on_sleep_done, (uint64_t)ms, 0);
+  return sgw_task_yield(L, &s->wait, sleep_cancel);
 }
 
 /* The credential variables are refused: the key reaches signing code

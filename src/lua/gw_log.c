@@ -4,10 +4,11 @@
 
 #include "common/log.h"
 #include "lua/gw_lua.h"
-#include "runtime/request.h"
+#include "runtime/task.h"
+#include "server/http.h"
 
 static int log_at(lua_State *L, sgw_log_level_t level) {
-  sgw_request_t *r = sgw_request_current(L);
+  sgw_task_t *t = sgw_task_of(L);
   int n = lua_gettop(L);
   luaL_Buffer b;
 
@@ -19,8 +20,9 @@ static int log_at(lua_State *L, sgw_log_level_t level) {
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
-  if (r != NULL)
-    sgw_log(level, "request %s: %s", r->id, lua_tostring(L, -1));
+  if (t != NULL && t->req != NULL)
+    sgw_log(level, "request %s: %s", sgw_http_req_id(t->req),
+            lua_tostring(L, -1));
   else
     sgw_log(level, "script: %s", lua_tostring(L, -1));
   return 0;

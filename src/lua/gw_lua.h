@@ -6,6 +6,7 @@
 #include <lua.h>
 
 #include "runtime/cred.h"
+#include "runtime/task.h"
 #include "signgw/buf.h"
 
 /* Registry key of the process status (struct sgw_status_s *). */
@@ -18,6 +19,10 @@ int luaopen_gw_time(lua_State *L);
 int luaopen_gw_json(lua_State *L);
 int luaopen_gw_url(lua_State *L);
 int luaopen_gw_log(lua_State *L);
+int luaopen_gw_request(lua_State *L);
+
+/* gw_request.c: pushes the `req` object of task t. */
+void sgw_lua_push_request(lua_State *L, sgw_task_t *t);
 
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
  * which must outlive the VM). */

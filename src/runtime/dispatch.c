@@ -1,10 +1,11 @@
-/* Request handlers run in coroutines of the generation's VM.
+/* Request handlers run as tasks (task.c) on the generation's VM.
  *
- * A primitive that waits (gw.sleep, later outbound I/O) arms its event,
- * sets r->waiting and yields; its callback calls sgw_dispatch_resume().
- * When the handler returns, its `status, body, headers` become the
- * response; when it raises, the client gets a 500 with the request id and
- * the traceback goes to the log only. */
+ * When a handler returns, its `status, body, headers` become the answer;
+ * when it raises or overruns its budget, the client gets a 500 with the
+ * request id and the traceback goes to the log only. Errors the server
+ * and the router make (400, 404, 405, 408, 413, 414, 431, 500) run the
+ * generation's error handler (config `errors`, lua/policy/errors.lua),
+ * and fall back to a plain JSON body should that fail too. */
 #include "runtime/dispatch.h"
 
 #include <lauxlib.h>
@@ -15,9 +16,9 @@
 
 #include "common/log.h"
 #include "lua/gw_lua.h"
-#include "runtime/budget.h"
+#include "runtime/task.h"
+#include "runtime/vm.h"
 #include "runtime/worker.h"
-#include "server/conn.h"
 
 typedef struct dispatch_out_s {
   int status;
@@ -26,42 +27,38 @@ typedef struct dispatch_out_s {
   size_t body_len;
 } dispatch_out_t;
 
-/* Releases what a handler that failed or was abandoned held; its
- * coroutine is not reused. */
-static void dispatch_end(sgw_request_t *r) {
-  sgw_request_detach(r);
-  if (r->vm != NULL) {
-    sgw_vm_thread_done(r->vm, r->co, r->co_ref, 0);
-    r->vm->inflight--;
+/* What a task is running: a route's handler or the error handler. */
+enum { SGW__RUN_ROUTE, SGW__RUN_ERROR };
+
+static const char *error_code(int status) {
+  switch (status) {
+  case 400: return "bad_request";
+  case 404: return "not_found";
+  case 405: return "method_not_allowed";
+  case 408: return "request_timeout";
+  case 413: return "body_too_large";
+  case 414: return "uri_too_long";
+  case 431: return "headers_too_large";
+  default: return "internal";
   }
-  r->vm = NULL;
-  r->co = NULL;
-  r->waiting = 0;
 }
 
-static void dispatch_internal_error(sgw_request_t *r) {
-  char body[96];
-  int n = snprintf(body, sizeof(body),
-                   "{\"error\":\"internal\",\"requestId\":\"%s\"}", r->id);
-  sgw_worker_t *w = r->conn->worker;
-
-  dispatch_end(r);
-  sgw_conn_respond(r->conn, 500, "application/json", NULL, 0, body,
-                   (size_t)n);
-  sgw_worker_reap(w);
+static const char *error_message(int status) {
+  switch (status) {
+  case 400: return "malformed HTTP request";
+  case 404: return "no such route";
+  case 405: return "method not allowed for this route";
+  case 408: return "request not received in time";
+  default: return sgw_http_reason(status);
+  }
 }
 
 static int header_name_ok(const char *s, size_t len) {
   static const char *const reserved[] = {"content-length", "connection",
                                          "transfer-encoding", "date",
                                          "x-request-id", NULL};
-  if (len == 0)
+  if (len == 0 || !sgw_http_token(s, len))
     return 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch <= ' ' || ch >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", ch))
-      return 0;
-  }
   for (int i = 0; reserved[i]; i++)
     if (strlen(reserved[i]) == len && strncasecmp(s, reserved[i], len) == 0)
       return 0;
@@ -76,7 +73,7 @@ static int header_value_ok(const char *s, size_t len) {
 }
 
 /* Formats the handler's header table (at idx) into w->hdrs. A header
- * that could split the response (CR/LF) is an error, never sent. */
+ * that could split the answer (CR/LF) is an error, never sent. */
 static int dispatch_headers(lua_State *co, int idx, sgw_worker_t *w,
                             dispatch_out_t *o, const char **why) {
   sgw_buf_t *h = &w->hdrs;
@@ -114,10 +111,10 @@ static int dispatch_headers(lua_State *co, int idx, sgw_worker_t *w,
 }
 
 /* Reads `status, body, headers` from the top nres values of co. */
-static int dispatch_results(sgw_request_t *r, int nres, dispatch_out_t *o,
+static int dispatch_results(sgw_task_t *t, int nres, dispatch_out_t *o,
                             char *why, size_t whylen) {
-  lua_State *co = r->co;
-  sgw_worker_t *w = r->conn->worker;
+  lua_State *co = t->co;
+  sgw_worker_t *w = t->worker;
   int base = lua_gettop(co) - nres + 1, isnum;
   lua_Integer status = lua_tointegerx(co, base, &isnum);
   const char *msg = NULL;
@@ -151,138 +148,148 @@ static int dispatch_results(sgw_request_t *r, int nres, dispatch_out_t *o,
   return 0;
 }
 
-static void dispatch_finish(sgw_request_t *r, int nres) {
+static void on_task_end(sgw_task_t *t, int how, int nres);
+
+/* Runs the error handler for `status` on a new task, or answers with the
+ * plain JSON body when there is none or it cannot start. `extra` is a
+ * preformatted header line for the fallback ("Allow: ...\r\n"). */
+static void dispatch_error_answer(sgw_worker_t *w, sgw_http_req_t *req,
+                                  int status, const char *allow) {
+  sgw_vm_t *vm = w->vm;
+  char hdr[160];
+  sgw_task_t *t;
+
+  hdr[0] = '\0';
+  if (allow != NULL)
+    snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+  if (vm->error_handler == LUA_NOREF ||
+      (t = sgw_task_new(w, vm, on_task_end)) == NULL) {
+    sgw_http_respond_error(req, status, error_code(status),
+                           error_message(status), hdr[0] ? hdr : NULL);
+    return;
+  }
+  t->req = req;
+  t->data = (void *)(intptr_t)SGW__RUN_ERROR;
+  sgw_http_req_set_data(req, t);
+  lua_rawgeti(t->co, LUA_REGISTRYINDEX, vm->error_handler);
+  lua_pushinteger(t->co, status);
+  lua_pushstring(t->co, error_code(status));
+  lua_pushstring(t->co, error_message(status));
+  sgw_lua_push_request(t->co, t);
+  if (allow != NULL) {
+    lua_createtable(t->co, 0, 1);
+    lua_pushstring(t->co, allow);
+    lua_setfield(t->co, -2, "Allow");
+  } else {
+    lua_pushnil(t->co);
+  }
+  sgw_task_start(t, 5);
+}
+
+/* The handler is over: answer, then give the task back. */
+static void on_task_end(sgw_task_t *t, int how, int nres) {
+  sgw_worker_t *w = t->worker;
+  sgw_http_req_t *req = t->req;
+  int is_error = (intptr_t)t->data == SGW__RUN_ERROR;
   dispatch_out_t o = {0};
   char why[256];
-  sgw_conn_t *c = r->conn;
-  sgw_buf_t *hdrs = &c->worker->hdrs;
-  sgw_vm_t *vm = r->vm;
-  lua_State *co = r->co;
-  int ref = r->co_ref;
+  size_t plen;
+  const char *path = sgw_http_req_path(req, &plen);
 
-  if (dispatch_results(r, nres, &o, why, sizeof(why)) < 0) {
-    sgw_log_error("request %s %s: bad handler result: %s", r->id, r->method,
-                  why);
-    dispatch_internal_error(r);
+  /* From here the request is answered, not aborted: should the answer's
+   * write close the connection, on_abort must not free this task. */
+  sgw_http_req_set_data(req, NULL);
+  if (how == SGW_TASK_DONE &&
+      dispatch_results(t, nres, &o, why, sizeof(why)) == 0) {
+    /* The body may live on the coroutine's stack: answer before the
+     * coroutine goes back to the pool. */
+    sgw_http_respond(req, o.status, o.content_type, w->hdrs.base,
+                     w->hdrs.len, o.body, o.body_len);
+    sgw_task_free(t, 1);
     return;
   }
-  /* The body may live on the coroutine's stack, and answering may start
-   * the next pipelined request on r: keep the coroutine and its VM until
-   * the response is copied out. */
-  sgw_request_detach(r);
-  r->vm = NULL;
-  r->co = NULL;
-  sgw_conn_respond(c, o.status, o.content_type, hdrs->base, hdrs->len,
-                   o.body, o.body_len);
-  sgw_vm_thread_done(vm, co, ref, 1);
-  vm->inflight--;
-  sgw_worker_reap(c->worker); /* vm may be a retired generation */
+  if (how == SGW_TASK_DONE) {
+    sgw_log_error("request %s %s: bad handler result: %s",
+                  sgw_http_req_id(req), sgw_http_req_method(req), why);
+  } else {
+    lua_State *L = t->vm->L;
+    const char *msg = how == SGW_TASK_OVERRUN
+                          ? "script ran past its time budget"
+                          : lua_tostring(t->co, -1);
+    /* The traceback is built on the main thread: the dead coroutine's
+     * stack is only inspected, never grown. */
+    luaL_traceback(L, t->co, msg ? msg : "(error object is not a string)",
+                   0);
+    sgw_log_error("request %s %s %.*s %s: %s", sgw_http_req_id(req),
+                  sgw_http_req_method(req), (int)plen, path,
+                  how == SGW_TASK_OVERRUN ? "stopped" : "failed",
+                  lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  sgw_task_free(t, 0);
+  if (is_error) /* the error handler failed: nothing left to shape it */
+    sgw_http_respond_error(req, 500, "internal", "internal error", NULL);
+  else
+    dispatch_error_answer(w, req, 500, NULL);
 }
 
-static void dispatch_error(sgw_request_t *r) {
-  lua_State *co = r->co, *L = r->vm->L;
-  const char *msg = lua_tostring(co, -1);
+/* ---- the server's callbacks ------------------------------------------ */
 
-  /* The traceback is built on the main thread: the dead coroutine's stack
-   * is only inspected, never grown. */
-  luaL_traceback(L, co, msg ? msg : "(error object is not a string)", 0);
-  sgw_log_error("request %s %s %.*s failed: %s", r->id, r->method,
-                (int)r->path_len, r->head.base + r->url_off,
-                lua_tostring(L, -1));
-  lua_pop(L, 1);
-  dispatch_internal_error(r);
+static int on_head(sgw_http_req_t *req, void *ud) {
+  sgw_worker_t *w = ud;
+  size_t plen;
+  const char *path = sgw_http_req_path(req, &plen);
+  char allow[128];
+  const sgw_route_t *route = sgw_vm_route(w->vm, sgw_http_req_method(req),
+                                          path, plen, allow, sizeof(allow));
+
+  return route != NULL && route->body;
 }
 
-static void dispatch_overrun(sgw_request_t *r) {
-  lua_State *L = r->vm->L;
+static void on_request(sgw_http_req_t *req, void *ud) {
+  sgw_worker_t *w = ud;
+  sgw_vm_t *vm = w->vm;
+  size_t plen;
+  const char *path;
+  char allow[128];
+  const sgw_route_t *route;
+  sgw_task_t *t;
+  int err = sgw_http_req_error(req);
 
-  luaL_traceback(L, r->co, "script ran past its time budget", 0);
-  sgw_log_error("request %s %s %.*s stopped: %s", r->id, r->method,
-                (int)r->path_len, r->head.base + r->url_off,
-                lua_tostring(L, -1));
-  lua_pop(L, 1);
-  dispatch_internal_error(r);
-}
-
-static void dispatch_run(sgw_request_t *r, int nargs) {
-  sgw_vm_t *vm = r->vm;
-  uint64_t t0 = uv_hrtime(), used;
-  int nres = 0, st;
-
-  r->waiting = 0;
-  sgw_budget_arm(vm, r->co, r->budget_ns);
-  st = lua_resume(r->co, vm->L, nargs, &nres);
-  sgw_budget_arm(vm, NULL, 0);
-  /* Time spent waiting does not count: keep what is left for later. */
-  used = uv_hrtime() - t0;
-  r->budget_ns = used < r->budget_ns ? r->budget_ns - used : 1;
-  if (st == LUA_YIELD && vm->overrun) {
-    dispatch_overrun(r);
+  if (err != 0) {
+    dispatch_error_answer(w, req, err, NULL);
     return;
   }
-  if (st == LUA_YIELD && r->waiting) {
-    lua_pop(r->co, nres);
-    return; /* a primitive resumes us */
-  }
-  if (st == LUA_OK) {
-    dispatch_finish(r, nres);
-    return;
-  }
-  if (st == LUA_YIELD)
-    lua_pushliteral(r->co, "handler yielded outside a gw primitive "
-                           "(coroutine.yield at the top level of a handler)");
-  dispatch_error(r);
-}
-
-void sgw_dispatch(sgw_conn_t *c) {
-  sgw_request_t *r = &c->req;
-  sgw_vm_t *vm = c->worker->vm;
-  const char *path = r->head.base + r->url_off;
-  char allow[128], hdr[160];
-  const sgw_route_t *route =
-      sgw_vm_route(vm, r->method, path, r->path_len, allow, sizeof(allow));
-
+  path = sgw_http_req_path(req, &plen);
+  route = sgw_vm_route(vm, sgw_http_req_method(req), path, plen, allow,
+                       sizeof(allow));
   if (route == NULL) {
-    if (allow[0] == '\0') {
-      sgw_conn_respond_error(c, 404, "not_found", "no such route", NULL);
-      return;
-    }
-    snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
-    sgw_conn_respond_error(c, 405, "method_not_allowed",
-                           "method not allowed for this route", hdr);
+    dispatch_error_answer(w, req, allow[0] ? 405 : 404,
+                          allow[0] ? allow : NULL);
     return;
   }
-  r->co = sgw_vm_thread(vm, &r->co_ref);
-  r->vm = vm;
-  r->budget_ns = (uint64_t)vm->settings.limits.script_timeout_ms * 1000000;
-  vm->inflight++;
-  *(sgw_request_t **)lua_getextraspace(r->co) = r;
-  lua_rawgeti(r->co, LUA_REGISTRYINDEX, route->handler);
-  sgw_request_push(r->co, r);
-  lua_rawgeti(r->co, LUA_REGISTRYINDEX, vm->ctx_ref);
-  dispatch_run(r, 2);
-}
-
-void sgw_dispatch_resume(sgw_request_t *r, int nargs) {
-  if (r->co == NULL)
+  if ((t = sgw_task_new(w, vm, on_task_end)) == NULL) {
+    sgw_http_respond_error(req, 500, "internal", "out of memory", NULL);
     return;
-  dispatch_run(r, nargs);
+  }
+  t->req = req;
+  t->data = (void *)(intptr_t)SGW__RUN_ROUTE;
+  sgw_http_req_set_data(req, t);
+  lua_rawgeti(t->co, LUA_REGISTRYINDEX, route->handler);
+  sgw_lua_push_request(t->co, t);
+  sgw_vm_push_ctx(vm, t->co);
+  sgw_task_start(t, 2);
 }
 
-static void on_sleep_done(uv_timer_t *t) {
-  sgw_conn_t *c = t->data;
+static void on_abort(sgw_http_req_t *req, void *ud) {
+  sgw_task_t *t = sgw_http_req_data(req);
 
-  sgw_dispatch_resume(&c->req, 0);
+  (void)ud;
+  if (t != NULL)
+    sgw_task_abort(t);
 }
 
-void sgw_dispatch_sleep(sgw_request_t *r, uint64_t ms) {
-  r->waiting = 1;
-  uv_timer_start(&r->timer, on_sleep_done, ms, 0);
-}
-
-void sgw_dispatch_abort(sgw_request_t *r) {
-  uv_timer_stop(&r->timer);
-  dispatch_end(r);
-  r->running = 0;
-  sgw_worker_reap(r->conn->worker);
+sgw_http_handler_t sgw_dispatch_handler(sgw_worker_t *w) {
+  sgw_http_handler_t h = {on_head, on_request, on_abort, w};
+  return h;
 }

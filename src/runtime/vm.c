@@ -11,7 +11,6 @@
 #include "common/log.h"
 #include "lua/gw_lua.h"
 #include "runtime/budget.h"
-#include "runtime/request.h"
 #include "runtime/sources.h"
 #include "signgw/error.h"
 
@@ -236,6 +235,52 @@ static int vm_require_route(lua_State *L, const char *key, const char *mod,
   return 0;
 }
 
+/* A route's value: "module", or { module = "module", body = true } for a
+ * handler that reads req.body (only those routes buffer bodies). Leaves
+ * the module name on the stack. */
+static int vm_route_value(lua_State *L, const char *key, sgw_route_t *r,
+                          char *err, size_t errlen) {
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    lua_pushvalue(L, -1);
+    return 0;
+  }
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_pushliteral(L, "body");
+    lua_rawget(L, -2);
+    r->body = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_pushliteral(L, "module");
+    if (lua_rawget(L, -2) == LUA_TSTRING)
+      return 0;
+    lua_pop(L, 1);
+  }
+  return vm_fail(err, errlen, "config: route '%s' must name a module, or be "
+                 "{ module = \"name\", body = true }%s", key, "");
+}
+
+/* config.errors: the module whose function answers the errors the server
+ * and router make (status, code, message, req, headers). Optional. */
+static int vm_load_error_handler(sgw_vm_t *vm, int cfg, char *err,
+                                 size_t errlen) {
+  lua_State *L = vm->L;
+  int rc;
+
+  lua_pushliteral(L, "errors");
+  if (lua_rawget(L, cfg) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    return vm_fail(err, errlen, "config: errors must name a module%s%s",
+                   "", "");
+  if ((rc = vm_require_route(L, "errors", lua_tostring(L, -1), err,
+                             errlen)) < 0)
+    return rc;
+  vm->error_handler = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pop(L, 1);
+  return 0;
+}
+
 static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
   lua_State *L = vm->L;
   size_t n = 0;
@@ -256,12 +301,11 @@ static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
       return vm_fail(err, errlen, "config: route key '%s' must look like "
                      "\"GET /path\"%s", key ? key : "?", "");
     vm->nroutes++;
-    if (lua_type(L, -1) != LUA_TSTRING)
-      return vm_fail(err, errlen, "config: route '%s' must name a module%s",
-                     key, "");
-    if ((rc = vm_require_route(L, key, lua_tostring(L, -1), err, errlen)) < 0)
+    if ((rc = vm_route_value(L, key, r, err, errlen)) < 0 ||
+        (rc = vm_require_route(L, key, lua_tostring(L, -1), err, errlen)) < 0)
       return rc;
     r->handler = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pop(L, 1); /* the module name */
   }
   lua_pop(L, 1);
   return 0;
@@ -330,7 +374,8 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
   vm_set_gw_fields(vm, cfg, o->status);
   vm_sandbox(L, o->sources);
   vm_make_ctx(vm, cfg, o->cred);
-  if ((rc = vm_load_routes(vm, cfg, err, errlen)) < 0)
+  if ((rc = vm_load_routes(vm, cfg, err, errlen)) < 0 ||
+      (rc = vm_load_error_handler(vm, cfg, err, errlen)) < 0)
     vm_name_config(err, errlen, o->config_path);
   return rc;
 }
@@ -357,6 +402,7 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   vm->worker_id = o->worker_id;
   vm->generation = o->generation;
   vm->ctx_ref = LUA_NOREF;
+  vm->error_handler = LUA_NOREF;
   vm->idle = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle));
   vm->idle_refs = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle_refs));
   if (vm->idle == NULL || vm->idle_refs == NULL)
@@ -425,10 +471,34 @@ void sgw_vm_close(sgw_vm_t *vm) {
   free(vm);
 }
 
+void sgw_vm_push_ctx(sgw_vm_t *vm, lua_State *co) {
+  lua_rawgeti(co, LUA_REGISTRYINDEX, vm->ctx_ref);
+}
+
+/* Appends ", METHOD" (or "METHOD" first) to allow, unless it is there. */
+static size_t allow_add(char *allow, size_t used, size_t size,
+                        const char *method) {
+  size_t n = strlen(method);
+
+  for (const char *p = allow; (p = strstr(p, method)) != NULL; p += n)
+    if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+      return used;
+  if (used + n + 3 > size)
+    return used;
+  if (used > 0) {
+    memcpy(allow + used, ", ", 2);
+    used += 2;
+  }
+  memcpy(allow + used, method, n + 1);
+  return used + n;
+}
+
 const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
                                 const char *path, size_t path_len,
                                 char *allow, size_t allow_size) {
+  const sgw_route_t *get = NULL;
   size_t used = 0;
+  int head = strcmp(method, "HEAD") == 0;
 
   allow[0] = '\0';
   for (size_t i = 0; i < vm->nroutes; i++) {
@@ -437,10 +507,15 @@ const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
       continue;
     if (strcmp(r->method, method) == 0)
       return r;
-    used += (size_t)snprintf(allow + used, allow_size - used, "%s%s",
-                             used ? ", " : "", r->method);
-    if (used >= allow_size)
-      used = allow_size - 1;
+    if (strcmp(r->method, "GET") == 0)
+      get = r;
+    used = allow_add(allow, used, allow_size, r->method);
+    if (strcmp(r->method, "GET") == 0)
+      used = allow_add(allow, used, allow_size, "HEAD");
+  }
+  if (head && get != NULL) {
+    allow[0] = '\0';
+    return get; /* answered like GET, without the body */
   }
   return NULL;
 }

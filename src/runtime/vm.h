@@ -19,6 +19,7 @@ typedef struct sgw_route_s {
   char *method;   /* "GET" */
   char *path;     /* "/put-sign" */
   int handler;    /* registry ref of the handler function */
+  int body;       /* the handler reads req.body: the server keeps it */
 } sgw_route_t;
 
 struct sgw_status_s;
@@ -41,6 +42,7 @@ typedef struct sgw_vm_s {
   sgw_route_t *routes;
   size_t nroutes;
   int ctx_ref;            /* registry ref of the ctx table */
+  int error_handler;      /* registry ref of config.errors, or LUA_NOREF */
   sgw_settings_t settings;
   char **dirs;            /* script folders, resolved (for the watcher) */
   size_t ndirs;
@@ -71,9 +73,13 @@ struct lua_State *sgw_vm_thread(sgw_vm_t *vm, int *ref);
 void sgw_vm_thread_done(sgw_vm_t *vm, struct lua_State *co, int ref,
                         int reusable);
 
-/* Finds the route for method+path. When none matches but the path exists
- * for another method, *allow receives "GET, POST" style text (caller's
- * buffer of allow_size bytes); otherwise allow[0] is '\0'. */
+/* Pushes the `ctx` argument of a handler onto co. */
+void sgw_vm_push_ctx(sgw_vm_t *vm, struct lua_State *co);
+
+/* Finds the route for method+path; HEAD takes the GET route when it has
+ * none of its own. When none matches but the path exists for another
+ * method, *allow receives "GET, HEAD, POST" style text (caller's buffer
+ * of allow_size bytes); otherwise allow[0] is '\0'. */
 const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
                                 const char *path, size_t path_len,
                                 char *allow, size_t allow_size);

@@ -3,32 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
-#include "server/conn.h"
-#include "signgw/crypto.h"
-
-const char *sgw_worker_date(sgw_worker_t *w) {
-  time_t now = time(NULL);
-  struct tm tm;
-
-  if (now != w->date_sec) {
-    gmtime_r(&now, &tm);
-    strftime(w->date, sizeof(w->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    w->date_sec = now;
-  }
-  return w->date;
-}
-
-static void on_connection(uv_stream_t *server, int status) {
-  sgw_worker_t *w = server->data;
-
-  if (status < 0) {
-    sgw_log_warn("accept failed: %s", uv_strerror(status));
-    return;
-  }
-  sgw_conn_accept(w, server);
-}
+#include "runtime/dispatch.h"
+#include "runtime/task.h"
 
 /* Sends to one of the worker's async handles unless its loop is over. */
 static void worker_send(sgw_worker_t *w, uv_async_t *a) {
@@ -76,8 +55,49 @@ static void on_reload(uv_async_t *a) {
   w->vm->next_retired = w->retired;
   w->retired = w->vm;
   w->vm = vm;
-  w->limits = &vm->settings.limits;
+  sgw_server_set_limits(&w->server, &vm->settings.limits);
   sgw_worker_reap(w);
+}
+
+static void on_stop(uv_async_t *a) {
+  sgw_worker_t *w = a->data;
+
+  if (atomic_load(&w->stop_mode) == SGW_WORKER_HALT)
+    sgw_server_halt(&w->server);
+  else
+    sgw_server_drain(&w->server);
+  /* The loop ends once the last connection is gone; these two must not
+   * keep it alive, yet still work (a halt may follow a drain). */
+  uv_unref((uv_handle_t *)&w->stop);
+  uv_unref((uv_handle_t *)&w->reload);
+}
+
+void *sgw_worker_service(sgw_worker_t *w, const void *key) {
+  for (sgw_service_t *s = w->services; s != NULL; s = s->next)
+    if (s->key == key)
+      return s->ptr;
+  return NULL;
+}
+
+int sgw_worker_add_service(sgw_worker_t *w, const void *key, void *ptr,
+                           void (*close)(void *ptr)) {
+  sgw_service_t *s = malloc(sizeof(*s));
+
+  if (s == NULL)
+    return UV_ENOMEM;
+  *s = (sgw_service_t){key, ptr, close, w->services};
+  w->services = s;
+  return 0;
+}
+
+/* Services go first, while the loop can still run their close callbacks. */
+static void worker_close_services(sgw_worker_t *w) {
+  while (w->services != NULL) {
+    sgw_service_t *s = w->services;
+    w->services = s->next;
+    s->close(s->ptr);
+    free(s);
+  }
 }
 
 static void on_walk_close(uv_handle_t *h, void *arg) {
@@ -86,30 +106,15 @@ static void on_walk_close(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
-/* The next request on it would start after the stop: close it now. */
-static int conn_is_idle(const struct sgw_conn_s *c) {
-  return !c->req.running && !c->in_message && c->pending.len == 0 &&
-         uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) == 0;
-}
-
-static void on_stop(uv_async_t *a) {
-  sgw_worker_t *w = a->data;
-  int halt = atomic_load(&w->stop_mode) == SGW_WORKER_HALT;
-
-  w->draining = 1;
-  if (!uv_is_closing((uv_handle_t *)&w->server))
-    uv_close((uv_handle_t *)&w->server, NULL);
-  /* Connections free themselves in close callbacks, after this loop. */
-  for (struct sgw_conn_s *c = w->conns; c != NULL; c = c->next) {
-    if (halt || conn_is_idle(c))
-      sgw_conn_close(c);
-    else
-      c->keep_alive = 0; /* answer, then close */
-  }
-  /* The loop ends once the last connection is gone; these two must not
-   * keep it alive, yet still work (a halt may follow a drain). */
-  uv_unref((uv_handle_t *)&w->stop);
-  uv_unref((uv_handle_t *)&w->reload);
+/* Closes everything still open on the loop and runs it dry. */
+static void worker_close_loop(sgw_worker_t *w) {
+  sgw_server_halt(&w->server);
+  uv_run(&w->loop, UV_RUN_NOWAIT); /* connection close callbacks */
+  worker_close_services(w);
+  sgw_server_close(&w->server);
+  uv_walk(&w->loop, on_walk_close, NULL);
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&w->loop);
 }
 
 static void worker_main(void *arg) {
@@ -121,10 +126,7 @@ static void worker_main(void *arg) {
   uv_mutex_lock(&w->lock);
   w->closed = 1;
   uv_mutex_unlock(&w->lock);
-  /* Anything left (a connection closing with a pending write) ends here. */
-  uv_walk(&w->loop, on_walk_close, NULL);
-  uv_run(&w->loop, UV_RUN_DEFAULT);
-  uv_loop_close(&w->loop);
+  worker_close_loop(w);
   atomic_store(&w->finished, 1);
   if (w->done != NULL)
     uv_async_send(w->done);
@@ -133,25 +135,26 @@ static void worker_main(void *arg) {
 static void worker_free(sgw_worker_t *w);
 
 int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
+  sgw_http_handler_t h;
   int rc;
 
   memset(w, 0, sizeof(*w));
   w->id = id;
   w->vm = vm;
-  w->limits = &vm->settings.limits;
-  sgw_buf_init(&w->out);
   sgw_buf_init(&w->json);
   sgw_buf_init(&w->hdrs);
-  if (sgw_random_bytes(&w->id_prefix, sizeof(w->id_prefix)) < 0 ||
-      (w->readbuf = malloc(SGW_WORKER_READBUF)) == NULL)
-    return UV_ENOMEM;
+  uv_mutex_init(&w->lock);
   if ((rc = uv_loop_init(&w->loop)) < 0)
     return rc;
-  uv_tcp_init(&w->loop, &w->server);
+  h = sgw_dispatch_handler(w);
+  if ((rc = sgw_server_init(&w->server, &w->loop, &vm->settings.limits,
+                            &h)) < 0) {
+    uv_loop_close(&w->loop);
+    return rc;
+  }
   uv_async_init(&w->loop, &w->stop, on_stop);
   uv_async_init(&w->loop, &w->reload, on_reload);
-  uv_mutex_init(&w->lock);
-  w->server.data = w->stop.data = w->reload.data = w;
+  w->stop.data = w->reload.data = w;
   return 0;
 }
 
@@ -159,21 +162,23 @@ int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
                      uv_async_t *done) {
   int rc;
 
-  if ((rc = sgw_worker_init(w, id, vm)) < 0)
+  if ((rc = sgw_worker_init(w, id, vm)) < 0) {
+    close(fd);
+    sgw_vm_close(vm);
+    uv_mutex_destroy(&w->lock);
     return rc;
+  }
   w->done = done;
-  w->fd = fd;
-  if ((rc = uv_tcp_open(&w->server, fd)) < 0 ||
-      (rc = uv_listen((uv_stream_t *)&w->server, 1024, on_connection)) < 0 ||
-      (rc = uv_thread_create(&w->thread, worker_main, w)) < 0)
+  if ((rc = sgw_server_listen(&w->server, fd)) < 0 ||
+      (rc = uv_thread_create(&w->thread, worker_main, w)) < 0) {
+    sgw_worker_fini(w); /* closes the socket, frees the VM */
     return rc;
+  }
   return 0;
 }
 
 void sgw_worker_fini(sgw_worker_t *w) {
-  uv_walk(&w->loop, on_walk_close, NULL);
-  uv_run(&w->loop, UV_RUN_DEFAULT);
-  uv_loop_close(&w->loop);
+  worker_close_loop(w);
   worker_free(w);
 }
 
@@ -193,11 +198,15 @@ static void worker_free(sgw_worker_t *w) {
   sgw_vm_close(w->vm);
   sgw_vm_close(w->next_vm);
   w->vm = w->next_vm = NULL;
+  while (w->task_pool != NULL) {
+    struct sgw_task_s *t = w->task_pool;
+    w->task_pool = t->next_free;
+    free(t);
+  }
   uv_mutex_destroy(&w->lock);
-  sgw_buf_free(&w->out);
+  sgw_server_fini(&w->server);
   sgw_buf_free(&w->json);
   sgw_buf_free(&w->hdrs);
-  free(w->readbuf);
 }
 
 void sgw_worker_join(sgw_worker_t *w) {

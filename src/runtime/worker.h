@@ -1,27 +1,36 @@
-/* A worker: one thread with its own event loop, listening socket and Lua
- * VM. Nothing on the request path is shared with other workers. */
+/* A worker: one thread with its own event loop, HTTP server and Lua VM.
+ * Nothing on the request path is shared with other workers. */
 #ifndef SGW_WORKER_H
 #define SGW_WORKER_H
 
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 #include <uv.h>
 
+#include "runtime/vm.h"
+#include "server/server.h"
 #include "signgw/buf.h"
 
-#include "runtime/vm.h"
+struct sgw_task_s;
 
-struct sgw_conn_s;
+/* Something primitives share on one worker (an HTTP client, a Redis
+ * pool), made on first use and closed when the worker stops. Its handles
+ * must not keep the loop alive (uv_unref them): the connections whose
+ * requests wait on it do. */
+typedef struct sgw_service_s {
+  const void *key;        /* the address of something of its module */
+  void *ptr;
+  void (*close)(void *ptr);
+  struct sgw_service_s *next;
+} sgw_service_t;
 
 typedef struct sgw_worker_s {
   int id;
   uv_loop_t loop;
-  uv_tcp_t server;
+  sgw_server_t server;
   uv_async_t stop;
   atomic_int stop_mode;        /* SGW_WORKER_RUN / _DRAIN / _HALT */
   atomic_int finished;         /* its loop has ended */
-  int draining;                /* stopping: answer what is in flight, close */
   uv_async_t *done;            /* the main thread's: sent when finished */
   uv_async_t reload;           /* a new generation waits in next_vm */
   uv_mutex_t lock;             /* guards next_vm and closed */
@@ -29,37 +38,26 @@ typedef struct sgw_worker_s {
   sgw_vm_t *next_vm;
   sgw_vm_t *retired;           /* old generations with requests in flight */
   uv_thread_t thread;
-  int fd;                      /* listening socket, adopted by the loop */
   sgw_vm_t *vm;                /* current generation */
-  const sgw_limits_t *limits;
-  struct sgw_conn_s *conns;    /* open connections */
-  unsigned nconns;
-  uint64_t next_request;       /* request id counter */
-  uint32_t id_prefix;          /* random, so ids differ across restarts */
-  char *readbuf;               /* one read buffer: reads are consumed at once */
-  sgw_buf_t out;               /* scratch for serialising responses */
+  struct sgw_task_s *task_pool;
+  unsigned ntask_pool;
+  sgw_service_t *services;
   sgw_buf_t json;              /* scratch for a handler's JSON body */
   sgw_buf_t hdrs;              /* scratch for a handler's headers */
-  char date[32];               /* cached Date header value */
-  time_t date_sec;
 } sgw_worker_t;
-
-#define SGW_WORKER_READBUF 65536
 
 enum { SGW_WORKER_RUN, SGW_WORKER_DRAIN, SGW_WORKER_HALT };
 
-/* The current HTTP date, recomputed at most once a second. */
-const char *sgw_worker_date(sgw_worker_t *w);
-
-/* Sets up the worker's loop and buffers around `vm` (taking it) without
- * a thread or a listening socket: sgw_worker_start does both; tests and
- * fuzz targets run the loop themselves and end with sgw_worker_fini. */
+/* Sets up the worker's loop, server and buffers around `vm` (taking it)
+ * without a thread or a listening socket: sgw_worker_start does both;
+ * tests and fuzz targets run the loop themselves and end with
+ * sgw_worker_fini. */
 int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm);
 void sgw_worker_fini(sgw_worker_t *w);
 
 /* Starts the worker thread on listening socket `fd` with VM `vm` (the
- * worker takes ownership of both). `done` (may be NULL) is sent when the
- * worker's loop ends. */
+ * worker takes ownership of both, and frees them if it fails). `done`
+ * (may be NULL) is sent when the worker's loop ends. */
 int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
                      uv_async_t *done);
 /* Graceful stop: no new connections; idle ones close now, the others after
@@ -75,6 +73,12 @@ void sgw_worker_join(sgw_worker_t *w);
 void sgw_worker_adopt(sgw_worker_t *w, sgw_vm_t *vm);
 /* Closes retired VMs that no request uses any more (worker thread). */
 void sgw_worker_reap(sgw_worker_t *w);
+
+/* The worker's service under `key`, or NULL (worker thread only). */
+void *sgw_worker_service(sgw_worker_t *w, const void *key);
+/* Registers a service; `close` runs when the worker stops. */
+int sgw_worker_add_service(sgw_worker_t *w, const void *key, void *ptr,
+                           void (*close)(void *ptr));
 
 /* Halt, then join. */
 void sgw_worker_stop(sgw_worker_t *w);

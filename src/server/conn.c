@@ -1,10 +1,11 @@
-/* Connection life cycle: read, parse, hand each request to the runtime,
- * write responses in order, time out, close.
+/* Connection life cycle: read, parse, hand each request up, write the
+ * answers in order, time out, close.
  *
- * All received bytes go through `pending`, and a single loop (conn_drive)
- * parses them while no handler is running. The parser pauses after each
- * message, so pipelined requests are taken one at a time and answered in
- * order, and a handler that waits simply leaves the rest in `pending`. */
+ * All received bytes go through the request state's `pending`, and a
+ * single loop (conn_drive) parses them while no request is being
+ * answered. The parser pauses after each message, so pipelined requests
+ * are taken one at a time and answered in order, and a handler that waits
+ * simply leaves the rest in `pending`. */
 #include "server/conn.h"
 
 #include <stdio.h>
@@ -13,17 +14,11 @@
 #include <strings.h>
 
 #include "common/log.h"
-#include "runtime/dispatch.h"
-#include "runtime/worker.h"
 #include "server/framing.h"
 #include "server/response.h"
 #include "signgw/crypto.h"
-#include "signgw/json.h"
 
 #define SGW__LINGER_MS 2000
-/* Responses queued for a client that does not read them: past this we
- * stop parsing its pipelined requests until it catches up. */
-#define SGW__MAX_QUEUED (256 * 1024)
 
 typedef struct conn_write_s {
   uv_write_t req;
@@ -34,110 +29,110 @@ typedef struct conn_write_s {
 
 static void conn_drive(sgw_conn_t *c);
 static void conn_arm_timer(sgw_conn_t *c);
-static size_t conn_queued(sgw_conn_t *c);
 static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-static void on_timeout(uv_timer_t *t);
-static int conn_crlf_before(const sgw_conn_t *c, size_t used);
+static size_t conn_queued(const sgw_conn_t *c) {
+  return uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp);
+}
+
+static int server_over(const sgw_server_t *s) {
+  return s->buffered > SGW_SERVER_MAX_BUFFERED;
+}
+
+static void account(sgw_server_t *s, size_t add, size_t sub) {
+  s->buffered = s->buffered + add - sub;
+  if (s->buffered > s->buffered_peak)
+    s->buffered_peak = s->buffered;
+}
 
 /* ---- parser callbacks ------------------------------------------------ */
 
-static sgw_conn_t *conn_of(llhttp_t *p) { return p->data; }
+static sgw_http_req_t *req_of(llhttp_t *p) { return p->data; }
 
-static int fail(sgw_conn_t *c, int status) {
-  c->error_status = status;
+static int fail(sgw_http_req_t *r, int status) {
+  r->error_status = status;
   return -1;
 }
 
 static int on_message_begin(llhttp_t *p) {
-  sgw_conn_t *c = conn_of(p);
-  sgw_request_t *r = &c->req;
+  sgw_http_req_t *r = req_of(p);
+  sgw_conn_t *c = r->conn;
 
-  c->in_message = 1;
+  r->in_message = 1;
   /* From the first byte, the whole request must arrive in time. */
-  uv_timer_start(&c->timer, on_timeout,
-                 c->worker->limits->header_timeout_ms, 0);
+  sgw_deadline_start(&c->server->deadlines, &c->dl, SGW_DL_HEADER,
+                     c->server->limits->header_timeout_ms);
   sgw_buf_reset(&r->head);
+  account(c->server, 0, r->body.len);
   sgw_buf_reset(&r->body);
-  r->url_off = r->url_len = r->path_len = 0;
+  r->url_off = r->url_len = r->path_len = r->body_seen = 0;
+  r->method = NULL;
   r->nhdrs = 0;
-  c->hdr_state = 0;
+  r->hdr_state = 0;
+  r->keep_body = r->head_only = 0;
   return 0;
 }
 
-static int head_append(sgw_conn_t *c, const char *at, size_t len) {
-  sgw_request_t *r = &c->req;
-
-  if (r->head.len + len > c->worker->limits->max_header_bytes)
-    return fail(c, 431);
+static int head_append(sgw_http_req_t *r, const char *at, size_t len) {
+  if (r->head.len + len > r->conn->server->limits->max_header_bytes)
+    return fail(r, 431);
   if (sgw_buf_append(&r->head, at, len) < 0)
-    return fail(c, 500);
+    return fail(r, 500);
   return 0;
 }
 
 static int on_url(llhttp_t *p, const char *at, size_t len) {
-  sgw_conn_t *c = conn_of(p);
+  sgw_http_req_t *r = req_of(p);
 
-  if (c->req.url_len + len > c->worker->limits->max_url)
-    return fail(c, 414);
-  c->req.url_len += len;
-  return head_append(c, at, len);
-}
-
-/* RFC 9110 token characters: anything else in a field name (a space
- * before the colon, say) is how requests get smuggled past proxies. */
-static int is_token(const char *s, size_t len) {
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch <= ' ' || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch))
-      return 0;
-  }
-  return 1;
+  if (r->url_len + len > r->conn->server->limits->max_url)
+    return fail(r, 414);
+  r->url_len += len;
+  return head_append(r, at, len);
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len) {
-  sgw_conn_t *c = conn_of(p);
-  sgw_request_t *r = &c->req;
+  sgw_http_req_t *r = req_of(p);
 
-  if (!is_token(at, len))
-    return fail(c, 400);
-  if (c->hdr_state != 1) {
-    if (r->nhdrs == c->worker->limits->max_headers)
-      return fail(c, 431);
+  /* A space before the colon, say: how requests get smuggled. */
+  if (!sgw_http_token(at, len))
+    return fail(r, 400);
+  if (r->hdr_state != 1) {
+    if (r->nhdrs == r->conn->server->limits->max_headers)
+      return fail(r, 431);
     if (r->nhdrs == r->hdr_cap) {
       unsigned cap = r->hdr_cap ? r->hdr_cap * 2 : 8;
       sgw_hdr_t *h = realloc(r->hdrs, cap * sizeof(*h));
       if (h == NULL)
-        return fail(c, 500);
+        return fail(r, 500);
       r->hdrs = h;
       r->hdr_cap = cap;
     }
     r->hdrs[r->nhdrs++] = (sgw_hdr_t){.name_off = (uint32_t)r->head.len};
-    c->hdr_state = 1;
+    r->hdr_state = 1;
   }
   r->hdrs[r->nhdrs - 1].name_len += (uint32_t)len;
-  return head_append(c, at, len);
+  return head_append(r, at, len);
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
-  sgw_conn_t *c = conn_of(p);
-  sgw_hdr_t *h = &c->req.hdrs[c->req.nhdrs - 1];
+  sgw_http_req_t *r = req_of(p);
+  sgw_hdr_t *h = &r->hdrs[r->nhdrs - 1];
 
   /* Line breaks and folds are the framing scanner's; this catches a lone
    * CR, which the parser would keep in the value. */
   if (memchr(at, '\r', len) != NULL || memchr(at, '\n', len) != NULL)
-    return fail(c, 400);
-  if (c->hdr_state != 2) {
-    h->value_off = (uint32_t)c->req.head.len;
-    c->hdr_state = 2;
+    return fail(r, 400);
+  if (r->hdr_state != 2) {
+    h->value_off = (uint32_t)r->head.len;
+    r->hdr_state = 2;
   }
   h->value_len += (uint32_t)len;
-  return head_append(c, at, len);
+  return head_append(r, at, len);
 }
 
 /* HTTP/1.1 requires exactly one Host header (RFC 9112 section 3.2). */
-static int host_ok(llhttp_t *p, const sgw_request_t *r) {
+static int host_ok(llhttp_t *p, const sgw_http_req_t *r) {
   unsigned n = 0;
 
   for (unsigned i = 0; i < r->nhdrs; i++)
@@ -149,89 +144,120 @@ static int host_ok(llhttp_t *p, const sgw_request_t *r) {
 }
 
 static int on_headers_complete(llhttp_t *p) {
-  sgw_conn_t *c = conn_of(p);
-  sgw_request_t *r = &c->req;
+  sgw_http_req_t *r = req_of(p);
+  sgw_conn_t *c = r->conn;
+  const sgw_http_handler_t *h = &c->server->handler;
   const char *url = r->head.base + r->url_off;
   const char *q = memchr(url, '?', r->url_len);
 
   if (r->url_len == 0)
-    return fail(c, 400);
+    return fail(r, 400);
   r->path_len = q ? (size_t)(q - url) : r->url_len;
   r->method = llhttp_method_name(llhttp_get_method(p));
   if (!host_ok(p, r))
-    return fail(c, 400);
+    return fail(r, 400);
   /* RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 is faulty
    * framing; refusing it is the safe reading. */
   if ((p->flags & F_TRANSFER_ENCODING) && p->http_major == 1 &&
       p->http_minor == 0)
-    return fail(c, 400);
+    return fail(r, 400);
   if ((p->flags & F_CONTENT_LENGTH) &&
-      p->content_length > c->worker->limits->max_body)
-    return fail(c, 413);
+      p->content_length > c->server->limits->max_body)
+    return fail(r, 413);
+  /* We switch to no other protocol: an Upgrade (h2c, websocket) is
+   * ignored and the connection stays HTTP/1.1, as nginx does. CONNECT
+   * turns the rest of the stream into a tunnel: answer it, then close. */
+  if (llhttp_get_method(p) == HTTP_CONNECT)
+    c->keep_alive = 0;
+  else
+    p->upgrade = 0;
+  r->head_only = llhttp_get_method(p) == HTTP_HEAD;
+  r->keep_body = h->on_head != NULL && h->on_head(r, h->ud);
   return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len) {
-  sgw_conn_t *c = conn_of(p);
+  sgw_http_req_t *r = req_of(p);
+  sgw_server_t *s = r->conn->server;
 
-  if (c->req.body.len + len > c->worker->limits->max_body)
-    return fail(c, 413);
-  if (sgw_buf_append(&c->req.body, at, len) < 0)
-    return fail(c, 500);
+  /* Counted even when dropped: a body has the same bound either way. */
+  r->body_seen += len;
+  if (r->body_seen > s->limits->max_body)
+    return fail(r, 413);
+  if (!r->keep_body)
+    return 0;
+  if (sgw_buf_append(&r->body, at, len) < 0)
+    return fail(r, 500);
+  account(s, len, 0);
+  return 0;
+}
+
+/* A chunk larger than what the body may still hold is refused at its
+ * size line, before its bytes arrive. */
+static int on_chunk_header(llhttp_t *p) {
+  sgw_http_req_t *r = req_of(p);
+
+  if (p->content_length > r->conn->server->limits->max_body - r->body_seen)
+    return fail(r, 413);
   return 0;
 }
 
 static int on_message_complete(llhttp_t *p) {
-  sgw_conn_t *c = conn_of(p);
+  sgw_http_req_t *r = req_of(p);
+  sgw_conn_t *c = r->conn;
 
-  /* While the worker drains, every answer is the connection's last. */
-  c->keep_alive = llhttp_should_keep_alive(p) && !c->worker->draining;
-  c->in_message = 0;
+  /* While the server drains, every answer is the connection's last. */
+  if (!llhttp_should_keep_alive(p) || c->server->draining)
+    c->keep_alive = 0;
+  r->in_message = 0;
   /* A chunked message ends with the blank line after its trailers. */
-  c->check_crlf = (p->flags & F_CHUNKED) != 0;
+  r->check_crlf = (p->flags & F_CHUNKED) != 0;
   return HPE_PAUSED; /* one request at a time: see conn_drive */
 }
 
 /* ---- closing --------------------------------------------------------- */
 
+/* The request state goes back to the pool once nothing is left in it. */
+static void conn_release_req(sgw_conn_t *c) {
+  sgw_http_req_t *r = c->req;
+
+  if (r == NULL)
+    return;
+  account(c->server, 0, r->pending.len + r->body.len);
+  c->req = NULL;
+  sgw_http_req_give(c->server, r);
+}
+
 static void conn_free(sgw_conn_t *c) {
-  sgw_worker_t *w = c->worker;
+  sgw_server_t *s = c->server;
 
   if (c->prev)
     c->prev->next = c->next;
   else
-    w->conns = c->next;
+    s->conns = c->next;
   if (c->next)
     c->next->prev = c->prev;
-  w->nconns--;
-  sgw_buf_free(&c->pending);
-  sgw_buf_free(&c->req.head);
-  sgw_buf_free(&c->req.body);
-  sgw_buf_free(&c->req.scratch);
-  free(c->req.hdrs);
+  s->nconns--;
+  conn_release_req(c);
   free(c);
+  sgw_server_trim(s);
 }
 
-static void on_handle_closed(uv_handle_t *h) {
-  sgw_conn_t *c = h->data;
-
-  if (--c->handles == 0)
-    conn_free(c);
-}
+static void on_closed(uv_handle_t *h) { conn_free(h->data); }
 
 void sgw_conn_close(sgw_conn_t *c) {
-  if (c->handles < 3 || uv_is_closing((uv_handle_t *)&c->tcp))
+  sgw_server_t *s = c->server;
+
+  if (uv_is_closing((uv_handle_t *)&c->tcp))
     return;
   c->closing = 1;
-  if (c->req.running)
-    sgw_dispatch_abort(&c->req);
-  uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
-  uv_close((uv_handle_t *)&c->timer, on_handle_closed);
-  uv_close((uv_handle_t *)&c->req.timer, on_handle_closed);
-}
-
-static void on_linger_timeout(uv_timer_t *t) {
-  sgw_conn_close(t->data);
+  sgw_deadline_stop(&s->deadlines, &c->dl);
+  if (c->req != NULL && c->req->running) {
+    c->req->running = 0;
+    if (s->handler.on_abort != NULL)
+      s->handler.on_abort(c->req, s->handler.ud);
+  }
+  uv_close((uv_handle_t *)&c->tcp, on_closed);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
@@ -243,8 +269,9 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
     return;
   }
   /* Keep reading (and discarding) briefly so unread request bytes do not
-   * turn our close into a reset that destroys the response in flight. */
-  uv_timer_start(&c->timer, on_linger_timeout, SGW__LINGER_MS, 0);
+   * turn our close into a reset that destroys the answer in flight. */
+  sgw_deadline_start(&c->server->deadlines, &c->dl, SGW_DL_LINGER,
+                     SGW__LINGER_MS);
 }
 
 /* Closes after everything queued has been written. */
@@ -254,6 +281,8 @@ static void conn_close_after_write(sgw_conn_t *c) {
   c->closing = 1;
   if (uv_is_closing((uv_handle_t *)&c->tcp))
     return;
+  sgw_deadline_stop(&c->server->deadlines, &c->dl);
+  conn_release_req(c);
   req = malloc(sizeof(*req));
   if (req == NULL) {
     sgw_conn_close(c);
@@ -268,14 +297,11 @@ static void conn_close_after_write(sgw_conn_t *c) {
 
 /* ---- writing --------------------------------------------------------- */
 
-static size_t conn_queued(sgw_conn_t *c) {
-  return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
-}
-
 static void on_write(uv_write_t *req, int status) {
   conn_write_t *wr = (conn_write_t *)req;
   sgw_conn_t *c = wr->conn;
 
+  account(c->server, 0, wr->len);
   free(wr);
   if (status < 0) {
     if (status != UV_ECANCELED)
@@ -287,18 +313,18 @@ static void on_write(uv_write_t *req, int status) {
     return;
   /* Drained: the send timeout gives way to the usual one, and parsing
    * goes on if it paused for us. */
-  if (!c->req.running && !c->in_message)
+  if (c->req == NULL || (!c->req->running && !c->req->in_message))
     conn_arm_timer(c);
   conn_drive(c);
 }
 
-/* Writes out[0..len) now if the socket takes it, else queues a copy. */
+/* Writes data[0..len) now if the socket takes it, else queues a copy. */
 static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
   uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
   conn_write_t *wr;
   int n = 0;
 
-  if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0)
+  if (conn_queued(c) == 0)
     n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
   if (n == UV_EAGAIN || n == UV_ENOSYS)
     n = 0;
@@ -320,35 +346,42 @@ static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
   if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
     free(wr);
     sgw_conn_close(c);
+    return;
   }
+  account(c->server, wr->len, 0);
 }
 
 /* The request is answered: get ready for the next one. */
 static void conn_finish_request(sgw_conn_t *c) {
-  c->req.running = 0;
-  c->error_status = 0;
+  sgw_http_req_t *r = c->req;
+
+  r->running = 0;
+  r->error_status = 0;
+  r->data = NULL;
   if (!c->keep_alive) {
     conn_close_after_write(c);
     return;
   }
-  llhttp_resume(&c->parser);
+  llhttp_resume(&r->parser);
   conn_arm_timer(c);
   conn_drive(c);
 }
 
-void sgw_conn_respond(sgw_conn_t *c, int status, const char *content_type,
+void sgw_http_respond(sgw_http_req_t *r, int status, const char *content_type,
                       const char *headers, size_t headers_len,
                       const char *body, size_t body_len) {
-  sgw_worker_t *w = c->worker;
-  sgw_buf_t *out = &w->out;
+  sgw_conn_t *c = r->conn;
+  sgw_server_t *s = c->server;
+  sgw_buf_t *out = &s->out;
 
-  if (c->closing)
+  if (c->closing || !r->running)
     return;
+  r->running = 0; /* answered: a failed write below is no abort */
   sgw_buf_reset(out);
-  if (sgw_response_head(out, status, sgw_worker_date(w), content_type,
-                        body_len, c->req.id, c->keep_alive, headers,
+  if (sgw_response_head(out, status, sgw_server_date(s), content_type,
+                        body_len, r->id, c->keep_alive, headers,
                         headers_len) < 0 ||
-      sgw_buf_append(out, body, body_len) < 0) {
+      (!r->head_only && sgw_buf_append(out, body, body_len) < 0)) {
     sgw_log_error("out of memory writing a response; closing");
     sgw_conn_close(c);
     return;
@@ -358,133 +391,159 @@ void sgw_conn_respond(sgw_conn_t *c, int status, const char *content_type,
     conn_finish_request(c);
 }
 
-void sgw_conn_respond_error(sgw_conn_t *c, int status, const char *code,
-                            const char *message, const char *headers) {
-  sgw_buf_t body;
-
-  sgw_buf_init(&body);
-  if (sgw_buf_appendf(&body, "{\"error\":\"%s\",\"message\":", code) < 0 ||
-      sgw_json_string(&body, message, strlen(message)) < 0 ||
-      sgw_buf_appends(&body, "}") < 0) {
-    sgw_buf_free(&body);
-    sgw_conn_close(c);
-    return;
-  }
-  sgw_conn_respond(c, status, "application/json", headers,
-                   headers ? strlen(headers) : 0, body.base, body.len);
-  sgw_buf_free(&body);
-}
-
 /* ---- parsing loop ---------------------------------------------------- */
 
-/* 16 hex digits: the worker's random prefix, then its counter. */
-static void conn_new_request_id(sgw_conn_t *c) {
-  sgw_worker_t *w = c->worker;
-  uint64_t v = (uint64_t)w->id_prefix << 32 | (uint32_t)++w->next_request;
+/* 16 hex digits from the CSPRNG pool: an id says nothing about how many
+ * requests came before it. */
+static void conn_new_request_id(sgw_http_req_t *r) {
   unsigned char raw[8];
 
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    raw[i] = (unsigned char)v;
-  sgw_hex_encode(raw, sizeof(raw), c->req.id);
+  if (sgw_random_bytes(raw, sizeof(raw)) < 0)
+    memset(raw, 0, sizeof(raw));
+  sgw_hex_encode(raw, sizeof(raw), r->id);
+}
+
+/* Hands the current request up: the handler answers now or later. */
+static void conn_hand_up(sgw_conn_t *c) {
+  sgw_http_req_t *r = c->req;
+  sgw_server_t *s = c->server;
+
+  sgw_deadline_stop(&s->deadlines, &c->dl);
+  conn_new_request_id(r);
+  r->running = 1;
+  if (s->handler.on_request != NULL)
+    s->handler.on_request(r, s->handler.ud);
+  else
+    sgw_http_respond_error(r, r->error_status ? r->error_status : 404,
+                           r->error_status ? "bad_request" : "not_found",
+                           sgw_http_reason(r->error_status ? r->error_status
+                                                           : 404),
+                           NULL);
 }
 
 static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {
-  int status = c->error_status ? c->error_status : 400;
-  const char *code = status == 400 ? "bad_request"
-                     : status == 413 ? "body_too_large"
-                     : status == 414 ? "uri_too_long"
-                     : status == 431 ? "headers_too_large"
-                                     : "internal";
+  sgw_http_req_t *r = c->req;
 
-  if (status == 400)
+  if (r->error_status == 0)
+    r->error_status = 400;
+  if (r->error_status == 400)
     sgw_log_info("bad request from client: %s (%s)", llhttp_errno_name(err),
-                 llhttp_get_error_reason(&c->parser));
+                 llhttp_get_error_reason(&r->parser));
   c->keep_alive = 0;
-  c->pending.len = 0;
-  conn_new_request_id(c);
-  sgw_conn_respond_error(c, status, code,
-                         status == 400 ? "malformed HTTP request"
-                                       : sgw_response_reason(status),
-                         NULL);
+  account(c->server, 0, r->pending.len);
+  r->pending.len = 0;
+  r->in_message = 0;
+  r->head_only = 0;
+  conn_hand_up(c);
 }
 
 /* Keeps the last two bytes parsed, for conn_crlf_before() across reads. */
-static void conn_keep_tail(sgw_conn_t *c, size_t used) {
+static void conn_keep_tail(sgw_http_req_t *r, size_t used) {
   for (size_t i = used > 2 ? used - 2 : 0; i < used; i++) {
-    c->tail[0] = c->tail[1];
-    c->tail[1] = c->pending.base[i];
+    r->tail[0] = r->tail[1];
+    r->tail[1] = r->pending.base[i];
   }
 }
 
 /* llhttp 8 accepts a bare LF as the blank line that ends the trailers of
  * a chunked body (framing.c guards the head). Checks that the `used`
  * bytes parsed so far end in CRLF. */
-static int conn_crlf_before(const sgw_conn_t *c, size_t used) {
-  char a = used >= 2 ? c->pending.base[used - 2]
-           : used == 1 ? c->tail[1] : c->tail[0];
-  char b = used >= 1 ? c->pending.base[used - 1] : c->tail[1];
+static int conn_crlf_before(const sgw_http_req_t *r, size_t used) {
+  char a = used >= 2 ? r->pending.base[used - 2]
+           : used == 1 ? r->tail[1] : r->tail[0];
+  char b = used >= 1 ? r->pending.base[used - 1] : r->tail[1];
 
   return a == '\r' && b == '\n';
 }
 
-static void conn_framing_error(sgw_conn_t *c) {
-  c->error_status = 400;
-  conn_parse_error(c, HPE_CR_EXPECTED);
+static void conn_consume(sgw_conn_t *c, size_t used) {
+  sgw_http_req_t *r = c->req;
+
+  conn_keep_tail(r, used);
+  memmove(r->pending.base, r->pending.base + used, r->pending.len - used);
+  r->pending.len -= used;
+  account(c->server, 0, used);
 }
 
-/* Parses pending bytes until they run out, a handler is in flight, or the
- * connection is closing. The parser pauses after each message, so
- * pipelined requests are taken one at a time. Re-entrant calls (a handler
- * answering at once from inside the loop) return and let the outer loop
- * go on. */
+/* May the next pipelined request start? Not while this client leaves
+ * too much of our output unread. */
+static int conn_may_parse(const sgw_conn_t *c) {
+  size_t q = conn_queued(c);
+
+  return q < SGW_SERVER_MAX_QUEUED && !(q > 0 && server_over(c->server));
+}
+
+static int conn_may_read(const sgw_conn_t *c) {
+  const sgw_http_req_t *r = c->req;
+
+  if (c->closing || c->eof)
+    return 0;
+  if (r == NULL)
+    return 1;
+  if (r->pending.len >= c->server->limits->max_header_bytes)
+    return 0;
+  /* Past the worker's cap, clients holding memory wait for it to drain;
+   * the others (new ones among them) are still read. */
+  return !(server_over(c->server) && (conn_queued(c) > 0 || r->running));
+}
+
+/* Parses pending bytes until they run out, a request is being answered,
+ * or the connection is closing. Re-entrant calls (a handler answering at
+ * once from inside the loop) return and let the outer loop go on. */
 static void conn_drive(sgw_conn_t *c) {
+  sgw_http_req_t *r;
   llhttp_errno_t err;
   size_t used;
 
   if (c->driving)
     return;
   c->driving = 1;
-  while (!c->closing && !c->req.running && c->pending.len > 0 &&
-         conn_queued(c) < SGW__MAX_QUEUED) {
-    c->check_crlf = 0;
-    err = llhttp_execute(&c->parser, c->pending.base, c->pending.len);
+  while ((r = c->req) != NULL && !c->closing && !r->running &&
+         r->pending.len > 0 && conn_may_parse(c)) {
+    r->check_crlf = 0;
+    err = llhttp_execute(&r->parser, r->pending.base, r->pending.len);
     if (err == HPE_OK) {
-      if (sgw_framing_feed(&c->framing, c->pending.base, c->pending.len)) {
-        conn_framing_error(c);
+      if (sgw_framing_feed(&r->framing, r->pending.base, r->pending.len)) {
+        r->error_status = 400;
+        conn_parse_error(c, HPE_CR_EXPECTED);
         break;
       }
-      conn_keep_tail(c, c->pending.len);
-      c->pending.len = 0;
+      conn_consume(c, r->pending.len);
       break;
     }
     if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
       conn_parse_error(c, err);
       break;
     }
-    used = (size_t)(llhttp_get_error_pos(&c->parser) - c->pending.base);
-    if (sgw_framing_feed(&c->framing, c->pending.base, used) ||
-        !sgw_framing_head_done(&c->framing) ||
-        (c->check_crlf && !conn_crlf_before(c, used))) {
-      conn_framing_error(c);
+    used = (size_t)(llhttp_get_error_pos(&r->parser) - r->pending.base);
+    if (sgw_framing_feed(&r->framing, r->pending.base, used) ||
+        !sgw_framing_head_done(&r->framing) ||
+        (r->check_crlf && !conn_crlf_before(r, used))) {
+      r->error_status = 400;
+      conn_parse_error(c, HPE_CR_EXPECTED);
       break;
     }
-    sgw_framing_reset(&c->framing);
-    conn_keep_tail(c, used);
-    memmove(c->pending.base, c->pending.base + used, c->pending.len - used);
-    c->pending.len -= used;
-    if (err == HPE_PAUSED_UPGRADE)
-      c->keep_alive = 0; /* no protocol switch: answer, then close */
-    uv_timer_stop(&c->timer);
-    conn_new_request_id(c);
-    c->req.running = 1;
-    sgw_dispatch(c);
+    sgw_framing_reset(&r->framing);
+    conn_consume(c, used);
+    if (err == HPE_PAUSED_UPGRADE) {
+      /* CONNECT: what follows is not HTTP; drop it. */
+      account(c->server, 0, r->pending.len);
+      r->pending.len = 0;
+      c->keep_alive = 0;
+    }
+    conn_hand_up(c);
   }
   c->driving = 0;
-  if (!c->closing && !c->reading &&
-      c->pending.len < c->worker->limits->max_header_bytes) {
-    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
-      c->reading = 1;
-  }
+  if (c->closing)
+    return;
+  r = c->req;
+  /* Idle: give the request state back; the connection holds no buffers
+   * until its next bytes arrive. */
+  if (r != NULL && !r->running && !r->in_message && r->pending.len == 0)
+    conn_release_req(c);
+  if (!c->reading && conn_may_read(c) &&
+      uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+    c->reading = 1;
 }
 
 /* ---- reading and timers ---------------------------------------------- */
@@ -493,70 +552,15 @@ static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf) {
   sgw_conn_t *c = h->data;
 
   (void)size;
-  *buf = uv_buf_init(c->worker->readbuf, SGW_WORKER_READBUF);
+  *buf = uv_buf_init(c->server->readbuf, SGW_SERVER_READBUF);
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  sgw_conn_t *c = s->data;
-
-  if (nread == 0)
-    return;
-  if (nread < 0) {
-    /* A half-closed client still gets the answer to what it sent. */
-    if (nread == UV_EOF && c->req.running && !c->closing) {
-      c->keep_alive = 0;
-      uv_read_stop(s);
-      c->reading = 0;
-      c->eof = 1;
-      return;
-    }
-    sgw_conn_close(c);
-    return;
-  }
-  if (c->closing) /* lingering: discard */
-    return;
-  if (sgw_buf_append(&c->pending, buf->base, (size_t)nread) < 0) {
-    sgw_conn_close(c);
-    return;
-  }
-  /* Stop reading while a handler runs and enough is queued: backpressure
-   * for clients that pipeline without end. */
-  if (c->pending.len >= c->worker->limits->max_header_bytes) {
-    uv_read_stop(s);
-    c->reading = 0;
-  }
-  conn_drive(c);
+static void conn_stop_reading(sgw_conn_t *c) {
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  c->reading = 0;
 }
 
-static void on_timeout(uv_timer_t *t) {
-  sgw_conn_t *c = t->data;
-
-  if (c->in_message && !c->req.running) {
-    c->keep_alive = 0;
-    conn_new_request_id(c);
-    sgw_conn_respond_error(c, 408, "request_timeout",
-                           "request not received in time", NULL);
-    return;
-  }
-  sgw_conn_close(c);
-}
-
-static void conn_arm_timer(sgw_conn_t *c) {
-  const sgw_limits_t *l = c->worker->limits;
-  unsigned ms = conn_queued(c) > 0 ? l->send_timeout_ms
-                : c->pending.len > 0 ? l->header_timeout_ms
-                                     : l->idle_timeout_ms;
-
-  if (c->eof) {
-    conn_close_after_write(c);
-    return;
-  }
-  uv_timer_start(&c->timer, on_timeout, ms, 0);
-}
-
-/* ---- accepting ------------------------------------------------------- */
-
-static void conn_init_parser(sgw_conn_t *c) {
+static void conn_init_parser(sgw_http_req_t *r) {
   static llhttp_settings_t settings;
 
   if (settings.on_message_complete == NULL) {
@@ -568,79 +572,112 @@ static void conn_init_parser(sgw_conn_t *c) {
     s.on_header_value = on_header_value;
     s.on_headers_complete = on_headers_complete;
     s.on_body = on_body;
+    s.on_chunk_header = on_chunk_header;
     s.on_message_complete = on_message_complete;
     settings = s;
   }
-  llhttp_init(&c->parser, HTTP_REQUEST, &settings);
-  c->parser.data = c;
+  llhttp_init(&r->parser, HTTP_REQUEST, &settings);
+  r->parser.data = r;
 }
 
-static void on_refused_closed(uv_handle_t *h) { free(h->data); }
+/* Bytes arrived on an idle connection: it needs a parser and buffers. */
+static int conn_take_req(sgw_conn_t *c) {
+  sgw_http_req_t *r = sgw_http_req_take(c->server);
 
-static sgw_conn_t *conn_new(sgw_worker_t *w) {
-  sgw_conn_t *c = calloc(1, sizeof(*c));
+  if (r == NULL)
+    return -1;
+  conn_init_parser(r);
+  sgw_framing_reset(&r->framing);
+  r->conn = c;
+  c->req = r;
+  return 0;
+}
 
-  if (c == NULL || uv_tcp_init(&w->loop, &c->tcp) < 0) {
-    free(c);
-    return NULL;
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  sgw_conn_t *c = s->data;
+
+  if (nread == 0)
+    return;
+  if (nread < 0) {
+    /* A half-closed client still gets the answer to what it sent. */
+    if (nread == UV_EOF && c->req != NULL && c->req->running &&
+        !c->closing) {
+      c->keep_alive = 0;
+      conn_stop_reading(c);
+      c->eof = 1;
+      return;
+    }
+    sgw_conn_close(c);
+    return;
   }
-  c->worker = w;
-  c->tcp.data = c;
-  c->handles = 1;
-  return c;
+  if (c->closing) /* lingering: discard */
+    return;
+  if ((c->req == NULL && conn_take_req(c) < 0) ||
+      sgw_buf_append(&c->req->pending, buf->base, (size_t)nread) < 0) {
+    sgw_conn_close(c);
+    return;
+  }
+  account(c->server, (size_t)nread, 0);
+  if (!conn_may_read(c))
+    conn_stop_reading(c);
+  conn_drive(c);
 }
 
-/* The socket is connected: set up the rest and start reading. */
-static void conn_start(sgw_conn_t *c) {
-  sgw_worker_t *w = c->worker;
+void sgw_conn_expired(sgw_conn_t *c, int kind) {
+  sgw_http_req_t *r = c->req;
 
-  uv_timer_init(&w->loop, &c->timer);
-  uv_timer_init(&w->loop, &c->req.timer);
-  c->timer.data = c->req.timer.data = c;
-  c->handles = 3;
-  c->req.conn = c;
-  sgw_buf_init(&c->pending);
-  sgw_buf_init(&c->req.head);
-  sgw_buf_init(&c->req.body);
-  sgw_buf_init(&c->req.scratch);
-  conn_init_parser(c);
+  if (kind == SGW_DL_HEADER && r != NULL && !r->running) {
+    /* The request did not arrive in time: answer 408, then close. */
+    c->keep_alive = 0;
+    account(c->server, 0, r->pending.len);
+    r->pending.len = 0;
+    r->in_message = 0;
+    r->head_only = 0;
+    r->error_status = 408;
+    conn_hand_up(c);
+    return;
+  }
+  sgw_conn_close(c);
+}
+
+static void conn_arm_timer(sgw_conn_t *c) {
+  sgw_server_t *s = c->server;
+  const sgw_limits_t *l = s->limits;
+
+  if (c->eof) {
+    conn_close_after_write(c);
+    return;
+  }
+  if (conn_queued(c) > 0)
+    sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_SEND, l->send_timeout_ms);
+  else if (c->req != NULL && c->req->pending.len > 0)
+    sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_HEADER,
+                       l->header_timeout_ms);
+  else
+    sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_IDLE, l->idle_timeout_ms);
+}
+
+int sgw_conn_idle(const sgw_conn_t *c) {
+  const sgw_http_req_t *r = c->req;
+
+  return conn_queued(c) == 0 &&
+         (r == NULL || (!r->running && !r->in_message && r->pending.len == 0));
+}
+
+void sgw_conn_start(sgw_conn_t *c) {
+  sgw_server_t *s = c->server;
+
+  c->tcp.data = c;
+  c->keep_alive = 1;
   uv_tcp_nodelay(&c->tcp, 1);
-  c->next = w->conns;
-  if (w->conns)
-    w->conns->prev = c;
-  w->conns = c;
-  w->nconns++;
+  c->next = s->conns;
+  if (s->conns)
+    s->conns->prev = c;
+  s->conns = c;
+  s->nconns++;
   conn_arm_timer(c);
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
     c->reading = 1;
   else
     sgw_conn_close(c);
-}
-
-void sgw_conn_accept(sgw_worker_t *w, uv_stream_t *server) {
-  sgw_conn_t *c = conn_new(w);
-
-  if (c == NULL)
-    return;
-  if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-      w->nconns >= w->limits->max_connections) {
-    /* Refused: close at once; everyone already connected carries on. */
-    uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
-    return;
-  }
-  conn_start(c);
-}
-
-int sgw_conn_open(sgw_worker_t *w, uv_os_sock_t fd) {
-  sgw_conn_t *c = conn_new(w);
-  int rc;
-
-  if (c == NULL)
-    return UV_ENOMEM;
-  if ((rc = uv_tcp_open(&c->tcp, fd)) < 0) {
-    uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
-    return rc;
-  }
-  conn_start(c);
-  return 0;
 }

@@ -1,58 +1,83 @@
-/* A client connection: socket, HTTP parser, the request in progress and
- * the response queue.
+/* A client connection (socket, keep-alive, pipelining, timeouts, writes)
+ * and the request state it holds while a request is read or answered.
  *
- * Ownership: the worker allocates a connection at accept; it frees itself
- * once every handle it owns is closed (sgw_conn_close starts that). */
+ * Ownership: the server allocates a connection at accept; it frees
+ * itself in the socket's close callback (sgw_conn_close starts that).
+ * The request state (parser and buffers) is taken from the server's pool
+ * when bytes arrive and given back when the connection is idle again. */
 #ifndef SGW_CONN_H
 #define SGW_CONN_H
 
 #include <llhttp.h>
+#include <stdint.h>
 #include <uv.h>
 
-#include "runtime/request.h"
+#include "server/deadline.h"
 #include "server/framing.h"
+#include "server/http.h"
+#include "server/server.h"
 #include "signgw/buf.h"
 
-struct sgw_worker_s;
+/* Offsets into `head`, which limits.max_header_bytes keeps far below 4 GiB:
+ * 16 bytes a header instead of 32. */
+typedef struct sgw_hdr_s {
+  uint32_t name_off, name_len;
+  uint32_t value_off, value_len;
+} sgw_hdr_t;
 
-typedef struct sgw_conn_s {
-  uv_tcp_t tcp;
-  uv_timer_t timer;          /* header / idle timeout */
-  struct sgw_worker_s *worker;
+typedef struct sgw_conn_s sgw_conn_t;
+
+struct sgw_http_req_s {
+  sgw_conn_t *conn;
   llhttp_t parser;
-  sgw_buf_t pending;         /* bytes received but not yet parsed */
-  sgw_request_t req;
-  int hdr_state;             /* 0 none, 1 in name, 2 in value */
   sgw_framing_t framing;     /* strict CRLF framing of the head */
+  sgw_buf_t pending;         /* bytes received but not yet parsed */
+  sgw_buf_t head;            /* raw target and header bytes; offsets here */
+  sgw_hdr_t *hdrs;
+  unsigned nhdrs, hdr_cap;
+  sgw_buf_t body;
+  sgw_buf_t scratch;         /* decoding space for accessors */
+  const char *method;        /* static string from llhttp */
+  size_t url_off, url_len;
+  size_t path_len;           /* target up to '?' */
+  size_t body_seen;          /* body bytes so far, kept or dropped */
+  int hdr_state;             /* 0 none, 1 in name, 2 in value */
+  int error_status;          /* the server refuses the request with it */
   char tail[2];              /* last two bytes parsed (CRLF checks) */
-  int check_crlf;            /* the message ended with a blank line */
-  int error_status;          /* status to answer a parse error with */
-  int keep_alive;
-  int in_message;            /* between message begin and complete */
-  int driving;               /* inside conn_drive */
-  int reading;
-  int eof;                   /* client half-closed: close after answering */
-  int closing;
-  int handles;               /* open handles; freed when it drops to 0 */
-  struct sgw_conn_s *prev, *next;  /* the worker's list */
-} sgw_conn_t;
+  unsigned check_crlf : 1;   /* the message ended with a blank line */
+  unsigned keep_body : 1;    /* the handler reads the body */
+  unsigned head_only : 1;    /* HEAD: the answer has no body */
+  unsigned in_message : 1;   /* between message begin and complete */
+  unsigned running : 1;      /* handed up; waiting for the answer */
+  char id[17];
+  void *data;                /* the handler's */
+  sgw_http_req_t *next_free; /* the server's pool */
+};
 
-/* Accepts one connection from `server`. */
-void sgw_conn_accept(struct sgw_worker_s *w, uv_stream_t *server);
-/* Serves an already connected stream socket (the HTTP fuzz target feeds
- * one end of a socketpair this way). The connection owns fd. */
-int sgw_conn_open(struct sgw_worker_s *w, uv_os_sock_t fd);
+struct sgw_conn_s {
+  uv_tcp_t tcp;
+  sgw_server_t *server;
+  sgw_http_req_t *req;       /* NULL while idle */
+  sgw_deadline_t dl;
+  sgw_conn_t *prev, *next;   /* the server's list */
+  unsigned keep_alive : 1;
+  unsigned driving : 1;      /* inside conn_drive */
+  unsigned reading : 1;
+  unsigned eof : 1;          /* client half-closed: close after answering */
+  unsigned closing : 1;
+};
+
+/* Takes a connected socket (uv_tcp_t already initialised and opened). */
+void sgw_conn_start(sgw_conn_t *c);
 void sgw_conn_close(sgw_conn_t *c);
+/* Whether closing it now loses nothing (nothing read, running or queued). */
+int sgw_conn_idle(const sgw_conn_t *c);
+/* A deadline of the connection's passed. */
+void sgw_conn_expired(sgw_conn_t *c, int kind);
 
-/* Sends a complete response for the current request, then goes on with
- * the next (pipelined) request or waits for one. `headers` is preformatted
- * "Name: value\r\n" lines (may be NULL). Takes no ownership. */
-void sgw_conn_respond(sgw_conn_t *c, int status, const char *content_type,
-                      const char *headers, size_t headers_len,
-                      const char *body, size_t body_len);
-
-/* Like sgw_conn_respond with a {"error":code,"message":msg} body. */
-void sgw_conn_respond_error(sgw_conn_t *c, int status, const char *code,
-                            const char *message, const char *headers);
+/* Request states from and back to the server's pool (http_req.c). */
+sgw_http_req_t *sgw_http_req_take(sgw_server_t *s);
+void sgw_http_req_give(sgw_server_t *s, sgw_http_req_t *r);
+void sgw_http_req_pool_free(sgw_server_t *s);
 
 #endif

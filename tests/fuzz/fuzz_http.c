@@ -25,6 +25,7 @@
 #include "runtime/vm.h"
 #include "runtime/worker.h"
 #include "server/conn.h"
+#include "server/server.h"
 
 /* Bytes written per loop iteration, chosen by the input's first byte:
  * the server must not care how a request is cut into reads. */
@@ -91,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
     abort();
   fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
-  if (sgw_conn_open(&worker, fds[0]) < 0)
+  if (sgw_server_open(&worker.server, fds[0]) < 0)
     abort();
 
   while (off < size) {
@@ -99,22 +100,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ssize_t w = write(fds[1], data + off, n);
     if (w > 0)
       off += (size_t)w;
-    else if (worker.conns == NULL)
+    else if (worker.server.conns == NULL)
       break; /* the server closed: the rest cannot be sent */
     uv_run(&worker.loop, UV_RUN_NOWAIT);
     drain(fds[1]);
   }
   shutdown(fds[1], SHUT_WR);
-  for (int i = 0; i < MAX_ROUNDS && worker.conns != NULL; i++) {
+  for (int i = 0; i < MAX_ROUNDS && worker.server.conns != NULL; i++) {
     uv_run(&worker.loop, UV_RUN_NOWAIT);
     drain(fds[1]);
   }
   /* A request waiting on a timer, a linger: close it now. */
-  for (sgw_conn_t *c = worker.conns; c != NULL; c = c->next)
-    sgw_conn_close(c);
-  for (int i = 0; i < MAX_ROUNDS && worker.conns != NULL; i++)
+  sgw_server_halt(&worker.server);
+  worker.server.draining = 0; /* the next input is a new connection */
+  for (int i = 0; i < MAX_ROUNDS && worker.server.conns != NULL; i++)
     uv_run(&worker.loop, UV_RUN_NOWAIT);
-  if (worker.conns != NULL)
+  if (worker.server.conns != NULL)
     abort(); /* a connection that cannot be closed */
   close(fds[1]);
   return 0;

@@ -22,7 +22,7 @@ for name, value in string.gmatch(gw.env("SGW_TEST_LIMITS") or "", "([%w_]+)=(-?%
   c.limits[name] = math.tointeger(value)
 end
 
-c.routes["POST /hard/echo"] = "test_routes.hard_echo"
+c.routes["POST /hard/echo"] = { module = "test_routes.hard_echo", body = true }
 c.routes["GET /hard/big"] = "test_routes.hard_big"
 c.routes["GET /hard/count"] = "test_routes.hard_count"
 c.routes["GET /hard/spin"] = "test_routes.hard_spin"

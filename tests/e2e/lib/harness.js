@@ -68,11 +68,14 @@ process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 
 // Starts signgw on a kernel-chosen port. Resolves once it logs
 // "listening on 127.0.0.1:<port>"; rejects with the log if it exits first.
-function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [], timeoutMs = 10000 } = {}) {
+// `prefix` runs it through a wrapper that execs it (e.g. ['prlimit', '--nofile=1024']).
+function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [], timeoutMs = 10000, prefix = [] } = {}) {
   checkBin();
   const argv = ['-c', config, '-l', '127.0.0.1:0', ...(workers ? ['-w', String(workers)] : []), ...args];
-  const fd = openLog(`${BIN} ${argv.join(' ')}`);
-  const child = spawn(BIN, argv, { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const fd = openLog(`${[...prefix, BIN].join(' ')} ${argv.join(' ')}`);
+  const cmd = prefix.length ? prefix[0] : BIN;
+  const cmdArgs = prefix.length ? [...prefix.slice(1), BIN, ...argv] : argv;
+  const child = spawn(cmd, cmdArgs, { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let log = '';
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
@@ -156,7 +159,9 @@ function request(base, reqPath, { method = 'GET', headers = {}, body } = {}) {
 
 // Parses one HTTP/1.1 response at the front of `buf`; null while incomplete.
 // `ended`: the peer closed, so a body without a length ends here.
-function parseResponse(buf, ended = false) {
+// `head`: the answer to a HEAD request, which has no body whatever its
+// Content-Length says.
+function parseResponse(buf, ended = false, headOnly = false) {
   const head = buf.indexOf('\r\n\r\n');
   if (head < 0) return null;
   const lines = buf.subarray(0, head).toString('latin1').split('\r\n');
@@ -170,7 +175,9 @@ function parseResponse(buf, ended = false) {
   const status = Number(m[1]);
   let pos = head + 4;
   let body;
-  if (headers['transfer-encoding'] && /chunked/i.test(headers['transfer-encoding'])) {
+  if (headOnly) {
+    body = Buffer.alloc(0);
+  } else if (headers['transfer-encoding'] && /chunked/i.test(headers['transfer-encoding'])) {
     const parts = [];
     for (;;) {
       const eol = buf.indexOf('\r\n', pos);
@@ -238,9 +245,9 @@ class RawConn {
   write(data) { this.sock.write(data); }
 
   // The next complete response; fails if the server closes first.
-  next(timeoutMs = 5000) {
+  next(timeoutMs = 5000, { head = false } = {}) {
     return this.wait(() => {
-      const r = parseResponse(this.buf, this.ended);
+      const r = parseResponse(this.buf, this.ended, head);
       if (r) { this.buf = r.rest; return r; }
       if (this.ended) throw new Error('connection closed before a full response; got ' + JSON.stringify(this.buf.toString('latin1')));
       return undefined;

@@ -41,6 +41,6 @@ return {
       local co = coroutine.create(function() return gw.sleep(1) end)
       local ok, err = coroutine.resume(co)
       eq(ok, false, "resume")
-      assert(tostring(err):find("outside a request"), tostring(err))
+      assert(tostring(err):find("can only wait in a request handler"), tostring(err))
     end },
 }
