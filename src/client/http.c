@@ -813,7 +813,8 @@ int sgw_http_request(sgw_http_client_t *c, const sgw_http_request_t *req,
     *out = NULL;
   if (c->closing)
     return SGW_ECANCELED;
-  if (cb == NULL || req->url == NULL || !is_token(method, SGW__HTTP_MAX_METHOD) ||
+  if (cb == NULL || req->url == NULL ||
+      !is_token(method, SGW__HTTP_MAX_METHOD) ||
       (req->body == NULL && req->body_len > 0) ||
       (req->body != NULL && strcmp(method, "HEAD") == 0) ||
       (req->nheaders > 0 && req->headers == NULL))

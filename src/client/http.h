@@ -2,10 +2,11 @@
  * uv_loop. It knows nothing of Lua; the gw.http binding sits on top.
  *
  * One client per worker loop. A client owns one curl multi handle, so its
- * calls share a connection cache (keep-alive), a DNS cache and a TLS
- * session cache. Every function here must be called on the loop's thread,
- * and no callback ever runs inside an API call: completion callbacks run
- * only from the loop.
+ * calls share a connection cache (keep-alive) and a DNS cache; names are
+ * resolved off the loop by libcurl's asynchronous resolver (its presence
+ * is checked by sgw_http_global_init()). Every function here must be
+ * called on the loop's thread, and no callback ever runs inside an API
+ * call: completion callbacks run only from the loop.
  *
  * Transfers speak HTTP/1.1 (one transfer per connection, so cancelling a
  * call closes its connection); only http:// and https:// URLs are allowed,

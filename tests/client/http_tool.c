@@ -46,7 +46,7 @@ static sgw_http_client_t *client;
 static int client_closing;
 static tcall_t *calls;
 static char *line;
-static size_t line_len;
+static size_t line_len, line_cap;
 static int errors;
 
 static const char *err_name(int err) {
@@ -281,6 +281,16 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   buf->len = buf->base ? hint : 0;
 }
 
+/* Appends one byte to the line being read, growing it by doubling. */
+static void line_add(char ch) {
+  if (line_len == line_cap) {
+    line_cap = line_cap ? line_cap * 2 : 4096;
+    if ((line = realloc(line, line_cap)) == NULL)
+      abort();
+  }
+  line[line_len++] = ch;
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   if (n < 0) {
     free(buf->base);
@@ -289,16 +299,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     return;
   }
   for (ssize_t i = 0; i < n; i++) {
-    char ch = buf->base[i];
-    if (ch == '\n') {
-      line = realloc(line, line_len + 1);
-      line[line_len] = '\0';
-      run_line(line);
-      line_len = 0;
+    if (buf->base[i] != '\n') {
+      line_add(buf->base[i]);
       continue;
     }
-    line = realloc(line, line_len + 1);
-    line[line_len++] = ch;
+    line_add('\0');
+    run_line(line);
+    line_len = 0;
   }
   free(buf->base);
 }
