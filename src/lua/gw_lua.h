@@ -18,6 +18,12 @@ int luaopen_gw_time(lua_State *L);
 int luaopen_gw_json(lua_State *L);
 int luaopen_gw_url(lua_State *L);
 int luaopen_gw_log(lua_State *L);
+int luaopen_gw_shared(lua_State *L);
+
+/* gw_shared.c: opens the dicts named by config.shared (the table at cfg),
+ * creating new ones; a dict that exists keeps its size (logged). Returns
+ * 0, or SGW_EINVAL with "config: ..." in err (then nothing changed). */
+int sgw_lua_shared_config(lua_State *L, int cfg, char *err, size_t errlen);
 
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
  * which must outlive the VM). */
