@@ -58,11 +58,20 @@ static double opt_ttl(lua_State *L, int idx) {
   return ttl;
 }
 
+/* A number, or a string holding one ("5" stays an integer, as in Lua). */
 static void check_number(lua_State *L, int idx, sgw_shared_value_t *v) {
+  int isint = 0;
+  lua_Integer i = 0;
+
   memset(v, 0, sizeof(*v));
-  if (lua_isinteger(L, idx)) {
+  if (lua_type(L, idx) == LUA_TNUMBER)
+    isint = lua_isinteger(L, idx);
+  else if (lua_type(L, idx) == LUA_TSTRING)
+    i = lua_tointegerx(L, idx, &isint);
+  if (isint) {
     v->type = SGW_SHARED_INTEGER;
-    v->i = (long long)lua_tointeger(L, idx);
+    v->i = (long long)(lua_type(L, idx) == LUA_TNUMBER ? lua_tointeger(L, idx)
+                                                       : i);
   } else {
     v->type = SGW_SHARED_NUMBER;
     v->n = (double)luaL_checknumber(L, idx);

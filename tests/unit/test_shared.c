@@ -386,7 +386,10 @@ static void test_budget(void) {
 
 /* ---- threads ---- */
 
-enum { THREADS = 8, ITERS = 20000 };
+enum { THREADS = 8, ITERS = 100000 };
+
+/* All threads start together, so they really contend. */
+static pthread_barrier_t start;
 
 typedef struct worker_s {
   sgw_shared_dict_t *d;
@@ -402,6 +405,7 @@ static void *hammer(void *arg) {
 
   sgw_buf_init(&b);
   snprintf(own, sizeof(own), "own%d", w->id);
+  pthread_barrier_wait(&start);
   for (int i = 0; i < ITERS; i++) {
     sgw_shared_value_t v;
     sgw_shared_incr(w->d, "total", 5, &one, &zero, 0, &out, NULL);
@@ -428,12 +432,14 @@ static void test_threads(void) {
   int own_ok = 1;
 
   test_case("incr from 8 threads sums exactly");
+  pthread_barrier_init(&start, NULL, THREADS);
   for (int i = 0; i < THREADS; i++) {
     w[i] = (worker_t){.d = d, .id = i};
     pthread_create(&t[i], NULL, hammer, &w[i]);
   }
   for (int i = 0; i < THREADS; i++)
     pthread_join(t[i], NULL);
+  pthread_barrier_destroy(&start);
   CHECK_EQ_INT(get(d, "total", &v), 0);
   CHECK_EQ_INT(v.i, (long long)THREADS * ITERS);
   for (int i = 0; i < THREADS; i++)
@@ -447,6 +453,7 @@ static void *hammer_small(void *arg) {
 
   memset(val, 'x', sizeof(val) - 1);
   val[sizeof(val) - 1] = '\0';
+  pthread_barrier_wait(&start);
   for (int i = 0; i < ITERS; i++) {
     sgw_shared_value_t v = str(val + (i % 60));
     snprintf(k, sizeof(k), "k%d_%d", w->id, i % 500);
@@ -464,6 +471,7 @@ static void test_threads_budget(void) {
   int over = 0;
 
   test_case("8 KiB dict written from 4 threads stays within budget");
+  pthread_barrier_init(&start, NULL, 4);
   for (int i = 0; i < 4; i++) {
     w[i] = (worker_t){.d = d, .id = i};
     pthread_create(&t[i], NULL, hammer_small, &w[i]);
@@ -472,6 +480,7 @@ static void test_threads_budget(void) {
     pthread_join(t[i], NULL);
     over += (int)w[i].last;
   }
+  pthread_barrier_destroy(&start);
   CHECK_EQ_INT(over, 0);
   CHECK(used(d) <= 8192);
 }
