@@ -67,8 +67,7 @@ typedef struct sgw_redis_call_s sgw_redis_call_t;
  * failure), and errtext is NULL; or err is a negative SGW_E* code, reply
  * is NULL and errtext says what happened. reply and errtext belong to the
  * pool and are valid only during the call: copy what you keep. The
- * callback may issue new commands and cancel other ones; it must not close
- * the pool. */
+ * callback may issue new commands, cancel other ones and close the pool. */
 typedef void (*sgw_redis_cb)(void *data, int err, const char *errtext,
                              struct redisReply *reply);
 
@@ -80,11 +79,13 @@ int sgw_redis_pool_open(uv_loop_t *loop, const char *url,
                         const sgw_redis_opts_t *opts, sgw_redis_pool_t **out,
                         char *err, size_t errlen);
 
-/* Closes the pool: every pending command that was not cancelled gets its
- * callback with SGW_ECANCELED before this returns; connections are closed.
- * The pool's memory goes once its handles have closed, so the loop must
- * run again (uv_run) afterwards, as for any libuv handle. Not from inside
- * one of this pool's callbacks. */
+/* Closes the pool: every pending command that was not cancelled fails
+ * with SGW_ECANCELED (it is not dropped silently), before this returns;
+ * connections are closed. Allowed inside one of the pool's callbacks: the
+ * commands sent on that callback's connection then fail just after the
+ * callback returns. The pool must not be used afterwards. Its memory goes
+ * once its handles have closed, so the loop must run again (uv_run), as
+ * for any libuv handle. */
 void sgw_redis_pool_close(sgw_redis_pool_t *pool);
 
 /* Sends one command: argc arguments, argv[i] of argvlen[i] bytes (binary

@@ -787,6 +787,42 @@ static void test_cancel(const server_t *s) {
   run_until(&done, 99, 50);
 }
 
+static sgw_redis_pool_t *close_me;
+
+static void on_close_pool(void *data, int err, const char *text,
+                          redisReply *reply) {
+  on_result(data, err, text, reply);
+  sgw_redis_pool_close(close_me);
+  close_me = NULL;
+}
+
+static void test_close_in_callback(const server_t *s) {
+  sgw_redis_opts_t o = {.connections = 1};
+  const char *get[2] = {"GET", "k1"};
+  result_t r[3];
+  char url[64];
+  int done = 0;
+
+  test_case("close from inside a callback: the rest fail with ECANCELED");
+  snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s->port);
+  close_me = pool_open(url, &o);
+  memset(r, 0, sizeof(r));
+  for (int i = 0; i < 3; i++)
+    r[i].counter = &done;
+  sgw_redis_call(close_me, 2, get, NULL, 0, on_close_pool, &r[0], NULL);
+  sgw_redis_call(close_me, 2, get, NULL, 0, on_result, &r[1], NULL);
+  sgw_redis_call(close_me, 2, get, NULL, 0, on_result, &r[2], NULL);
+  run_until(&done, 3, 3000);
+  CHECK_EQ_INT(done, 3);
+  CHECK_EQ_INT(r[0].err, 0);
+  CHECK_EQ_STR(r[0].str, "hello");
+  /* The replies may all be in one read: they are dropped all the same. */
+  CHECK_EQ_INT(r[1].err, SGW_ECANCELED);
+  CHECK_EQ_INT(r[2].err, SGW_ECANCELED);
+  CHECK(close_me == NULL);
+  run_until(&done, 99, 20);
+}
+
 static void test_busy(const server_t *s) {
   sgw_redis_opts_t o = {.max_pending = 5};
   const char *pingv[1] = {"PING"};
@@ -850,6 +886,7 @@ int main(void) {
   test_select(&s);
   test_cancel(&s);
   test_busy(&s);
+  test_close_in_callback(&s);
   test_timeouts(&s);
   server_kill(&s, SIGTERM);
   test_auth();
