@@ -24,6 +24,13 @@ int luaopen_gw_request(lua_State *L);
 /* gw_request.c: pushes the `req` object of task t. */
 void sgw_lua_push_request(lua_State *L, sgw_task_t *t);
 
+int luaopen_gw_shared(lua_State *L);
+
+/* gw_shared.c: opens the dicts named by config.shared (the table at cfg),
+ * creating new ones; a dict that exists keeps its size (logged). Returns
+ * 0, or SGW_EINVAL with "config: ..." in err (then nothing changed). */
+int sgw_lua_shared_config(lua_State *L, int cfg, char *err, size_t errlen);
+
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
  * which must outlive the VM). */
 void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred);

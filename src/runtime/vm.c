@@ -21,6 +21,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw", luaopen_gw},           {"gw.crypto", luaopen_gw_crypto},
     {"gw.cos", luaopen_gw_cos},   {"gw.time", luaopen_gw_time},
     {"gw.json", luaopen_gw_json}, {"gw.url", luaopen_gw_url},
+    {"gw.shared", luaopen_gw_shared},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do. */
@@ -364,6 +365,11 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
   cfg = lua_gettop(L);
   if ((rc = sgw_settings_read(L, cfg, &vm->settings, err, errlen)) < 0 ||
       (rc = vm_set_paths(vm, cfg, o->config_path, err, errlen)) < 0) {
+    vm_name_config(err, errlen, o->config_path);
+    return rc;
+  }
+  /* config.shared: before the routes, which may look their dicts up. */
+  if ((rc = sgw_lua_shared_config(L, cfg, err, errlen)) < 0) {
     vm_name_config(err, errlen, o->config_path);
     return rc;
   }

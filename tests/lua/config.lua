@@ -4,4 +4,5 @@ local dir = ...
 local c = dofile(dir .. "/../../lua/config.lua")
 c.paths = { dir .. "/../../lua", dir }
 c.routes["GET /spec"] = "runner"
+c.shared = { spec = "64k", spec_small = 8192 } -- spec/shared.lua
 return c
