@@ -51,6 +51,10 @@ static const sgw_cred_t *check_cred(lua_State *L, int idx) {
   return *ud;
 }
 
+const sgw_cred_t *sgw_lua_check_cred(lua_State *L, int idx) {
+  return check_cred(L, idx);
+}
+
 static int cred_index(lua_State *L) {
   const sgw_cred_t *c = check_cred(L, 1);
   const char *k = luaL_checkstring(L, 2);

@@ -30,10 +30,14 @@ int luaopen_gw_shared(lua_State *L);
  * creating new ones; a dict that exists keeps its size (logged). Returns
  * 0, or SGW_EINVAL with "config: ..." in err (then nothing changed). */
 int sgw_lua_shared_config(lua_State *L, int cfg, char *err, size_t errlen);
+int luaopen_gw_tc3(lua_State *L);
 
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
  * which must outlive the VM). */
 void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred);
+/* gw_cos.c: the credential behind the `gw.cred` userdata at `idx`; raises
+ * a Lua error when it is anything else. */
+const sgw_cred_t *sgw_lua_check_cred(lua_State *L, int idx);
 
 /* gw_json.c: appends the JSON text of the value at `idx` to `out`.
  * Returns 0, or a negative code with a message in err. */

@@ -19,6 +19,7 @@
 
 static const luaL_Reg gw_modules[] = {
     {"gw", luaopen_gw},           {"gw.crypto", luaopen_gw_crypto},
+    {"gw.tc3", luaopen_gw_tc3},
     {"gw.cos", luaopen_gw_cos},   {"gw.time", luaopen_gw_time},
     {"gw.json", luaopen_gw_json}, {"gw.url", luaopen_gw_url},
     {"gw.shared", luaopen_gw_shared},

@@ -14,6 +14,21 @@
 // signature or the policy, not because the stand-in does not know it.
 // Accepted objects are kept in memory; refusals are 403 with a COS-like XML
 // error whose <Code> says which check failed.
+//
+// Temporary credentials (opts.sts, the STS double of sts_double.js): a
+// q-ak the double issued is accepted only
+//   - with its session token (x-cos-security-token: header for PUT, form
+//     field for POST), else InvalidToken;
+//   - before its ExpiredTime, else ExpiredToken; and what is signed (the
+//     key time, the POST policy's expiration) must not outlive it, else
+//     AccessDenied;
+//   - signed with its TmpSecretKey (the same SDK check as above);
+//   - when its CAM policy allows the request (camEvaluate below): action
+//     name/cos:PutObject (PUT) or name/cos:PostObject (POST) on resource
+//     qcs::cos:<region>:uid/<appid>:<bucket>/<key> (appid: the bucket
+//     name's numeric suffix; the older ...:prefix//<appid>/<short
+//     bucket>/<key> form qcloud-cos-sts writes is accepted too), else
+//     AccessDenied.
 const http = require('node:http');
 const crypto = require('node:crypto');
 const COS = require('cos-nodejs-sdk-v5');
@@ -33,6 +48,115 @@ const parseAuth = (s) => Object.fromEntries(s.split('&').map((p) => {
   return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
 }));
 const hmacHex = (key, msg) => crypto.createHmac('sha1', key).update(msg, 'utf8').digest('hex');
+
+// ------------------------------------------------------------------ CAM
+
+// CAM wildcards: '*' stands for any run of characters (also '/' and ':').
+function glob(pattern, s) {
+  const re = String(pattern).split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*');
+  return new RegExp('^' + re + '$').test(s);
+}
+const asList = (v) => (Array.isArray(v) ? v : [v]);
+const num = (v) => (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : NaN);
+
+function ipv4(s) {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) return null;
+  return m.slice(1).reduce((a, x) => a * 256 + Number(x), 0);
+}
+function ipInRange(ip, range) {
+  const [addr, bits = '32'] = String(range).split('/');
+  const a = ipv4(ip.replace(/^::ffff:/, ''));
+  const b = ipv4(addr);
+  const n = Number(bits);
+  if (a === null || b === null || !(n >= 0 && n <= 32)) return ip === range;
+  const size = 2 ** (32 - n);
+  return Math.floor(a / size) === Math.floor(b / size);
+}
+
+// Condition operators: (request value, policy value) -> bool. The negated
+// ones hold when the value matches none of the policy's values.
+const CONDITION_OPS = {
+  string_equal: (a, b) => a === String(b),
+  string_equal_ignore_case: (a, b) => a.toLowerCase() === String(b).toLowerCase(),
+  string_like: (a, b) => glob(b, a),
+  numeric_equal: (a, b) => num(a) === num(b),
+  numeric_less_than: (a, b) => num(a) < num(b),
+  numeric_less_than_equal: (a, b) => num(a) <= num(b),
+  numeric_greater_than: (a, b) => num(a) > num(b),
+  numeric_greater_than_equal: (a, b) => num(a) >= num(b),
+  ip_equal: (a, b) => ipInRange(a, b),
+};
+const NEGATED = {
+  string_not_equal: 'string_equal',
+  string_not_like: 'string_like',
+  numeric_not_equal: 'numeric_equal',
+  ip_not_equal: 'ip_equal',
+};
+
+// One statement's condition block, as CAM documents it: every operator
+// must hold, and under an operator every key; a key with several values
+// holds when any matches (none, for a negated operator). A key the
+// request does not carry fails the condition, unless the operator ends in
+// _if_exist. Unknown operators (for_any_value:..., date_..., ...) throw.
+function conditionHolds(condition, context) {
+  if (condition === undefined) return true;
+  if (!condition || typeof condition !== 'object') throw new Error('condition is not an object');
+  for (const [rawOp, keys] of Object.entries(condition)) {
+    const ifExist = rawOp.endsWith('_if_exist');
+    const op = ifExist ? rawOp.slice(0, -'_if_exist'.length) : rawOp;
+    const positive = CONDITION_OPS[op] || CONDITION_OPS[NEGATED[op]];
+    if (!positive) throw new Error(`unsupported condition operator ${rawOp}`);
+    if (!keys || typeof keys !== 'object') throw new Error(`condition ${rawOp} is not an object`);
+    for (const [key, want] of Object.entries(keys)) {
+      const got = context[key.toLowerCase()];
+      if (got === undefined || got === null) {
+        if (!ifExist) return false;
+        continue;
+      }
+      const hits = asList(want).map((w) => positive(String(got), w));
+      if (NEGATED[op] ? hits.some(Boolean) : !hits.some(Boolean)) return false;
+    }
+  }
+  return true;
+}
+
+// CAM evaluation: explicit deny wins, then any allow, else denied.
+// policy: {statement: [{effect, action, resource, condition}]}; request:
+// { action: 'name/cos:PutObject', resources: [...], context: {key: value} }.
+// -> { allowed, reason }.
+function camEvaluate(policy, request) {
+  if (!policy || !Array.isArray(policy.statement)) return { allowed: false, reason: 'no policy statements' };
+  let allowed = false;
+  for (const [i, st] of policy.statement.entries()) {
+    const actionHit = asList(st.action).some((a) => glob(a, request.action));
+    const resourceHit = asList(st.resource).some((r) => request.resources.some((res) => glob(r, res)));
+    if (!actionHit || !resourceHit) continue;
+    let holds;
+    try {
+      holds = conditionHolds(st.condition, request.context || {});
+    } catch (e) {
+      return { allowed: false, reason: `statement ${i}: ${e.message}` };
+    }
+    if (!holds) continue;
+    const effect = String(st.effect).toLowerCase();
+    if (effect === 'deny') return { allowed: false, reason: `denied by statement ${i}` };
+    if (effect === 'allow') allowed = true;
+  }
+  return allowed ? { allowed: true, reason: 'allowed' }
+    : { allowed: false, reason: `no statement allows ${request.action} on ${request.resources[0]}` };
+}
+
+// The CAM resource names of <key> in <bucket>: the current form and the
+// one qcloud-cos-sts's getPolicy writes.
+function camResources(region, bucket, key) {
+  const dash = bucket.lastIndexOf('-');
+  const appid = /^\d+$/.test(bucket.slice(dash + 1)) ? bucket.slice(dash + 1) : '';
+  return [
+    `qcs::cos:${region}:uid/${appid}:${bucket}/${key}`,
+    `qcs::cos:${region}:uid/${appid}:prefix//${appid}/${bucket.slice(0, dash)}/${key}`,
+  ];
+}
 const sha1Hex = (msg) => crypto.createHash('sha1').update(msg, 'utf8').digest('hex');
 
 // "s;e" -> checks the format and that now lies inside the window.
@@ -77,7 +201,12 @@ function parseMultipart(body, contentType) {
 }
 
 // opts: { secretId, secretKey, region, buckets: [name, ...] (first = default),
-//         securityToken (required from clients when set), now () -> unix s }
+//         securityToken (required from clients of the permanent credential
+//         when set), now () -> unix s,
+//         sts (an STS double: its temporary credentials are accepted too),
+//         allowKeyTimeBeyondExpiry (do not refuse a temporary credential's
+//         signature that outlives it) }
+// log entries: { method, host, path, status, code, message, ak, temporary }
 function createCosStandin(opts) {
   const { secretId, secretKey, region } = opts;
   const buckets = opts.buckets || [opts.bucket];
@@ -98,16 +227,49 @@ function createCosStandin(opts) {
     }
   }
 
+  // The key that signs for `ak` (the permanent one, or a temporary one the
+  // STS double issued), after the token and expiry checks that go with it.
+  function credentialOf(req, ak, token) {
+    req.sgwAk = ak;
+    if (ak === secretId) {
+      checkToken(token);
+      return { secretKey, temp: null };
+    }
+    const temp = opts.sts && ak ? opts.sts.lookup(ak) : undefined;
+    if (!temp) refuse('InvalidAccessKeyId', `unknown q-ak ${ak}`);
+    req.sgwTemporary = true;
+    if (!token) refuse('InvalidToken', 'a temporary credential needs its x-cos-security-token');
+    if (token !== temp.token) refuse('InvalidToken', 'x-cos-security-token does not belong to this credential');
+    if (now() >= temp.expiredTime) refuse('ExpiredToken', `the temporary credential expired at ${temp.expiredTime}`);
+    return { secretKey: temp.secretKey, temp };
+  }
+
+  // What is signed must not outlive the temporary credential.
+  function checkWithin(temp, endUnix, what) {
+    if (temp && !opts.allowKeyTimeBeyondExpiry && endUnix > temp.expiredTime) {
+      refuse('AccessDenied', `${what} ends at ${endUnix}, after the credential expires (${temp.expiredTime})`);
+    }
+  }
+
+  function checkPolicy(req, temp, action, bucket, key, context) {
+    if (!temp) return;
+    const ip = (req.socket.remoteAddress || '').replace(/^::ffff:/, '');
+    const verdict = camEvaluate(temp.policy, {
+      action, resources: camResources(region, bucket, key), context: { 'qcs:ip': ip, ...context },
+    });
+    if (!verdict.allowed) refuse('AccessDenied', `the credential's policy refuses: ${verdict.reason}`);
+  }
+
   function putObject(req, body) {
     const bucket = bucketFromHost(req.headers.host);
     const auth = parseAuth(req.headers.authorization || '');
     if (!auth['q-signature']) refuse('AccessDenied', 'missing or unparsable Authorization');
     if (auth['q-sign-algorithm'] !== 'sha1') refuse('AccessDenied', 'q-sign-algorithm must be sha1');
-    if (auth['q-ak'] !== secretId) refuse('InvalidAccessKeyId', `unknown q-ak ${auth['q-ak']}`);
+    const cred = credentialOf(req, auth['q-ak'], req.headers['x-cos-security-token']);
     // The SDK takes one KeyTime for both fields; COS signs with both equal too.
     if (auth['q-sign-time'] !== auth['q-key-time']) refuse('AccessDenied', 'q-sign-time differs from q-key-time');
     checkKeyTime(auth['q-key-time'], now());
-    checkToken(req.headers['x-cos-security-token']);
+    checkWithin(cred.temp, Number(auth['q-key-time'].split(';')[1]), 'the key time');
 
     const url = new URL(req.url, 'http://standin');
     const Headers = {};
@@ -123,11 +285,15 @@ function createCosStandin(opts) {
     let key;
     try { key = decodeURIComponent(url.pathname).slice(1); } catch (e) { refuse('InvalidURI', 'bad percent-encoding in the path'); }
     const expected = COS.getAuthorization({
-      SecretId: secretId, SecretKey: secretKey, Method: req.method,
+      SecretId: auth['q-ak'], SecretKey: cred.secretKey, Method: req.method,
       Pathname: '/' + key, Headers, Query, KeyTime: auth['q-key-time'],
     });
     const want = parseAuth(expected)['q-signature'];
     if (want !== auth['q-signature']) refuse('SignatureDoesNotMatch', `signature for ${req.method} /${key} does not match`);
+    checkPolicy(req, cred.temp, 'name/cos:PutObject', bucket, key, {
+      'cos:content-length': req.headers['content-length'],
+      'cos:content-type': req.headers['content-type'],
+    });
 
     objects.set(`${bucket}/${key}`, { bucket, key, data: body, contentType: req.headers['content-type'] });
     return { status: 200, headers: { ETag: `"${crypto.createHash('md5').update(body).digest('hex')}"` } };
@@ -141,18 +307,19 @@ function createCosStandin(opts) {
     if (!f.policy) refuse('AccessDenied', 'missing policy');
     if (!f.key) refuse('InvalidArgument', 'missing key');
     if (f['q-sign-algorithm'] !== 'sha1') refuse('AccessDenied', 'q-sign-algorithm must be sha1');
-    if (f['q-ak'] !== secretId) refuse('InvalidAccessKeyId', `unknown q-ak ${f['q-ak']}`);
+    const cred = credentialOf(req, f['q-ak'], f['x-cos-security-token']);
     checkKeyTime(f['q-key-time'], now());
-    checkToken(f['x-cos-security-token']);
+    checkWithin(cred.temp, Number(f['q-key-time'].split(';')[1]), 'the key time');
 
     const policyText = Buffer.from(f.policy, 'base64').toString('utf8');
-    const want = hmacHex(hmacHex(secretKey, f['q-key-time']), sha1Hex(policyText));
+    const want = hmacHex(hmacHex(cred.secretKey, f['q-key-time']), sha1Hex(policyText));
     if (want !== f['q-signature']) refuse('SignatureDoesNotMatch', 'policy signature does not match');
 
     let policy;
     try { policy = JSON.parse(policyText); } catch (e) { refuse('InvalidPolicyDocument', 'policy is not JSON'); }
     const expiry = Date.parse(policy.expiration);
     if (!(expiry > now() * 1000)) refuse('AccessDenied', `policy expiration ${policy.expiration} is not in the future`);
+    checkWithin(cred.temp, Math.ceil(expiry / 1000), 'the policy expiration');
     if (!Array.isArray(policy.conditions)) refuse('InvalidPolicyDocument', 'policy has no conditions');
     // What a "$name" in a condition stands for.
     const value = (name) => {
@@ -181,6 +348,11 @@ function createCosStandin(opts) {
         refuse('InvalidPolicyDocument', `bad condition ${JSON.stringify(c)}`);
       }
     }
+
+    checkPolicy(req, cred.temp, 'name/cos:PostObject', bucket, f.key, {
+      'cos:content-length': String(form.file.data.length),
+      'cos:content-type': f['content-type'],
+    });
 
     objects.set(`${bucket}/${f.key}`, { bucket, key: f.key, data: form.file.data, contentType: f['content-type'] });
     const etag = `"${crypto.createHash('md5').update(form.file.data).digest('hex')}"`;
@@ -214,6 +386,10 @@ function createCosStandin(opts) {
         };
       }
       entry.status = out.status;
+      if (req.sgwAk !== undefined) {
+        entry.ak = req.sgwAk;
+        entry.temporary = !!req.sgwTemporary;
+      }
       log.push(entry);
       res.writeHead(out.status, { 'x-cos-request-id': requestId, ...out.headers });
       res.end(out.body || '');
@@ -233,4 +409,4 @@ function createCosStandin(opts) {
   };
 }
 
-module.exports = { createCosStandin, parseMultipart };
+module.exports = { createCosStandin, parseMultipart, camEvaluate, camResources };
