@@ -18,6 +18,7 @@ int luaopen_gw_time(lua_State *L);
 int luaopen_gw_json(lua_State *L);
 int luaopen_gw_url(lua_State *L);
 int luaopen_gw_log(lua_State *L);
+int luaopen_gw_jwt(lua_State *L);
 
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
  * which must outlive the VM). */
