@@ -27,7 +27,11 @@ const FAMILY = (a) => a.slice(0, 2) === 'Ed' ? 'Ed' : a.slice(0, 2);
 // A key pair (or secret) for each alg, two of them so "wrong key" is real.
 async function makeKey(alg, kid) {
   if (alg.startsWith('HS')) {
-    const bytes = crypto.randomBytes(Number(alg.slice(2)) / 8);
+    // Bytes a secret file can hold: no NUL, and no final CR or LF (a file's
+    // last newline is not part of the secret).
+    let bytes;
+    do bytes = crypto.randomBytes(Number(alg.slice(2)) / 8);
+    while (bytes.includes(0) || bytes.at(-1) === 10 || bytes.at(-1) === 13);
     return { alg, kid, sign: bytes, source: { secret_b64url: b64u(bytes) } };
   }
   const opts = { extractable: true };
