@@ -1,7 +1,7 @@
 /* gw.jwt: JSON Web Token verification for scripts.
  *
- *   local ks = jwt.keys{ secret_env = "SGW_JWT_SECRET" }   -- or secret_file,
- *                                                         -- pem, pem_file, jwks
+ *   local ks = jwt.keys{ secret_env = "SGW_JWT_SECRET" }
+ *   -- or secret_file = PATH, pem = TEXT, pem_file = PATH, jwks = JSON
  *   local claims, header = jwt.verify(token, { keys = ks, algs = {"HS256"},
  *     iss = "...", aud = "..." or {...}, leeway = 30, now = t,
  *     require_exp = true })

@@ -82,7 +82,7 @@ static int json_walk(const cJSON *j, int depth) {
   size_t n = 0, i;
   int rc = SGW_OK;
 
-  if (depth > SGW_JWT_MAX_DEPTH)
+  if (depth >= SGW_JWT_MAX_DEPTH) /* the root is depth 0 */
     return SGW_EINVAL;
   if (!cJSON_IsObject(j) && !cJSON_IsArray(j))
     return SGW_OK;

@@ -238,6 +238,8 @@ int sgw_jwt_keyset_add_pem(sgw_jwt_keyset_t *ks, const char *pem, size_t len,
   }
   ERR_clear_error();
   BIO_free(bio);
+  if (rc == SGW_ENOMEM)
+    snprintf(err, errlen, "out of memory");
   if (rc != SGW_OK)
     sgw__jwt_keyset_truncate(ks, n0);
   return rc;
