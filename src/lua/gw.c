@@ -56,10 +56,12 @@ static int gw_sleep(lua_State *L) {
 }
 
 /* The credential variables are refused: the key reaches signing code
- * only through ctx.cred, so no script can put it into a response. */
+ * only through ctx.cred, and a JWT secret only through gw.jwt.keys{}
+ * (read in C), so no script can put either into a response. */
 static int env_name_is_secret(const char *name) {
   static const char *const names[] = {"COS_SECRET_KEY", "COS_SECRET_KEY_FILE",
-                                      "COS_SECURITY_TOKEN", NULL};
+                                      "COS_SECURITY_TOKEN", "SGW_JWT_SECRET",
+                                      "SGW_JWT_SECRET_FILE", NULL};
   for (int i = 0; names[i] != NULL; i++)
     if (strcmp(name, names[i]) == 0)
       return 1;
@@ -72,7 +74,7 @@ static int gw_env(lua_State *L) {
 
   if (env_name_is_secret(name))
     return luaL_error(L, "gw.env: '%s' is a credential; scripts use "
-                         "ctx.cred instead", name);
+                         "ctx.cred or gw.jwt.keys{} instead", name);
   v = getenv(name);
   if (v == NULL)
     return 0;
