@@ -3,7 +3,7 @@
 local dir = ...
 local c = loadfile(dir .. "/test.lua")(dir)
 c.paths[#c.paths + 1] = dir .. "/../../lua"
-c.routes["POST /jwt/check"] = "test_routes.jwt_check"
+c.routes["POST /jwt/check"] = { module = "test_routes.jwt_check", body = true }
 c.routes["GET /jwt/bearer"] = "test_routes.jwt_bearer"
 c.routes["GET /spec"] = "runner"
 return c
