@@ -48,6 +48,18 @@ return {
     shape = "policy.shape",
   },
 
+  -- Operations. GET /metrics is the Prometheus text format, for the
+  -- clients metrics.allow admits (addresses or CIDR blocks; loopback by
+  -- default); metrics = false or SGW_METRICS=off turns it off. The access
+  -- log is one JSON object per request: "-" (stdout), a file path (SIGUSR1
+  -- reopens it, for logrotate) or "off"; SGW_ACCESS_LOG wins over it.
+  -- GET /healthz and /readyz are for load balancers and Kubernetes; on
+  -- SIGTERM /healthz answers 503 for drain_delay_ms before the listener
+  -- closes.
+  metrics    = { allow = { "127.0.0.0/8", "::1" } },
+  access_log = "-",
+  health     = { drain_delay_ms = 0 },
+
   limits = {
     max_url             = 8192,     -- request target bytes (414 beyond)
     max_header_bytes    = 16384,    -- request line + headers (431 beyond)

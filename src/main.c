@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "runtime/cred.h"
+#include "runtime/observe.h"
 #include "runtime/reload.h"
 #include "runtime/sources.h"
 #include "runtime/vm.h"
@@ -79,8 +80,10 @@ typedef struct sgw_main_s {
   sgw_reload_t *r;
   uv_signal_t sigint, sigterm, sighup;
   uv_timer_t deadline;
+  uv_timer_t drain_delay;  /* health.drain_delay_ms after SIGTERM */
   uv_async_t done;
   int stopping;
+  int signum;              /* the one that started the stop */
 } sgw_main_t;
 
 static void on_deadline(uv_timer_t *t) {
@@ -91,23 +94,43 @@ static void on_deadline(uv_timer_t *t) {
     sgw_worker_halt(&m->r->workers[i]);
 }
 
-/* First SIGTERM/SIGINT: stop accepting and let in-flight requests finish
- * (up to limits.shutdown_timeout_ms). A second one exits at once. */
+/* Stop accepting and let in-flight requests finish (up to
+ * limits.shutdown_timeout_ms). */
+static void stop_serving(sgw_main_t *m) {
+  unsigned ms = m->r->config.limits.shutdown_timeout_ms;
+
+  sgw_log_info("signal %d: stopping; in-flight requests have %u ms to finish",
+               m->signum, ms);
+  sgw_reload_unwatch(m->r);
+  for (int i = 0; i < m->r->nworkers; i++)
+    sgw_worker_drain(&m->r->workers[i]);
+  uv_timer_start(&m->deadline, on_deadline, ms, 0);
+}
+
+static void on_drain_delay(uv_timer_t *t) { stop_serving(t->data); }
+
+/* First SIGTERM/SIGINT: /healthz answers 503 from now; after
+ * health.drain_delay_ms (default 0: at once), stop serving. A second
+ * signal exits at once. */
 static void on_signal(uv_signal_t *s, int signum) {
   sgw_main_t *m = s->data;
-  unsigned ms = m->r->config.limits.shutdown_timeout_ms;
+  unsigned delay = m->r->config.obs.drain_delay_ms;
 
   if (m->stopping) {
     sgw_log_warn("signal %d again: exiting now", signum);
     _exit(1);
   }
   m->stopping = 1;
-  sgw_log_info("signal %d: stopping; in-flight requests have %u ms to finish",
-               signum, ms);
+  m->signum = signum;
+  sgw_obs_draining();
+  if (delay == 0) {
+    stop_serving(m);
+    return;
+  }
+  sgw_log_info("signal %d: /healthz answers 503; serving on for %u ms "
+               "(health.drain_delay_ms) before stopping", signum, delay);
   sgw_reload_unwatch(m->r);
-  for (int i = 0; i < m->r->nworkers; i++)
-    sgw_worker_drain(&m->r->workers[i]);
-  uv_timer_start(&m->deadline, on_deadline, ms, 0);
+  uv_timer_start(&m->drain_delay, on_drain_delay, delay, 0);
 }
 
 static void on_hup(uv_signal_t *s, int signum) {
@@ -201,9 +224,10 @@ static void main_init(sgw_main_t *m, sgw_reload_t *r, uv_loop_t *loop) {
   uv_signal_init(loop, &m->sigterm);
   uv_signal_init(loop, &m->sighup);
   uv_timer_init(loop, &m->deadline);
+  uv_timer_init(loop, &m->drain_delay);
   uv_async_init(loop, &m->done, on_worker_done);
   m->sigint.data = m->sigterm.data = m->sighup.data = m;
-  m->deadline.data = m->done.data = m;
+  m->deadline.data = m->done.data = m->drain_delay.data = m;
   uv_signal_start(&m->sigint, on_signal, SIGINT);
   uv_signal_start(&m->sigterm, on_signal, SIGTERM);
   uv_signal_start(&m->sighup, on_hup, SIGHUP);
@@ -214,6 +238,7 @@ static void main_close(sgw_main_t *m, uv_loop_t *loop) {
   uv_close((uv_handle_t *)&m->sigterm, NULL);
   uv_close((uv_handle_t *)&m->sighup, NULL);
   uv_close((uv_handle_t *)&m->deadline, NULL);
+  uv_close((uv_handle_t *)&m->drain_delay, NULL);
   uv_close((uv_handle_t *)&m->done, NULL);
   uv_run(loop, UV_RUN_NOWAIT);
   uv_loop_close(loop);
@@ -221,9 +246,10 @@ static void main_close(sgw_main_t *m, uv_loop_t *loop) {
 
 static int run(sgw_reload_t *r) {
   static sgw_worker_t workers[SGW__MAX_WORKERS];
-  int fds[SGW__MAX_WORKERS], started = 0, rc = 1;
+  int fds[SGW__MAX_WORKERS], started = 0, rc = 1, observing = 0;
   uv_loop_t *loop = uv_default_loop();
   sgw_main_t m = {0};
+  char err[1024];
 
   r->nworkers = r->live.workers ? r->live.workers
                                 : (int)uv_available_parallelism();
@@ -237,9 +263,17 @@ static int run(sgw_reload_t *r) {
   if (open_sockets(&r->live, r->nworkers, fds) < 0)
     goto stop;
   raise_fd_limit(&r->config, r->nworkers);
+  if (sgw_obs_start(loop, &r->config.obs, &r->status, err, sizeof(err)) < 0) {
+    sgw_log_error("%s", err);
+    for (int i = 0; i < r->nworkers; i++)
+      close(fds[i]);
+    goto stop;
+  }
+  observing = 1;
   started = start_workers(r, fds, &m.done);
   if (started < r->nworkers)
     goto stop;
+  sgw_obs_serving();
   if (sgw_reload_watch(r, loop, workers[0].vm) < 0)
     sgw_log_warn("reload: cannot watch the scripts; SIGHUP still reloads");
   sgw_log_info("listening on %s:%d (workers=%d, generation 1, config %s)",
@@ -254,6 +288,8 @@ stop:
     sgw_worker_halt(&workers[i]); /* finished ones ignore it */
   for (int i = 0; i < started; i++)
     sgw_worker_join(&workers[i]);
+  if (observing)
+    sgw_obs_stop(); /* the workers' last access log lines are written */
   main_close(&m, loop);
   return rc;
 }

@@ -5,7 +5,11 @@
  * request id and the traceback goes to the log only. Errors the server
  * and the router make (400, 404, 405, 408, 413, 414, 431, 500) run the
  * generation's error handler (config `errors`, lua/policy/errors.lua),
- * and fall back to a plain JSON body should that fail too. */
+ * and fall back to a plain JSON body should that fail too.
+ *
+ * GET /metrics, /healthz and /readyz are answered in C before any route
+ * is looked up (observe.c). Every answer is counted and logged
+ * (sgw_obs_request) just before it goes to the server. */
 #include "runtime/dispatch.h"
 
 #include <lauxlib.h>
@@ -16,9 +20,11 @@
 
 #include "common/log.h"
 #include "lua/gw_lua.h"
+#include "runtime/observe.h"
 #include "runtime/task.h"
 #include "runtime/vm.h"
 #include "runtime/worker.h"
+#include "signgw/json.h"
 
 typedef struct dispatch_out_s {
   int status;
@@ -33,6 +39,7 @@ enum { SGW__RUN_ROUTE, SGW__RUN_ERROR };
 static const char *error_code(int status) {
   switch (status) {
   case 400: return "bad_request";
+  case 403: return "forbidden";
   case 404: return "not_found";
   case 405: return "method_not_allowed";
   case 408: return "request_timeout";
@@ -46,6 +53,7 @@ static const char *error_code(int status) {
 static const char *error_message(int status) {
   switch (status) {
   case 400: return "malformed HTTP request";
+  case 403: return "not allowed from this address";
   case 404: return "no such route";
   case 405: return "method not allowed for this route";
   case 408: return "request not received in time";
@@ -150,11 +158,46 @@ static int dispatch_results(sgw_task_t *t, int nres, dispatch_out_t *o,
 
 static void on_task_end(sgw_task_t *t, int how, int nres);
 
+/* Counts and logs the answer, then hands it to the server (which may
+ * start the next pipelined request on req at once). */
+static void dispatch_respond(sgw_worker_t *w, sgw_http_req_t *req,
+                             const sgw_obs_note_t *note, int status,
+                             const char *content_type, const char *headers,
+                             size_t headers_len, const char *body,
+                             size_t body_len) {
+  sgw_obs_request(w, req, note, status,
+                  sgw_http_req_head_only(req) ? 0 : body_len);
+  sgw_http_respond(req, status, content_type, headers, headers_len, body,
+                   body_len);
+}
+
+/* {"error":code,"message":message}: the answer when nothing above can
+ * shape one. */
+static void dispatch_plain_error(sgw_worker_t *w, sgw_http_req_t *req,
+                                 const sgw_obs_note_t *note, int status,
+                                 const char *code, const char *message,
+                                 const char *headers) {
+  sgw_buf_t *b = &w->json;
+
+  sgw_buf_reset(b);
+  if (sgw_buf_appends(b, "{\"error\":") < 0 ||
+      sgw_json_string(b, code, strlen(code)) < 0 ||
+      sgw_buf_appends(b, ",\"message\":") < 0 ||
+      sgw_json_string(b, message, strlen(message)) < 0 ||
+      sgw_buf_appends(b, "}") < 0) {
+    dispatch_respond(w, req, note, 500, NULL, NULL, 0, "", 0);
+    return;
+  }
+  dispatch_respond(w, req, note, status, "application/json", headers,
+                   headers ? strlen(headers) : 0, b->base, b->len);
+}
+
 /* Runs the error handler for `status` on a new task, or answers with the
- * plain JSON body when there is none or it cannot start. `extra` is a
- * preformatted header line for the fallback ("Allow: ...\r\n"). */
+ * plain JSON body when there is none or it cannot start. `allow` makes
+ * an Allow header; `note` says what the request was for. */
 static void dispatch_error_answer(sgw_worker_t *w, sgw_http_req_t *req,
-                                  int status, const char *allow) {
+                                  int status, const char *allow,
+                                  const sgw_obs_note_t *note) {
   sgw_vm_t *vm = w->vm;
   char hdr[160];
   sgw_task_t *t;
@@ -164,10 +207,14 @@ static void dispatch_error_answer(sgw_worker_t *w, sgw_http_req_t *req,
     snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
   if (vm->error_handler == LUA_NOREF ||
       (t = sgw_task_new(w, vm, on_task_end)) == NULL) {
-    sgw_http_respond_error(req, status, error_code(status),
-                           error_message(status), hdr[0] ? hdr : NULL);
+    sgw_obs_note_t n = *note;
+    n.generation = vm->generation;
+    dispatch_plain_error(w, req, &n, status, error_code(status),
+                         error_message(status), hdr[0] ? hdr : NULL);
     return;
   }
+  t->note.route = note->route;
+  memcpy(t->note.user, note->user, sizeof(t->note.user));
   t->req = req;
   t->data = (void *)(intptr_t)SGW__RUN_ERROR;
   sgw_http_req_set_data(req, t);
@@ -186,12 +233,41 @@ static void dispatch_error_answer(sgw_worker_t *w, sgw_http_req_t *req,
   sgw_task_start(t, 5);
 }
 
+/* ctx.user, when the handler's policy set one, into the task's note, for
+ * the access log. Read with rawget on the VM's main thread, so nothing
+ * of the script runs and the ended coroutine is left alone. The ctx is
+ * the request's own table anchored by the coroutine's reference where
+ * ctx is per request; anything else there has no user. */
+static void dispatch_read_user(sgw_task_t *t) {
+  lua_State *L = t->vm->L;
+  char *u = t->note.user;
+
+  u[0] = '\0';
+  if (lua_rawgeti(L, LUA_REGISTRYINDEX, t->co_ref) == LUA_TTABLE) {
+    lua_pushliteral(L, "user");
+    if (lua_rawget(L, -2) == LUA_TSTRING) {
+      size_t len;
+      const char *s = lua_tolstring(L, -1, &len);
+      if (len > SGW_OBS_USER_MAX)
+        len = SGW_OBS_USER_MAX;
+      memcpy(u, s, len); /* a NUL inside ends it: the log writes text */
+      u[len] = '\0';
+    } else if (lua_isinteger(L, -1)) {
+      snprintf(u, SGW_OBS_USER_MAX + 1, "%lld",
+               (long long)lua_tointeger(L, -1));
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
 /* The handler is over: answer, then give the task back. */
 static void on_task_end(sgw_task_t *t, int how, int nres) {
   sgw_worker_t *w = t->worker;
   sgw_http_req_t *req = t->req;
   int is_error = (intptr_t)t->data == SGW__RUN_ERROR;
   dispatch_out_t o = {0};
+  sgw_obs_note_t note;
   char why[256];
   size_t plen;
   const char *path = sgw_http_req_path(req, &plen);
@@ -199,15 +275,21 @@ static void on_task_end(sgw_task_t *t, int how, int nres) {
   /* From here the request is answered, not aborted: should the answer's
    * write close the connection, on_abort must not free this task. */
   sgw_http_req_set_data(req, NULL);
+  if (!is_error)
+    dispatch_read_user(t);
   if (how == SGW_TASK_DONE &&
       dispatch_results(t, nres, &o, why, sizeof(why)) == 0) {
     /* The body may live on the coroutine's stack: answer before the
      * coroutine goes back to the pool. */
-    sgw_http_respond(req, o.status, o.content_type, w->hdrs.base,
-                     w->hdrs.len, o.body, o.body_len);
+    dispatch_respond(w, req, &t->note, o.status, o.content_type,
+                     w->hdrs.base, w->hdrs.len, o.body, o.body_len);
     sgw_task_free(t, 1);
     return;
   }
+  sgw_obs_script_error(how == SGW_TASK_OVERRUN ? SGW_OBS_SCRIPT_TIME
+                       : how == SGW_TASK_ERROR && t->lua_status == LUA_ERRMEM
+                           ? SGW_OBS_SCRIPT_MEMORY
+                           : SGW_OBS_SCRIPT_ERROR);
   if (how == SGW_TASK_DONE) {
     sgw_log_error("request %s %s: bad handler result: %s",
                   sgw_http_req_id(req), sgw_http_req_method(req), why);
@@ -226,11 +308,13 @@ static void on_task_end(sgw_task_t *t, int how, int nres) {
                   lua_tostring(L, -1));
     lua_pop(L, 1);
   }
+  note = t->note;
   sgw_task_free(t, 0);
   if (is_error) /* the error handler failed: nothing left to shape it */
-    sgw_http_respond_error(req, 500, "internal", "internal error", NULL);
+    dispatch_plain_error(w, req, &note, 500, "internal", "internal error",
+                         NULL);
   else
-    dispatch_error_answer(w, req, 500, NULL);
+    dispatch_error_answer(w, req, 500, NULL, &note);
 }
 
 /* ---- the server's callbacks ------------------------------------------ */
@@ -249,6 +333,7 @@ static int on_head(sgw_http_req_t *req, void *ud) {
 static void on_request(sgw_http_req_t *req, void *ud) {
   sgw_worker_t *w = ud;
   sgw_vm_t *vm = w->vm;
+  sgw_obs_note_t note = {NULL, vm->generation, ""};
   size_t plen;
   const char *path;
   char allow[128];
@@ -257,7 +342,14 @@ static void on_request(sgw_http_req_t *req, void *ud) {
   int err = sgw_http_req_error(req);
 
   if (err != 0) {
-    dispatch_error_answer(w, req, err, NULL);
+    dispatch_error_answer(w, req, err, NULL, &note);
+    return;
+  }
+  switch (sgw_obs_builtin(w, req, &note)) {
+  case 1:
+    return;
+  case 403:
+    dispatch_error_answer(w, req, 403, NULL, &note);
     return;
   }
   path = sgw_http_req_path(req, &plen);
@@ -265,13 +357,16 @@ static void on_request(sgw_http_req_t *req, void *ud) {
                        sizeof(allow));
   if (route == NULL) {
     dispatch_error_answer(w, req, allow[0] ? 405 : 404,
-                          allow[0] ? allow : NULL);
+                          allow[0] ? allow : NULL, &note);
     return;
   }
+  note.route = sgw_obs_route((sgw_route_t *)route); /* calloc'd, not const */
   if ((t = sgw_task_new(w, vm, on_task_end)) == NULL) {
-    sgw_http_respond_error(req, 500, "internal", "out of memory", NULL);
+    dispatch_plain_error(w, req, &note, 500, "internal", "out of memory",
+                         NULL);
     return;
   }
+  t->note.route = note.route;
   t->req = req;
   t->data = (void *)(intptr_t)SGW__RUN_ROUTE;
   sgw_http_req_set_data(req, t);
@@ -281,12 +376,15 @@ static void on_request(sgw_http_req_t *req, void *ud) {
   sgw_task_start(t, 2);
 }
 
+/* The client went away before its answer: logged as 499, as nginx
+ * does. */
 static void on_abort(sgw_http_req_t *req, void *ud) {
   sgw_task_t *t = sgw_http_req_data(req);
 
-  (void)ud;
-  if (t != NULL)
+  if (t != NULL) {
+    sgw_obs_request(ud, req, &t->note, 499, 0);
     sgw_task_abort(t);
+  }
 }
 
 sgw_http_handler_t sgw_dispatch_handler(sgw_worker_t *w) {

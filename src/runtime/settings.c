@@ -141,5 +141,7 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
     rc = SGW_EINVAL;
   }
   lua_pop(L, 1);
+  if (rc == 0)
+    rc = sgw_obs_settings_read(L, idx, &s->obs, err, errlen);
   return rc;
 }

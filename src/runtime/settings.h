@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "runtime/obs_settings.h"
 #include "server/limits.h"
 
 struct lua_State;
@@ -16,6 +17,7 @@ typedef struct sgw_settings_s {
   int port;
   int workers;              /* 0: one per CPU */
   sgw_limits_t limits;
+  sgw_obs_settings_t obs;   /* metrics, access_log, health */
 } sgw_settings_t;
 
 /* Fills `s` from the table at `idx` (defaults for absent fields). Returns

@@ -34,6 +34,10 @@ sgw_task_t *sgw_task_new(sgw_worker_t *w, sgw_vm_t *vm,
   t->udata = NULL;
   t->waits.prev = t->waits.next = &t->waits;
   t->budget_ns = (uint64_t)vm->settings.limits.script_timeout_ms * 1000000;
+  t->lua_status = LUA_OK;
+  t->note.route = NULL;
+  t->note.generation = vm->generation;
+  t->note.user[0] = '\0';
   t->on_end = on_end;
   t->data = NULL;
   t->next_free = NULL;
@@ -84,6 +88,7 @@ static void task_run(sgw_task_t *t, int nargs) {
   sgw_budget_arm(vm, t->co, t->budget_ns);
   st = lua_resume(t->co, vm->L, nargs, &nres);
   sgw_budget_arm(vm, NULL, 0);
+  t->lua_status = st;
   /* Time spent waiting does not count: keep what is left for later. */
   used = uv_hrtime() - t0;
   t->budget_ns = used < t->budget_ns ? t->budget_ns - used : 1;

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "runtime/observe.h"
+
 struct lua_State;
 struct sgw_vm_s;
 struct sgw_worker_s;
@@ -59,8 +61,11 @@ struct sgw_task_s {
   void **udata;                   /* the Lua `req` object's pointer slot */
   sgw_wait_t waits;               /* sentinel of the pending waits */
   uint64_t budget_ns;             /* Lua run time left */
+  int lua_status;                 /* of the last lua_resume (LUA_ERRMEM...) */
   sgw_task_end_cb on_end;
   void *data;                     /* the owner's (dispatch) */
+  sgw_obs_note_t note;            /* the owner's: route and user, for the
+                                     access log and metrics */
   sgw_task_t *next_free;
 };
 

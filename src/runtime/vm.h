@@ -20,6 +20,8 @@ typedef struct sgw_route_s {
   char *path;     /* "/put-sign" */
   int handler;    /* registry ref of the handler function */
   int body;       /* the handler reads req.body: the server keeps it */
+  const struct sgw_obs_route_s *obs; /* its name for metrics and the access
+                                        log (observe.c's, on first use) */
 } sgw_route_t;
 
 struct sgw_status_s;

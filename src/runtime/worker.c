@@ -110,6 +110,7 @@ static void on_walk_close(uv_handle_t *h, void *arg) {
 static void worker_close_loop(sgw_worker_t *w) {
   sgw_server_halt(&w->server);
   uv_run(&w->loop, UV_RUN_NOWAIT); /* connection close callbacks */
+  sgw_obs_worker_close(w); /* after the halt: aborted requests are logged */
   worker_close_services(w);
   sgw_server_close(&w->server);
   uv_walk(&w->loop, on_walk_close, NULL);
@@ -155,6 +156,7 @@ int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
   uv_async_init(&w->loop, &w->stop, on_stop);
   uv_async_init(&w->loop, &w->reload, on_reload);
   w->stop.data = w->reload.data = w;
+  sgw_obs_worker_init(w);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "runtime/observe.h"
 #include "runtime/vm.h"
 #include "server/server.h"
 #include "signgw/buf.h"
@@ -44,6 +45,7 @@ typedef struct sgw_worker_s {
   sgw_service_t *services;
   sgw_buf_t json;              /* scratch for a handler's JSON body */
   sgw_buf_t hdrs;              /* scratch for a handler's headers */
+  sgw_obs_worker_t obs;        /* its access log lines, its metrics tick */
 } sgw_worker_t;
 
 enum { SGW_WORKER_RUN, SGW_WORKER_DRAIN, SGW_WORKER_HALT };

@@ -60,6 +60,7 @@ static int on_message_begin(llhttp_t *p) {
   sgw_conn_t *c = r->conn;
 
   r->in_message = 1;
+  r->start_ns = uv_hrtime();
   /* From the first byte, the whole request must arrive in time. */
   sgw_deadline_start(&c->server->deadlines, &c->dl, SGW_DL_HEADER,
                      c->server->limits->header_timeout_ms);
@@ -357,6 +358,7 @@ static void conn_finish_request(sgw_conn_t *c) {
 
   r->running = 0;
   r->error_status = 0;
+  r->start_ns = 0;
   r->data = NULL;
   if (!c->keep_alive) {
     conn_close_after_write(c);
@@ -410,6 +412,8 @@ static void conn_hand_up(sgw_conn_t *c) {
 
   sgw_deadline_stop(&s->deadlines, &c->dl);
   conn_new_request_id(r);
+  if (r->start_ns == 0) /* refused before its first byte was parsed */
+    r->start_ns = uv_hrtime();
   r->running = 1;
   if (s->handler.on_request != NULL)
     s->handler.on_request(r, s->handler.ud);
@@ -655,6 +659,18 @@ static void conn_arm_timer(sgw_conn_t *c) {
                        l->header_timeout_ms);
   else
     sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_IDLE, l->idle_timeout_ms);
+}
+
+int sgw_conn_state(const sgw_conn_t *c) {
+  const sgw_http_req_t *r = c->req;
+
+  if (r != NULL && r->running)
+    return SGW_CONN_ACTIVE;
+  if (c->closing || conn_queued(c) > 0)
+    return SGW_CONN_WRITING;
+  if (r != NULL && (r->in_message || r->pending.len > 0))
+    return SGW_CONN_READING;
+  return SGW_CONN_IDLE;
 }
 
 int sgw_conn_idle(const sgw_conn_t *c) {

@@ -41,6 +41,7 @@ struct sgw_http_req_s {
   size_t url_off, url_len;
   size_t path_len;           /* target up to '?' */
   size_t body_seen;          /* body bytes so far, kept or dropped */
+  uint64_t start_ns;         /* uv_hrtime() at its first byte; 0 before */
   int hdr_state;             /* 0 none, 1 in name, 2 in value */
   int error_status;          /* the server refuses the request with it */
   char tail[2];              /* last two bytes parsed (CRLF checks) */
@@ -60,11 +61,13 @@ struct sgw_conn_s {
   sgw_http_req_t *req;       /* NULL while idle */
   sgw_deadline_t dl;
   sgw_conn_t *prev, *next;   /* the server's list */
+  char peer[48];             /* the client's address, once asked */
   unsigned keep_alive : 1;
   unsigned driving : 1;      /* inside conn_drive */
   unsigned reading : 1;
   unsigned eof : 1;          /* client half-closed: close after answering */
   unsigned closing : 1;
+  unsigned peer_known : 1;
 };
 
 /* Takes a connected socket (uv_tcp_t already initialised and opened). */
@@ -74,6 +77,8 @@ void sgw_conn_close(sgw_conn_t *c);
 int sgw_conn_idle(const sgw_conn_t *c);
 /* A deadline of the connection's passed. */
 void sgw_conn_expired(sgw_conn_t *c, int kind);
+/* What it is doing (SGW_CONN_* of server.h). */
+int sgw_conn_state(const sgw_conn_t *c);
 
 /* Request states from and back to the server's pool (http_req.c). */
 sgw_http_req_t *sgw_http_req_take(sgw_server_t *s);

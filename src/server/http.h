@@ -52,8 +52,12 @@ void sgw_http_req_header_at(const sgw_http_req_t *r, unsigned i,
                             const char **value, size_t *value_len);
 /* The body, when the handler asked for it (else empty). */
 const char *sgw_http_req_body(const sgw_http_req_t *r, size_t *len);
-/* "1.2.3.4" or "::1" into buf (at least 64 bytes); "" when unknown. */
+/* "1.2.3.4" or "::1" into buf (at least 64 bytes); "" when unknown.
+ * Asked once per connection, then kept. */
 void sgw_http_req_peer(const sgw_http_req_t *r, char *buf, size_t size);
+/* uv_hrtime() when the request's first byte was parsed (its duration
+ * runs from there). */
+uint64_t sgw_http_req_start(const sgw_http_req_t *r);
 /* 16 lower-case hex digits, unpredictable; also sent as X-Request-Id. */
 const char *sgw_http_req_id(const sgw_http_req_t *r);
 /* The status the server refuses the request with, or 0. */

@@ -65,18 +65,27 @@ const char *sgw_http_req_body(const sgw_http_req_t *r, size_t *len) {
   return r->body.base ? r->body.base : "";
 }
 
+/* The address is asked of the kernel once per connection: the access
+ * log wants it for every request. */
 void sgw_http_req_peer(const sgw_http_req_t *r, char *buf, size_t size) {
+  sgw_conn_t *c = r->conn;
   struct sockaddr_storage ss;
   int len = sizeof(ss);
 
-  buf[0] = '\0';
-  if (uv_tcp_getpeername(&r->conn->tcp, (struct sockaddr *)&ss, &len) != 0)
-    return;
-  if (ss.ss_family == AF_INET6)
-    uv_ip6_name((struct sockaddr_in6 *)&ss, buf, size);
-  else if (ss.ss_family == AF_INET)
-    uv_ip4_name((struct sockaddr_in *)&ss, buf, size);
+  if (!c->peer_known) {
+    c->peer[0] = '\0';
+    c->peer_known = 1;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+      c->peer_known = 0; /* not connected (yet): ask again next time */
+    else if (ss.ss_family == AF_INET6)
+      uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+    else if (ss.ss_family == AF_INET)
+      uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+  }
+  snprintf(buf, size, "%s", c->peer);
 }
+
+uint64_t sgw_http_req_start(const sgw_http_req_t *r) { return r->start_ns; }
 
 const char *sgw_http_req_id(const sgw_http_req_t *r) { return r->id; }
 int sgw_http_req_error(const sgw_http_req_t *r) { return r->error_status; }
@@ -163,6 +172,7 @@ void sgw_http_req_give(sgw_server_t *s, sgw_http_req_t *r) {
   r->data = NULL;
   r->nhdrs = 0;
   r->url_off = r->url_len = r->path_len = r->body_seen = 0;
+  r->start_ns = 0;
   r->method = NULL;
   r->error_status = 0;
   r->in_message = r->running = r->keep_body = r->head_only = 0;

@@ -146,6 +146,13 @@ void sgw_server_fini(sgw_server_t *s) {
   s->readbuf = NULL;
 }
 
+void sgw_server_conn_states(const sgw_server_t *s, unsigned *n) {
+  for (int i = 0; i < SGW_CONN_NSTATES; i++)
+    n[i] = 0;
+  for (const sgw_conn_t *c = s->conns; c != NULL; c = c->next)
+    n[sgw_conn_state(c)]++;
+}
+
 void sgw_server_trim(sgw_server_t *s) {
   if (s->buffered_peak - s->buffered < SGW__TRIM_AFTER)
     return;

@@ -73,6 +73,19 @@ void sgw_server_fini(sgw_server_t *s);
 /* Gives memory back to the system if much that was buffered is gone. */
 void sgw_server_trim(sgw_server_t *s);
 
+/* What a connection is doing, for metrics: a request arriving, a
+ * handler working on one, an answer waiting to be written (or a close in
+ * progress), or nothing (keep-alive). */
+enum {
+  SGW_CONN_READING,
+  SGW_CONN_ACTIVE,
+  SGW_CONN_WRITING,
+  SGW_CONN_IDLE,
+  SGW_CONN_NSTATES
+};
+/* Counts the open connections by state into n[SGW_CONN_NSTATES]. */
+void sgw_server_conn_states(const sgw_server_t *s, unsigned *n);
+
 /* The current HTTP date, recomputed at most once a second. */
 const char *sgw_server_date(sgw_server_t *s);
 

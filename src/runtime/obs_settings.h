@@ -1,0 +1,56 @@
+/* What the config says about metrics, the access log and health checks:
+ *
+ *   metrics    = { allow = { "127.0.0.0/8", "::1" } },  -- or false: off
+ *   access_log = "-",            -- stdout, a file path, or "off"
+ *   health     = { drain_delay_ms = 0 },
+ *
+ * metrics.allow (CIDR blocks, a bare address is one host; default
+ * loopback) applies to each generation's requests; whether metrics are on
+ * and where the access log goes are taken at start (the environment's
+ * SGW_METRICS=off and SGW_ACCESS_LOG=-|PATH|off win over the config).
+ * health.drain_delay_ms is how long SIGTERM keeps serving, with /healthz
+ * answering 503, before the listener closes. */
+#ifndef SGW_OBS_SETTINGS_H
+#define SGW_OBS_SETTINGS_H
+
+#include <stddef.h>
+
+struct lua_State;
+
+#define SGW_OBS_MAX_ALLOW 32
+#define SGW_OBS_MAX_PATH 1024
+
+/* An address block; IPv4 is kept as IPv4 (an IPv4-mapped IPv6 peer
+ * matches IPv4 blocks). */
+typedef struct sgw_cidr_s {
+  unsigned char addr[16];
+  unsigned char bits;
+  unsigned char v6;
+} sgw_cidr_t;
+
+typedef struct sgw_obs_settings_s {
+  int metrics;                         /* 0: off */
+  sgw_cidr_t allow[SGW_OBS_MAX_ALLOW]; /* who may GET /metrics */
+  unsigned nallow;
+  char access_log[SGW_OBS_MAX_PATH];   /* "-", "off" or a path */
+  unsigned drain_delay_ms;
+} sgw_obs_settings_t;
+
+/* The defaults: metrics on for loopback clients, access log to stdout,
+ * no drain delay. */
+void sgw_obs_settings_default(sgw_obs_settings_t *s);
+
+/* Reads metrics, access_log and health from the config table at `cfg`
+ * into s (defaults for what is absent). Returns 0, or SGW_EINVAL with
+ * "config: ..." in err. */
+int sgw_obs_settings_read(struct lua_State *L, int cfg, sgw_obs_settings_t *s,
+                          char *err, size_t errlen);
+
+/* "10.0.0.0/8", "::1/128" or a bare address into *out. Returns 0 or
+ * SGW_EINVAL. */
+int sgw_cidr_parse(const char *text, sgw_cidr_t *out);
+/* Whether the address text `addr` ("1.2.3.4", "::ffff:1.2.3.4", "::1")
+ * lies in one of the n blocks. An unparsable address matches none. */
+int sgw_cidr_match(const sgw_cidr_t *blocks, unsigned n, const char *addr);
+
+#endif
