@@ -680,10 +680,26 @@ int sgw_conn_idle(const sgw_conn_t *c) {
          (r == NULL || (!r->running && !r->in_message && r->pending.len == 0));
 }
 
+/* The client's address, asked once: the access log wants it for every
+ * request, also for one whose client is gone (no peer to ask by then). */
+static void conn_peer(sgw_conn_t *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof(ss);
+
+  c->peer[0] = '\0';
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+    return;
+  if (ss.ss_family == AF_INET6)
+    uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+  else if (ss.ss_family == AF_INET)
+    uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+}
+
 void sgw_conn_start(sgw_conn_t *c) {
   sgw_server_t *s = c->server;
 
   c->tcp.data = c;
+  conn_peer(c);
   c->keep_alive = 1;
   uv_tcp_nodelay(&c->tcp, 1);
   c->next = s->conns;

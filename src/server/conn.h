@@ -61,13 +61,12 @@ struct sgw_conn_s {
   sgw_http_req_t *req;       /* NULL while idle */
   sgw_deadline_t dl;
   sgw_conn_t *prev, *next;   /* the server's list */
-  char peer[48];             /* the client's address, once asked */
+  char peer[48];             /* the client's address ("" if unknown) */
   unsigned keep_alive : 1;
   unsigned driving : 1;      /* inside conn_drive */
   unsigned reading : 1;
   unsigned eof : 1;          /* client half-closed: close after answering */
   unsigned closing : 1;
-  unsigned peer_known : 1;
 };
 
 /* Takes a connected socket (uv_tcp_t already initialised and opened). */

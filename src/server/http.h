@@ -53,7 +53,7 @@ void sgw_http_req_header_at(const sgw_http_req_t *r, unsigned i,
 /* The body, when the handler asked for it (else empty). */
 const char *sgw_http_req_body(const sgw_http_req_t *r, size_t *len);
 /* "1.2.3.4" or "::1" into buf (at least 64 bytes); "" when unknown.
- * Asked once per connection, then kept. */
+ * Asked once, when the connection starts. */
 void sgw_http_req_peer(const sgw_http_req_t *r, char *buf, size_t size);
 /* uv_hrtime() when the request's first byte was parsed (its duration
  * runs from there). */

@@ -65,24 +65,8 @@ const char *sgw_http_req_body(const sgw_http_req_t *r, size_t *len) {
   return r->body.base ? r->body.base : "";
 }
 
-/* The address is asked of the kernel once per connection: the access
- * log wants it for every request. */
 void sgw_http_req_peer(const sgw_http_req_t *r, char *buf, size_t size) {
-  sgw_conn_t *c = r->conn;
-  struct sockaddr_storage ss;
-  int len = sizeof(ss);
-
-  if (!c->peer_known) {
-    c->peer[0] = '\0';
-    c->peer_known = 1;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
-      c->peer_known = 0; /* not connected (yet): ask again next time */
-    else if (ss.ss_family == AF_INET6)
-      uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
-    else if (ss.ss_family == AF_INET)
-      uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
-  }
-  snprintf(buf, size, "%s", c->peer);
+  snprintf(buf, size, "%s", r->conn->peer);
 }
 
 uint64_t sgw_http_req_start(const sgw_http_req_t *r) { return r->start_ns; }

@@ -78,18 +78,21 @@ function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [
   const child = spawn(cmd, cmdArgs, { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let log = '';
+  let out = ''; // stdout alone (the access log when it goes there)
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
     running.delete(child);
     resolve({ code, signal });
   }));
   const onData = (d) => { log += d; fs.writeSync(fd, d); };
   child.stdout.on('data', onData);
+  child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', onData);
   child.on('close', () => fs.closeSync(fd)); // after the last output
 
   const server = {
     child,
     log: () => log,
+    stdout: () => out,
     exited,
     // SIGTERM, then SIGKILL if it has not gone after `graceMs`. A clean
     // stop must exit 0: under the sanitizers a leak or error makes it not.
