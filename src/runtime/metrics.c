@@ -424,7 +424,8 @@ sgw_metric_t *sgw_metrics_define(sgw_metrics_t *m, sgw_metric_type_t type,
   for (unsigned i = 0; i < nlabels; i++)
     f->labels[i] = strdup(labels[i]);
   f->nbuckets = nbuckets;
-  memcpy(f->buckets, buckets, nbuckets * sizeof(*buckets));
+  if (nbuckets > 0)
+    memcpy(f->buckets, buckets, nbuckets * sizeof(*buckets));
   f->ncells = type == SGW_METRIC_HISTOGRAM ? nbuckets + 2 : 1;
   f->tail = &f->series;
   int oom = f->name == NULL || f->help == NULL;
