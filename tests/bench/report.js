@@ -35,6 +35,7 @@ const SERVERS = [
   ['nginx-lua', 'nginx + lua'],
   ['node-express', 'node + express'],
   ['nginx-static', 'nginx static (ceiling)'],
+  ['signgw-obs', 'signgw + metrics + access log'],
 ];
 
 // Derived per-measurement values.
@@ -123,6 +124,32 @@ for (const conns of meta.conns) {
   }
 }
 p();
+
+// Metrics and the access log on (signgw-obs: metrics counted and scraped
+// every second, access log to a file) against both off (signgw), the same
+// cells of the same rounds.
+if (runs.some((r) => r.server === 'signgw-obs')) {
+  p('## Cost of metrics and the access log');
+  p();
+  p('`signgw + metrics + access log` runs with `SGW_METRICS=on` (and `/metrics` scraped every second, as Prometheus would) and `SGW_ACCESS_LOG=<file>` (one JSON line per request, written by its writer thread to a file on disk); `signgw` runs with both off, as the other rows. Both ran in the same rounds, interleaved. Target: at most 5% throughput lost with both on (ratio ≥ 0.95).');
+  p();
+  p('| workers | conns | req/s on / off | per core on / off | p99 ms on / off |');
+  p('|--:|--:|--:|--:|--:|');
+  const rs = [], pcs = [];
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      const on = cell('signgw-obs', workers, conns);
+      const off = cell('signgw', workers, conns);
+      if (!on || !off) continue;
+      rs.push(on.rps / off.rps);
+      pcs.push(on.perCore / off.perCore);
+      p(`| ${workers} | ${conns} | ${(on.rps / off.rps).toFixed(3)} | ${(on.perCore / off.perCore).toFixed(3)} | ${fix(on.p99, 2)} / ${fix(off.p99, 2)} |`);
+    }
+  }
+  p();
+  if (rs.length) p(`Median over the cells: req/s ${median(rs).toFixed(3)}, per core ${median(pcs).toFixed(3)} (${((1 - median(pcs)) * 100).toFixed(1)}% of throughput per core).`);
+  p();
+}
 
 const mem = extra.filter((e) => e.kind === 'mem');
 if (mem.length) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # signgw benchmark: GET /post-policy?ext=jpg on signgw, nginx + lua, node +
-# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1.
+# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1;
+# and signgw with metrics and the access log on against signgw with both
+# off, side by side.
 # See tests/bench/README.md. Not a test: it never fails on a number, only
 # when a server answers wrongly, dies, or the tools cannot be set up.
 #
@@ -46,13 +48,16 @@ QUIET_MAX=${BENCH_QUIET_MAX:-5}
 PIN=${BENCH_PIN:-1}
 [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null || PIN=0
 QUIET_MISSED=0
-SERVERS=(signgw nginx-lua node-express nginx-static)
+SERVERS=(signgw nginx-lua node-express nginx-static signgw-obs)
 
 # Fixed bench credentials: never real ones.
 export COS_SECRET_ID=AKIDbenchBENCHbench0123456789abcdef
 export COS_SECRET_KEY=benchSecretKey0123456789abcdefXYZ
 export COS_BUCKET=bench-1250000000
 export COS_REGION=ap-guangzhou
+# signgw as the peers run: no metrics, no access log (nginx: access_log
+# off). The signgw-obs rows turn both on (start_signgw ... obs).
+export SGW_METRICS=off SGW_ACCESS_LOG=off
 
 BUILD=$ROOT/build-bench
 SGW=$BUILD/signgw
@@ -144,14 +149,27 @@ wait_log() { # file regex timeout_s -> prints the first matching line
 # Server registry: NAME -> pid, port, kind, log.
 declare -A S_PID S_PORT S_KIND S_LOG S_RSS0
 
-start_signgw() { # name workers
-  local name=$1 w=$2 port
+declare -A S_ALOG  # signgw-obs: its access log file
+
+start_signgw() { # name workers [obs]
+  local name=$1 w=$2 mode=${3:-plain} port
+  local -a env=()
   port=$(free_port)
   S_LOG[$name]=$TMP/$name.log
-  "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
+  if [ "$mode" = obs ]; then
+    # Metrics on (scraped every second, as Prometheus would) and the
+    # access log to a file on disk.
+    S_ALOG[$name]=$TMP/$name.access.log
+    env=(SGW_METRICS=on "SGW_ACCESS_LOG=${S_ALOG[$name]}")
+  fi
+  env "${env[@]}" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
   S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=signgw
   wait_log "${S_LOG[$name]}" 'listening on' 10 >/dev/null ||
     { cat "${S_LOG[$name]}" >&2; die "$name did not start"; }
+  if [ "$mode" = obs ]; then
+    ( while sleep 1; do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" || true; done ) &
+    PIDS+=("$!")
+  fi
 }
 
 start_nginx() { # name kind(lua|static) workers
@@ -282,6 +300,9 @@ measure() { # name round server workers conns duration [record=1]
     wrk_cmd=(taskset -c "1-$(( $(nproc) - 1 ))" wrk)
   fi
   [ "$record" = 1 ] && quiet_wait
+  # The access log grows by ~15 MB/s under load: start each measurement on
+  # an empty file (the server appends, so truncating is safe).
+  [ -n "${S_ALOG[$name]:-}" ] && : >"${S_ALOG[$name]}"
   m0=$(machine_ticks); c0=$(cpu_ticks $pids); t0=$EPOCHREALTIME
   { TIMEFORMAT='%3U %3S'; time "${wrk_cmd[@]}" -t"$WRK_THREADS" -c"$c" -d"${d}s" --latency \
       -s "$HERE/wrk-report.lua" "$url" >"$out" 2>&1; } 2>"$tf" ||
@@ -340,13 +361,14 @@ log "duration ${DURATION}s, ${ROUNDS} round(s), conns ${CONNS[*]}, workers ${WOR
 # cost nothing), so every round sees every server under the same noise.
 for w in "${WORKERS[@]}"; do
   start_signgw "signgw-w$w" "$w"
+  start_signgw "signgw-obs-w$w" "$w" obs
   start_nginx "nginx-lua-w$w" lua "$w"
   start_nginx "nginx-static-w$w" static "$w"
 done
 start_node node-express-w1
 sleep 0.3
 for w in "${WORKERS[@]}"; do
-  for s in signgw nginx-lua nginx-static; do S_RSS0[$s-w$w]=$(rss_kb VmRSS $(server_pids "$s-w$w")); done
+  for s in signgw signgw-obs nginx-lua nginx-static; do S_RSS0[$s-w$w]=$(rss_kb VmRSS $(server_pids "$s-w$w")); done
 done
 S_RSS0[node-express-w1]=$(rss_kb VmRSS "${S_PID[node-express-w1]}")
 
@@ -392,6 +414,19 @@ fi
 log "verifying every server again after the load"
 for name in "${!S_PID[@]}"; do verify "$name"; done
 
+# signgw-obs: its access log holds one valid line per request of the last
+# measurement (the file was emptied before it); its /metrics still answers.
+for w in "${WORKERS[@]}"; do
+  name=signgw-obs-w$w
+  sleep 1.2 # the workers hand their last lines over within a second
+  n_lines=$(wc -l <"${S_ALOG[$name]}")
+  bad=$(node -e 'const fs=require("fs");let bad=0;for(const l of fs.readFileSync(process.argv[1],"utf8").split("\n")){if(!l)continue;try{const e=JSON.parse(l);if(!/^[0-9a-f]{16}$/.test(e.request_id)||!Number.isInteger(e.status))bad++;}catch(e){bad++;}}console.log(bad)' "${S_ALOG[$name]}")
+  curl -sf "http://127.0.0.1:${S_PORT[$name]}/metrics" | grep -q '^signgw_requests_total{route="GET /post-policy",status="200"}' ||
+    die "$name: /metrics does not count the load"
+  [ "$bad" = 0 ] || die "$name: $bad access log lines are not valid JSON access log entries"
+  note "signgw-obs w=$w: the access log of its last measurement holds $n_lines valid JSON lines (the verifier's requests included)."
+done
+
 for name in "${!S_PID[@]}"; do
   s=${name%-w*}; w=${name##*-w}
   pids=$(server_pids "$name")
@@ -401,12 +436,14 @@ done
 
 # Anything the servers logged above info level during the run.
 for w in "${WORKERS[@]}"; do
-  n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[signgw-w$w]}" || true)
-  if [ "$n_err" -gt 0 ]; then
-    note "signgw w=$w logged $n_err warn/error lines during the run, e.g.: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[signgw-w$w]}" | tr '\n' ' ' | cut -c1-400)"
-  else
-    note "signgw w=$w logged no warnings or errors during the run."
-  fi
+  for sg in signgw signgw-obs; do
+    n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[$sg-w$w]}" || true)
+    if [ "$n_err" -gt 0 ]; then
+      note "$sg w=$w logged $n_err warn/error lines during the run, e.g.: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[$sg-w$w]}" | tr '\n' ' ' | cut -c1-400)"
+    else
+      note "$sg w=$w logged no warnings or errors during the run."
+    fi
+  done
   for k in lua static; do
     n_err=$(grep -cE '\[(error|crit|alert|emerg)\]' "${S_LOG[nginx-$k-w$w]}" || true)
     if [ "$n_err" -gt 0 ]; then note "nginx-$k w=$w logged $n_err error lines, e.g.: $(grep -m2 -E '\[(error|crit|alert|emerg)\]' "${S_LOG[nginx-$k-w$w]}" | tr '\n' ' ' | cut -c1-300)"; fi
