@@ -30,10 +30,19 @@
 #define SGW__ALOG_MAX_EXT 64     /* bytes of the ext parameter written */
 #define SGW__TICK_MS 1000
 
+#define SGW__STATUS_MIN 100
+#define SGW__STATUS_MAX 699
+
 struct sgw_obs_route_s {
   char *label;             /* "GET /put-sign"; "none" for no route */
   size_t len;
+  char *json;              /* the label as a JSON string, or "null" */
+  size_t json_len;
   sgw_series_t *duration;  /* NULL when metrics are off */
+  /* signgw_requests_total{route=label,status} by status, found on first
+   * use by any thread: a series is the same for every thread, so caching
+   * it here spares each request the lookup by label values. */
+  _Atomic(sgw_series_t *) requests[SGW__STATUS_MAX - SGW__STATUS_MIN + 1];
   sgw_obs_route_t *next;
 };
 
@@ -86,6 +95,26 @@ static sgw_obs_route_t *route_intern(const char *label, size_t len) {
   memcpy(r->label, label, len);
   r->label[len] = '\0';
   r->len = len;
+  r->json = NULL;
+  if (strcmp(label, "none") != 0) { /* no route: null in the log */
+    sgw_buf_t j;
+    sgw_buf_init(&j);
+    if (sgw_json_string(&j, label, len) < 0) {
+      sgw_buf_free(&j);
+      sgw_buf_appends(&j, "null"); /* not UTF-8: no name in the log */
+    }
+    r->json = j.base;
+    r->json_len = j.len;
+  }
+  if (r->json == NULL) {
+    r->json = strdup("null");
+    r->json_len = 4;
+  }
+  if (r->json == NULL) {
+    free(r->label);
+    free(r);
+    return obs.none;
+  }
   if (obs.duration != NULL)
     r->duration = sgw_metrics_series(obs.duration, v, &len);
   r->next = obs.routes;
@@ -123,6 +152,7 @@ static void routes_free(void) {
     sgw_obs_route_t *r = obs.routes;
     obs.routes = r->next;
     free(r->label);
+    free(r->json);
     free(r);
   }
   obs.nroutes = 0;
@@ -275,6 +305,9 @@ static void worker_flush(sgw_worker_t *w) {
   if (o->alog.len == 0 || obs.alog == NULL)
     return;
   sgw_alog_submit(obs.alog, &o->alog);
+  /* Room for the next chunk at once, rather than growing to it by
+   * doubling (and copying) line by line. */
+  sgw_buf_reserve(&o->alog, SGW__ALOG_CHUNK + 4096);
 }
 
 static void worker_count_conns(sgw_worker_t *w) {
@@ -325,33 +358,62 @@ void sgw_obs_worker_close(sgw_worker_t *w) {
 
 /* ---- the access log line ---------------------------------------------- */
 
-/* s as a JSON string; bytes that are not UTF-8 become \u00XX (their
- * Latin-1 reading), so the line is always valid JSON. */
-static int json_text(sgw_buf_t *b, const char *s, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  int rc = sgw_json_string(b, s, len);
+/* The line is written through a cursor into room reserved once for all of
+ * it: this runs for every request. */
+typedef struct line_s {
+  sgw_buf_t *b;
+  char *p;
+} line_t;
 
-  if (rc != SGW_EINVAL)
-    return rc;
-  rc = sgw_buf_appendc(b, '"');
-  for (size_t i = 0; i < len && rc == 0; i++) {
+#define LIT(l, s) put(l, s, sizeof(s) - 1)
+
+static void put(line_t *l, const char *s, size_t n) {
+  memcpy(l->p, s, n);
+  l->p += n;
+}
+
+static void put_uint(line_t *l, uint64_t v) {
+  char d[20];
+  int n = 0;
+
+  do
+    d[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n > 0)
+    *l->p++ = d[--n];
+}
+
+/* s as a JSON string (room: 6 * len + 2). Bytes that are not UTF-8
+ * become \u00XX (their Latin-1 reading): the line is always valid JSON. */
+static void put_json(line_t *l, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  sgw_buf_t *b = l->b;
+
+  int rc;
+
+  b->len = (size_t)(l->p - b->base);
+  rc = sgw_json_string(b, s, len); /* on failure b->len is put back */
+  l->p = b->base + b->len;
+  if (rc == 0)
+    return;
+  *l->p++ = '"';
+  for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      rc = sgw_buf_appendc(b, (char)c);
+      *l->p++ = (char)c;
     } else {
-      char e[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-      rc = sgw_buf_append(b, e, 6);
+      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      put(l, e, 6);
     }
   }
-  return rc ? rc : sgw_buf_appendc(b, '"');
+  *l->p++ = '"';
 }
 
 /* "2026-11-29T08:12:00.123Z", the seconds part kept per worker. */
-static int append_time(sgw_obs_worker_t *o, sgw_buf_t *b) {
+static void put_time(sgw_obs_worker_t *o, line_t *l) {
   struct timespec ts;
   struct tm tm;
-  char ms[5];
-  long v;
+  long ms;
 
   clock_gettime(CLOCK_REALTIME, &ts);
   if (ts.tv_sec != o->sec) {
@@ -359,28 +421,24 @@ static int append_time(sgw_obs_worker_t *o, sgw_buf_t *b) {
     strftime(o->stamp, sizeof(o->stamp), "%Y-%m-%dT%H:%M:%S.", &tm);
     o->sec = ts.tv_sec;
   }
-  v = ts.tv_nsec / 1000000;
-  ms[0] = (char)('0' + v / 100);
-  ms[1] = (char)('0' + v / 10 % 10);
-  ms[2] = (char)('0' + v % 10);
-  ms[3] = 'Z';
-  ms[4] = '"';
-  if (sgw_buf_appends(b, o->stamp) < 0)
-    return SGW_ENOMEM;
-  return sgw_buf_append(b, ms, 5);
+  put(l, o->stamp, 20);
+  ms = ts.tv_nsec / 1000000;
+  *l->p++ = (char)('0' + ms / 100);
+  *l->p++ = (char)('0' + ms / 10 % 10);
+  *l->p++ = (char)('0' + ms % 10);
+  *l->p++ = 'Z';
 }
 
-/* The ext parameter of the query, decoded: the only part of a query the
- * log keeps (others may carry tokens). */
-static int append_query(sgw_obs_worker_t *o, sgw_buf_t *b,
-                        sgw_http_req_t *req) {
+/* The ext parameter of the query, decoded (into o->scratch) and cut to
+ * SGW__ALOG_MAX_EXT bytes: the only part of a query the log keeps (the
+ * others may carry tokens). NULL when there is none. */
+static const char *find_ext(sgw_obs_worker_t *o, sgw_http_req_t *req,
+                            size_t *len) {
   size_t qlen, klen, vlen;
   const char *q = sgw_http_req_query(req, &qlen), *k, *v;
   sgw_query_iter_t it;
   int has_value;
 
-  if (sgw_buf_appends(b, ",\"query\":{") < 0)
-    return SGW_ENOMEM;
   sgw_query_init(&it, q, qlen);
   while (sgw_query_next(&it, &k, &klen, &v, &vlen, &has_value)) {
     if (klen != 3 || memcmp(k, "ext", 3) != 0)
@@ -390,91 +448,75 @@ static int append_query(sgw_obs_worker_t *o, sgw_buf_t *b,
       v = o->scratch.base ? o->scratch.base : "";
       vlen = o->scratch.len;
     }
-    if (vlen > SGW__ALOG_MAX_EXT)
-      vlen = SGW__ALOG_MAX_EXT;
-    if (sgw_buf_appends(b, "\"ext\":") < 0 || json_text(b, v, vlen) < 0)
-      return SGW_ENOMEM;
-    break;
+    *len = vlen < SGW__ALOG_MAX_EXT ? vlen : SGW__ALOG_MAX_EXT;
+    return v;
   }
-  return sgw_buf_appendc(b, '}');
+  return NULL;
 }
 
 static void access_line(sgw_worker_t *w, sgw_http_req_t *req,
                         const sgw_obs_note_t *note, int status, size_t bytes,
                         uint64_t ns) {
   sgw_obs_worker_t *o = &w->obs;
-  sgw_buf_t *b = &o->alog;
-  size_t start = b->len, plen;
+  line_t l = {&o->alog, NULL};
+  size_t plen, elen = 0, ulen = note ? strlen(note->user) : 0;
   const char *path = sgw_http_req_path(req, &plen);
   const char *method = sgw_http_req_method(req);
+  const char *ext = find_ext(o, req, &elen);
+  const sgw_obs_route_t *route = note && note->route ? note->route : obs.none;
   char peer[64];
   uint64_t us = ns / 1000;
-  int rc;
 
   sgw_http_req_peer(req, peer, sizeof(peer));
   if (plen > SGW__ALOG_MAX_PATH)
     plen = SGW__ALOG_MAX_PATH;
-  rc = sgw_buf_appends(b, "{\"time\":\"");
-  if (rc == 0)
-    rc = append_time(o, b);
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"request_id\":\"");
-  if (rc == 0)
-    rc = sgw_buf_appends(b, sgw_http_req_id(req));
-  if (rc == 0)
-    rc = sgw_buf_appends(b, "\",\"remote_addr\":\"");
-  if (rc == 0)
-    rc = sgw_buf_appends(b, peer); /* digits, dots, colons, hex */
-  if (rc == 0)
-    rc = sgw_buf_appends(b, "\",\"method\":");
-  if (rc == 0)
-    rc = json_text(b, method, strlen(method));
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"path\":");
-  if (rc == 0)
-    rc = json_text(b, path, plen);
-  if (rc == 0)
-    rc = append_query(o, b, req);
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"status\":");
-  if (rc == 0)
-    rc = sgw_buf_append_int(b, status);
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"bytes\":");
-  if (rc == 0)
-    rc = sgw_buf_append_int(b, (long long)bytes);
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"duration_ms\":");
-  if (rc == 0)
-    rc = sgw_buf_append_int(b, (long long)(us / 1000));
-  if (rc == 0) {
-    char frac[4] = {'.', (char)('0' + us % 1000 / 100),
-                    (char)('0' + us % 100 / 10), (char)('0' + us % 10)};
-    rc = sgw_buf_append(b, frac, 4);
+  /* The fixed text and the numbers (under 300 bytes), the fields as
+   * JSON (6 bytes a byte at most, and quotes). */
+  if (sgw_buf_reserve(l.b, 512 + sizeof(peer) + 6 * (strlen(method) + plen +
+                                                     elen + ulen) +
+                               (route ? route->json_len : 4)) < 0)
+    return; /* out of memory: this line is lost, the others stay whole */
+  l.p = l.b->base + l.b->len;
+  LIT(&l, "{\"time\":\"");
+  put_time(o, &l);
+  LIT(&l, "\",\"request_id\":\"");
+  put(&l, sgw_http_req_id(req), 16);
+  LIT(&l, "\",\"remote_addr\":\"");
+  put(&l, peer, strlen(peer)); /* digits, dots, colons, hex */
+  LIT(&l, "\",\"method\":");
+  put_json(&l, method, strlen(method));
+  LIT(&l, ",\"path\":");
+  put_json(&l, path, plen);
+  LIT(&l, ",\"query\":{");
+  if (ext != NULL) {
+    LIT(&l, "\"ext\":");
+    put_json(&l, ext, elen);
   }
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"route\":");
-  if (rc == 0)
-    rc = note && note->route && note->route != obs.none
-             ? json_text(b, note->route->label, note->route->len)
-             : sgw_buf_appends(b, "null");
-  if (rc == 0)
-    rc = sgw_buf_appends(b, ",\"generation\":");
-  if (rc == 0)
-    rc = sgw_buf_append_int(b, note ? note->generation
-                                    : w->vm ? w->vm->generation : 0);
-  if (rc == 0 && note && note->user[0]) {
-    rc = sgw_buf_appends(b, ",\"user\":");
-    if (rc == 0)
-      rc = json_text(b, note->user, strlen(note->user));
+  LIT(&l, "},\"status\":");
+  put_uint(&l, (uint64_t)status);
+  LIT(&l, ",\"bytes\":");
+  put_uint(&l, bytes);
+  LIT(&l, ",\"duration_ms\":");
+  put_uint(&l, us / 1000);
+  *l.p++ = '.';
+  *l.p++ = (char)('0' + us % 1000 / 100);
+  *l.p++ = (char)('0' + us % 100 / 10);
+  *l.p++ = (char)('0' + us % 10);
+  LIT(&l, ",\"route\":");
+  if (route != NULL)
+    put(&l, route->json, route->json_len);
+  else
+    LIT(&l, "null");
+  LIT(&l, ",\"generation\":");
+  put_uint(&l, note ? note->generation : w->vm ? w->vm->generation : 0);
+  if (ulen > 0) {
+    LIT(&l, ",\"user\":");
+    put_json(&l, note->user, ulen);
   }
-  if (rc == 0)
-    rc = sgw_buf_appends(b, "}\n");
-  if (rc < 0) { /* out of memory: drop this line, keep the others whole */
-    b->len = start;
-    return;
-  }
-  if (b->len >= SGW__ALOG_CHUNK)
+  LIT(&l, "}\n");
+  l.b->len = (size_t)(l.p - l.b->base);
+  l.b->base[l.b->len] = '\0';
+  if (l.b->len >= SGW__ALOG_CHUNK)
     worker_flush(w);
 }
 
@@ -490,13 +532,20 @@ void sgw_obs_request(sgw_worker_t *w, sgw_http_req_t *req,
   now = uv_hrtime();
   ns = t0 != 0 && now > t0 ? now - t0 : 0;
   route = note && note->route ? note->route : obs.none;
-  if (obs.metrics != NULL && route != NULL) {
-    char code[4] = {(char)('0' + status / 100 % 10),
-                    (char)('0' + status / 10 % 10), (char)('0' + status % 10),
-                    0};
-    const char *v[2] = {route->label, code};
-    size_t len[2] = {route->len, 3};
-    sgw_metrics_add(sgw_metrics_series(obs.requests, v, len), 1);
+  if (obs.metrics != NULL && route != NULL && status >= SGW__STATUS_MIN &&
+      status <= SGW__STATUS_MAX) {
+    sgw_obs_route_t *r = (sgw_obs_route_t *)route;
+    _Atomic(sgw_series_t *) *slot = &r->requests[status - SGW__STATUS_MIN];
+    sgw_series_t *series = atomic_load_explicit(slot, memory_order_acquire);
+    if (series == NULL) {
+      char code[4] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10),
+                      (char)('0' + status % 10), 0};
+      const char *v[2] = {route->label, code};
+      size_t len[2] = {route->len, 3};
+      if ((series = sgw_metrics_series(obs.requests, v, len)) != NULL)
+        atomic_store_explicit(slot, series, memory_order_release);
+    }
+    sgw_metrics_add(series, 1);
     sgw_metrics_observe(route->duration, (double)ns / 1e9);
   }
   if (obs.alog != NULL)

@@ -43,6 +43,10 @@ static void warn_fixed_settings(sgw_reload_t *r, const sgw_settings_t *now) {
   if (now->workers != r->config.workers)
     sgw_log_warn("reload: workers cannot change while running; still %d "
                  "(restart to apply)", r->nworkers);
+  if (strcmp(now->obs.access_log, r->config.obs.access_log) != 0 ||
+      now->obs.metrics != r->config.obs.metrics)
+    sgw_log_warn("reload: access_log and metrics on/off are read at start; "
+                 "unchanged until a restart");
 }
 
 int sgw_reload_run(sgw_reload_t *r, const char *why) {

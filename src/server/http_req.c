@@ -66,7 +66,14 @@ const char *sgw_http_req_body(const sgw_http_req_t *r, size_t *len) {
 }
 
 void sgw_http_req_peer(const sgw_http_req_t *r, char *buf, size_t size) {
-  snprintf(buf, size, "%s", r->conn->peer);
+  size_t n = strnlen(r->conn->peer, sizeof(r->conn->peer));
+
+  if (size == 0)
+    return;
+  if (n >= size)
+    n = size - 1;
+  memcpy(buf, r->conn->peer, n);
+  buf[n] = '\0';
 }
 
 uint64_t sgw_http_req_start(const sgw_http_req_t *r) { return r->start_ns; }

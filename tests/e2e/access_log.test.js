@@ -116,6 +116,13 @@ test('one valid JSON line per request, with what the client saw, and nothing sec
     seen.set(r.headers['x-request-id'], { p: '/put-sign?ext=gif', status: r.status, bytes: Buffer.byteLength(r.text) });
   }
   pipe.close();
+  // Bytes that are not UTF-8 in the path and in ext: still valid JSON
+  // (each such byte read as Latin-1).
+  const odd = await h.RawConn.open(gw.port);
+  odd.write(Buffer.from('GET /caf\xe9?ext=%ff%22 HTTP/1.1\r\nHost: a\r\n\r\n', 'latin1'));
+  const oddR = await odd.next();
+  odd.close();
+  const oddId = oddR.headers['x-request-id'];
   // HEAD: no body sent, so 0 bytes.
   const head = await new Promise((resolve, reject) => {
     const req = http.request(gw.base + '/put-sign?ext=jpg', { method: 'HEAD', agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res)); });
@@ -129,7 +136,7 @@ test('one valid JSON line per request, with what the client saw, and nothing sec
   await sleep(200);
   gone.sock.resetAndDestroy();
 
-  const want = seen.size + 1;
+  const want = seen.size + 2;
   await until(`${want} lines`, () => lines(file).length === want || lines(file).length);
   await sleep(1200); // nothing more comes
   const text = fs.readFileSync(file, 'utf8');
@@ -153,6 +160,10 @@ test('one valid JSON line per request, with what the client saw, and nothing sec
     if (u.searchParams.has('ext')) assert.equal(e.query.ext, u.searchParams.get('ext'), JSON.stringify(e));
     else assert.deepEqual(e.query, {});
   }
+  const oddLine = byId.get(oddId);
+  assert.equal(oddLine.path, '/caf\u00e9');
+  assert.deepEqual(oddLine.query, { ext: '\u00ff"' });
+  assert.equal(oddLine.status, oddR.status);
   const routeOf = (p) => byId.get([...seen].find(([, s]) => s.p === p)[0]).route;
   assert.equal(routeOf('/put-sign?ext=jpg'), 'GET /put-sign');
   assert.equal(routeOf('/nowhere?ext=jpg'), null);

@@ -123,6 +123,23 @@ test('promtool check metrics accepts /metrics after traffic of every kind; the v
   const late = await get(gw.base, '/obs/metric?define=1');
   assert.equal(late.json.ok, false);
   assert.match(late.json.err, /define metrics at load time/);
+  // Wrong calls raise errors that say what is wrong.
+  const mis = (await get(gw.base, '/obs/metric?misuse=1')).json;
+  assert.match(mis['counter down'], /a counter only goes up/);
+  assert.match(mis['missing labels'], /one value per label/);
+  assert.match(mis['too many labels'], /one value per label/);
+  assert.match(mis['label not text'], /strings or numbers/);
+  assert.match(mis['labels on an unlabelled metric'], /has no labels/);
+  assert.match(mis['set on a counter'], /set is not for a counter/);
+  assert.match(mis['observe on a gauge'], /observe is not for a gauge/);
+  assert.match(mis['inc on a histogram'], /inc is not for a histogram/);
+  assert.match(mis['not finite'], /finite/);
+  assert.match(mis.infinite, /finite/);
+  assert.match(mis['no value'], /number expected/);
+  // None of that changed a value.
+  const after = parse((await get(gw.base, '/metrics')).text);
+  assert.equal(after['e2e_hits_total{label="x"}'], undefined);
+  assert.equal(after.e2e_level, -2.5);
 });
 
 test('a real Prometheus scraping every second: up == 1 and signgw_requests_total is exactly what was sent', async (t) => {
