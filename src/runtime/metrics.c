@@ -456,7 +456,8 @@ unsigned sgw_metrics_nlabels(const sgw_metric_t *f) { return f->nlabels; }
 
 /* ---- series ---------------------------------------------------------- */
 
-/* Whether s[0..n) is well-formed UTF-8 (RFC 3629). */
+/* Whether s[0..n) is well-formed UTF-8 (RFC 3629) without a NUL (which
+ * the text format's readers may take for the end). */
 static int utf8_ok(const unsigned char *s, size_t n) {
   size_t i = 0;
 
@@ -464,6 +465,8 @@ static int utf8_ok(const unsigned char *s, size_t n) {
     unsigned char c = s[i];
     size_t len;
     unsigned char lo = 0x80, hi = 0xbf;
+    if (c == 0)
+      return 0;
     if (c < 0x80) {
       i++;
       continue;

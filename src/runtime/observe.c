@@ -96,7 +96,7 @@ static sgw_obs_route_t *route_intern(const char *label, size_t len) {
   r->label[len] = '\0';
   r->len = len;
   r->json = NULL;
-  if (strcmp(label, "none") != 0) { /* no route: null in the log */
+  if (strcmp(r->label, "none") != 0) { /* no route: null in the log */
     sgw_buf_t j;
     sgw_buf_init(&j);
     if (sgw_json_string(&j, label, len) < 0) {

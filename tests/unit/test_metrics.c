@@ -107,6 +107,11 @@ static void test_labels(void) {
                          sizeof(err));
   sgw_metrics_add(sgw_metrics_series(f, odd, NULL), 2);
   CHECK(sgw_metrics_series(f, bad, NULL) == NULL);
+  {
+    const char *nul[] = {"a\0b"};
+    size_t len[] = {3};
+    CHECK(sgw_metrics_series(f, nul, len) == NULL);
+  }
   memset(big, 'x', sizeof(big) - 1);
   big[sizeof(big) - 1] = '\0';
   CHECK(sgw_metrics_series(f, bigv, NULL) == NULL);
