@@ -57,7 +57,7 @@ return {
   -- SIGTERM /healthz answers 503 for drain_delay_ms before the listener
   -- closes.
   metrics    = { allow = { "127.0.0.0/8", "::1" } },
-  access_log = "-",
+  access_log = "off",
   health     = { drain_delay_ms = 0 },
 
   limits = {

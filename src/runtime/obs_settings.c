@@ -18,7 +18,7 @@ void sgw_obs_settings_default(sgw_obs_settings_t *s) {
   sgw_cidr_parse("127.0.0.0/8", &s->allow[0]);
   sgw_cidr_parse("::1/128", &s->allow[1]);
   s->nallow = 2;
-  strcpy(s->access_log, "-");
+  strcpy(s->access_log, "off");
 }
 
 /* An address into 4 or 16 bytes; an IPv4-mapped IPv6 one becomes IPv4. */

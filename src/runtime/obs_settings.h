@@ -1,7 +1,7 @@
 /* What the config says about metrics, the access log and health checks:
  *
  *   metrics    = { allow = { "127.0.0.0/8", "::1" } },  -- or false: off
- *   access_log = "-",            -- stdout, a file path, or "off"
+ *   access_log = "-",            -- stdout, a file path, or "off" (default)
  *   health     = { drain_delay_ms = 0 },
  *
  * metrics.allow (CIDR blocks, a bare address is one host; default
@@ -36,7 +36,7 @@ typedef struct sgw_obs_settings_s {
   unsigned drain_delay_ms;
 } sgw_obs_settings_t;
 
-/* The defaults: metrics on for loopback clients, access log to stdout,
+/* The defaults: metrics on for loopback clients, no access log,
  * no drain delay. */
 void sgw_obs_settings_default(sgw_obs_settings_t *s);
 

@@ -58,6 +58,6 @@ int main(void) {
   CHECK(!sgw_cidr_match(s.allow, s.nallow, "10.0.0.1"));
   CHECK(!sgw_cidr_match(s.allow, s.nallow, "::2"));
   CHECK(s.metrics == 1);
-  CHECK_EQ_STR(s.access_log, "-");
+  CHECK_EQ_STR(s.access_log, "off");
   return test_report();
 }
