@@ -3,17 +3,18 @@
 -- The policy pins the bucket and the exact key, and bounds the size.
 local cos, upload = require "gw.cos", require "policy.upload"
 
+local s = upload.settings
+
 return function(req, ctx)
   local key, status, body, headers = upload.prepare(req, ctx)
   if not key then return status, body, headers end
-  local cfg = ctx.config.upload
   local p = cos.post_policy{
     cred = ctx.cred, bucket = upload.bucket, key = key,
-    expires = cfg.expires, skew = cfg.skew,
-    min_size = cfg.min_size, max_size = cfg.max_size,
-    conditions = cfg.conditions,
+    expires = s.expires, skew = s.skew,
+    min_size = s.min_size, max_size = s.max_size,
+    conditions = s.conditions,
   }
-  return upload.shape.ok{
+  return upload.shape.ok({
     cosHost = upload.host,
     cosKey = key,
     policy = p.policy,
@@ -22,5 +23,5 @@ return function(req, ctx)
     qKeyTime = p.q_key_time,
     qSignature = p.q_signature,
     securityToken = p.security_token,
-  }
+  }, ctx)
 end

@@ -3,20 +3,21 @@
 -- for this one key in this one bucket.
 local cos, upload = require "gw.cos", require "policy.upload"
 
+local s = upload.settings
 local signed_headers = { host = upload.host }
 
 return function(req, ctx)
   local key, status, body, headers = upload.prepare(req, ctx)
   if not key then return status, body, headers end
-  local cfg = ctx.config.upload
-  return upload.shape.ok{
+  local cred = ctx.cred
+  return upload.shape.ok({
     cosHost = upload.host,
     cosKey = key,
     authorization = cos.authorization{
-      cred = ctx.cred, method = "put", path = "/" .. key,
+      cred = cred, method = "put", path = "/" .. key,
       headers = signed_headers,
-      expires = cfg.expires, skew = cfg.skew,
+      expires = s.expires, skew = s.skew,
     },
-    securityToken = ctx.cred.security_token,
-  }
+    securityToken = cred.security_token,
+  }, ctx)
 end

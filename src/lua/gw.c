@@ -32,8 +32,9 @@ static int gw_sleep(lua_State *L) {
 /* The credential variables are refused: the key reaches signing code
  * only through ctx.cred, so no script can put it into a response. */
 static int env_name_is_secret(const char *name) {
-  static const char *const names[] = {"COS_SECRET_KEY", "COS_SECRET_KEY_FILE",
-                                      "COS_SECURITY_TOKEN", NULL};
+  static const char *const names[] = {
+      "COS_SECRET_KEY",     "COS_SECRET_KEY_FILE", "COS_SECRET_ID_FILE",
+      "COS_SECURITY_TOKEN", "COS_SECURITY_TOKEN_FILE", NULL};
   for (int i = 0; names[i] != NULL; i++)
     if (strcmp(name, names[i]) == 0)
       return 1;

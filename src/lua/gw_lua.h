@@ -20,7 +20,7 @@ int luaopen_gw_url(lua_State *L);
 int luaopen_gw_log(lua_State *L);
 
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
- * which must outlive the VM). */
+ * which must outlive the VM: the VM holds a reference until it closes). */
 void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred);
 
 /* gw_json.c: appends the JSON text of the value at `idx` to `out`.

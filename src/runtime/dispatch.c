@@ -259,7 +259,7 @@ void sgw_dispatch(sgw_conn_t *c) {
   *(sgw_request_t **)lua_getextraspace(r->co) = r;
   lua_rawgeti(r->co, LUA_REGISTRYINDEX, route->handler);
   sgw_request_push(r->co, r);
-  lua_rawgeti(r->co, LUA_REGISTRYINDEX, vm->ctx_ref);
+  sgw_vm_push_ctx(vm, r->co, r->co_ref);
   dispatch_run(r, 2);
 }
 

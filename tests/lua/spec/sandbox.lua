@@ -1,5 +1,5 @@
 -- What route scripts must not reach.
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 
 return {
   { "io is absent", function() eq(io, nil, "io") end },
