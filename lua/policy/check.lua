@@ -209,7 +209,7 @@ function M.module(cfg, role, needs)
   if not ok then
     mod = tostring(mod)
     if mod:sub(1, 8) == "config: " then error(mod, 0) end -- its own settings
-    M.fail("%s: cannot load %s: %s", path, describe(name), mod)
+    M.fail("%s: cannot load %s: %s", path, describe(name), (mod:gsub(":?\n%s*", "; ")))
   end
   if type(mod) ~= "table" then
     M.fail("%s: module %s must return a table, not %s", path, describe(name), type(mod))

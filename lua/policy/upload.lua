@@ -17,6 +17,10 @@ local host = cos.host(bucket, region)
 -- M.settings: the checked upload settings (see check.upload).
 local M = { shape = shape, host = host, bucket = bucket, settings = settings }
 
+-- Looked up once, not per request.
+local auth_check, ext_of, random_key, user_of = auth.check, keys.ext, keys.random, keys.user
+local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, settings.user_segment
+
 -- prepare(req, ctx) -> key, or nil, status, body, headers
 -- (the bucket and its host are M.bucket and M.host)
 --
@@ -24,22 +28,22 @@ local M = { shape = shape, host = host, bucket = bucket, settings = settings }
 -- ctx.user for the rest of the request (shape and log code can read it),
 -- and with upload.user_segment on, the key's folder: <prefix><user>/...
 function M.prepare(req, ctx)
-  local ok, status, code, message, headers = auth.check(req, ctx)
+  local ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
       message or "not allowed", headers, ctx)
   end
   if ok ~= true then ctx.user = ok end
-  local ext, err = keys.ext(req:query "ext", settings.ext_allow)
+  local ext, err = ext_of(req:query "ext", ext_allow)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)
   end
-  if settings.user_segment then
-    local key, why = keys.random(settings.prefix, ext, ctx.user)
-    if not key then return nil, shape.error(403, "forbidden", why, nil, ctx) end
-    return key
+  if user_segment then -- and so a user is required
+    local user, why = user_of(ctx.user)
+    if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
+    return random_key(prefix, ext, user)
   end
-  return keys.random(settings.prefix, ext)
+  return random_key(prefix, ext)
 end
 
 return M

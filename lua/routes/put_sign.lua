@@ -3,20 +3,22 @@
 -- for this one key in this one bucket.
 local cos, upload = require "gw.cos", require "policy.upload"
 
-local s = upload.settings
-local signed_headers = { host = upload.host }
+-- Fixed for the generation: looked up once, not per request.
+local authorization, prepare, ok = cos.authorization, upload.prepare, upload.shape.ok
+local host, s = upload.host, upload.settings
+local expires, skew = s.expires, s.skew
+local signed_headers = { host = host }
 
 return function(req, ctx)
-  local key, status, body, headers = upload.prepare(req, ctx)
+  local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
   local cred = ctx.cred
-  return upload.shape.ok({
-    cosHost = upload.host,
+  return ok({
+    cosHost = host,
     cosKey = key,
-    authorization = cos.authorization{
+    authorization = authorization{
       cred = cred, method = "put", path = "/" .. key,
-      headers = signed_headers,
-      expires = s.expires, skew = s.skew,
+      headers = signed_headers, expires = expires, skew = skew,
     },
     securityToken = cred.security_token,
   }, ctx)
