@@ -34,56 +34,47 @@ function M.get(t, k)
 end
 
 local function describe(v)
+  if v == nil then return "missing" end
   if type(v) == "string" then return ("%q"):format(v) end
   return tostring(v)
 end
 
--- The table t[name] (`path` names it in messages); `default` when absent,
--- or a failure when no default is given.
-function M.section(t, path, name, default)
-  local v = M.get(t, name or path)
+-- t[name]: `default` when absent (a failure when there is none), else it
+-- must pass ok(v); `what` says what it must be.
+local function setting(t, path, name, default, ok, what)
+  local v = M.get(t, name)
   if v == nil and default ~= nil then return default end
-  if type(v) ~= "table" then
-    M.fail("%s must be a table, not %s", path, v == nil and "missing" or type(v))
-  end
+  if v == nil or not ok(v) then M.fail("%s must be %s, not %s", path, what, describe(v)) end
   return v
+end
+
+-- The table t[name] (`path` names it in messages).
+function M.section(t, path, name, default)
+  return setting(t, path, name or path, default,
+    function(v) return type(v) == "table" end, "a table")
 end
 
 -- An integer setting from min to max.
 function M.integer(t, path, name, min, max, default)
-  local v = M.get(t, name)
-  if v == nil and default ~= nil then return default end
-  if math.type(v) ~= "integer" or v < min or v > max then
-    M.fail("%s must be an integer from %d to %d, not %s", path, min, max,
-      v == nil and "missing" or describe(v))
-  end
-  return v
+  return setting(t, path, name, default,
+    function(v) return math.type(v) == "integer" and v >= min and v <= max end,
+    ("an integer from %d to %d"):format(min, max))
 end
 
 -- A string setting matching `pattern` (what it must be: `what`).
 function M.string(t, path, name, pattern, what, default)
-  local v = M.get(t, name)
-  if v == nil and default ~= nil then return default end
-  if type(v) ~= "string" or not v:match(pattern) then
-    M.fail("%s must be %s, not %s", path, what, v == nil and "missing" or describe(v))
-  end
-  return v
+  return setting(t, path, name, default,
+    function(v) return type(v) == "string" and v:match(pattern) ~= nil end, what)
 end
 
 function M.boolean(t, path, name, default)
-  local v = M.get(t, name)
-  if v == nil then return default end
-  if type(v) ~= "boolean" then
-    M.fail("%s must be true or false, not %s", path, describe(v))
-  end
-  return v
+  return setting(t, path, name, default,
+    function(v) return type(v) == "boolean" end, "true or false")
 end
 
 -- v must be a list (entries 1..n and nothing else) of at most `max`.
 local function check_list(v, path, max)
-  if type(v) ~= "table" then
-    M.fail("%s must be a list, not %s", path, v == nil and "missing" or describe(v))
-  end
+  if type(v) ~= "table" then M.fail("%s must be a list, not %s", path, describe(v)) end
   local n = 0
   for k in pairs(v) do
     if math.type(k) ~= "integer" or k < 1 then
@@ -111,6 +102,9 @@ local MAX_EXPIRES = 7 * 24 * 3600 -- what gw.cos signs
 -- One extra POST policy condition, in COS's forms: { field = "value" }
 -- (exact), { "eq" | "starts-with", "$field", "value" } or
 -- { "in" | "not-in", "$field", { "value", ... } }.
+-- A string that goes into the policy's JSON: valid UTF-8.
+local function text(v) return type(v) == "string" and utf8.len(v) ~= nil end
+
 local function check_condition(c, path)
   if type(c) ~= "table" then
     M.fail("%s must be a table, not %s", path, describe(c))
@@ -118,7 +112,7 @@ local function check_condition(c, path)
   local op = rawget(c, 1)
   if op == nil then -- { field = "value" }
     local k, v = next(c)
-    if type(k) ~= "string" or type(v) ~= "string" or next(c, k) ~= nil then
+    if not text(k) or not text(v) or next(c, k) ~= nil then
       M.fail("%s must be { field = \"value\" } or { op, \"$field\", value }", path)
     end
     return
@@ -132,14 +126,14 @@ local function check_condition(c, path)
     M.fail("%s: the field must look like \"$Content-Type\", not %s", path, describe(field))
   end
   if op == "eq" or op == "starts-with" then
-    if type(value) ~= "string" then
-      M.fail("%s: %s needs a string value, not %s", path, op, describe(value))
+    if not text(value) then
+      M.fail("%s: %s needs a UTF-8 string value, not %s", path, op, describe(value))
     end
   elseif op == "in" or op == "not-in" then
     check_list(value, path .. "[3]", 256)
     if #value == 0 then M.fail("%s: %s needs a list of strings", path, op) end
     for i, s in ipairs(value) do
-      if type(s) ~= "string" then M.fail("%s: %s value %d must be a string", path, op, i) end
+      if not text(s) then M.fail("%s: %s value %d must be a UTF-8 string", path, op, i) end
     end
   else
     M.fail("%s: unknown condition %s (eq, starts-with, in, not-in)", path, describe(op))

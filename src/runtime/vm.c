@@ -282,6 +282,17 @@ static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
   return 0;
 }
 
+/* t.config and t.worker_id, for the table on top: both gw and ctx
+ * have them. */
+static void vm_set_identity(sgw_vm_t *vm, int cfg) {
+  lua_State *L = vm->L;
+
+  lua_pushvalue(L, cfg);
+  lua_setfield(L, -2, "config");
+  lua_pushinteger(L, vm->worker_id);
+  lua_setfield(L, -2, "worker_id");
+}
+
 static void vm_set_gw_fields(sgw_vm_t *vm, int cfg,
                              const struct sgw_status_s *status) {
   lua_State *L = vm->L;
@@ -290,10 +301,7 @@ static void vm_set_gw_fields(sgw_vm_t *vm, int cfg,
   lua_setfield(L, LUA_REGISTRYINDEX, SGW_STATUS_KEY);
 
   lua_getglobal(L, "gw");
-  lua_pushvalue(L, cfg);
-  lua_setfield(L, -2, "config");
-  lua_pushinteger(L, vm->worker_id);
-  lua_setfield(L, -2, "worker_id");
+  vm_set_identity(vm, cfg);
   lua_pushinteger(L, vm->generation);
   lua_setfield(L, -2, "generation");
   lua_pop(L, 1);
@@ -324,12 +332,9 @@ static void vm_make_ctx(sgw_vm_t *vm, int cfg) {
 
   lua_createtable(L, 0, 3); /* metatable */
   lua_createtable(L, 0, 3); /* shared part */
-  lua_pushvalue(L, cfg);
-  lua_setfield(L, -2, "config");
+  vm_set_identity(vm, cfg);
   sgw_lua_push_cred(L, vm->cred);
   lua_setfield(L, -2, "cred");
-  lua_pushinteger(L, vm->worker_id);
-  lua_setfield(L, -2, "worker_id");
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "__index");
   lua_pushcclosure(L, vm_ctx_newindex, 1);

@@ -88,6 +88,7 @@ return {
       refused("%$Content%-Type", upload, { conditions = { { "eq", "Content-Type", "x" } } })
       refused("min_size", upload, { conditions = { { "content-length-range", 0, 10 } } })
       refused("conditions%[1%]", upload, { conditions = { { a = "1", b = "2" } } })
+      refused("conditions%[1%]", upload, { conditions = { { "eq", "$key", "\xff" } } })
     end },
   { "upload.user_segment must be a boolean", function()
       eq(upload({ user_segment = true }).user_segment, true, "true")
