@@ -224,8 +224,12 @@ test('out of file descriptors: no script counts as deleted, no reload; edits app
   await waitMarker(gw, '/marker', 'm0', { generation: 1 });
   const pid = gw.child.pid;
   const soft = softNofile(pid);
-  const open = fs.readdirSync(`/proc/${pid}/fd`).length;
-  setNofile(pid, open); // every further open() fails with EMFILE
+  // The lowest free descriptor number as the limit: every further open()
+  // fails with EMFILE.
+  const fds = new Set(fs.readdirSync(`/proc/${pid}/fd`).map(Number));
+  let free = 0;
+  while (fds.has(free)) free++;
+  setNofile(pid, free);
   try {
     await sleep(1500 * SLOW); // ten polls that cannot open a folder
   } finally {
