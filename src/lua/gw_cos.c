@@ -21,11 +21,13 @@
 
 static int cred_index(lua_State *L);
 static int cred_tostring(lua_State *L);
+static int cred_gc(lua_State *L);
 
 /* Pushes the credential metatable, creating it on first use. */
 static void cred_metatable(lua_State *L) {
   static const luaL_Reg meta[] = {{"__index", cred_index},
                                   {"__tostring", cred_tostring},
+                                  {"__gc", cred_gc},
                                   {NULL, NULL}};
 
   if (luaL_newmetatable(L, SGW__CRED_MT)) {
@@ -35,18 +37,29 @@ static void cred_metatable(lua_State *L) {
   }
 }
 
-void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred) {
-  const sgw_cred_t **ud = lua_newuserdatauv(L, sizeof(*ud), 0);
+/* The userdata holds a reference: a temporary credential lives as long
+ * as a script keeps it. */
+void sgw_lua_push_cred(lua_State *L, sgw_cred_t *cred) {
+  sgw_cred_t **ud = lua_newuserdatauv(L, sizeof(*ud), 0);
 
-  *ud = cred;
+  *ud = NULL;
   cred_metatable(L);
   lua_setmetatable(L, -2);
+  *ud = sgw_cred_ref(cred);
+}
+
+static int cred_gc(lua_State *L) {
+  sgw_cred_t **ud = luaL_checkudata(L, 1, SGW__CRED_MT);
+
+  sgw_cred_unref(*ud);
+  *ud = NULL;
+  return 0;
 }
 
 static const sgw_cred_t *check_cred(lua_State *L, int idx) {
-  const sgw_cred_t **ud = luaL_testudata(L, idx, SGW__CRED_MT);
+  sgw_cred_t **ud = luaL_testudata(L, idx, SGW__CRED_MT);
 
-  if (ud == NULL)
+  if (ud == NULL || *ud == NULL)
     luaL_error(L, "'cred' must be a credential (ctx.cred)");
   return *ud;
 }
@@ -65,6 +78,10 @@ static int cred_index(lua_State *L) {
     lua_pushstring(L, c->security_token); /* nil when none */
   else if (strcmp(k, "placeholder") == 0)
     lua_pushboolean(L, c->placeholder);
+  else if (strcmp(k, "temporary") == 0)
+    lua_pushboolean(L, c->temporary);
+  else if (strcmp(k, "expires") == 0 && c->expires != 0)
+    lua_pushinteger(L, (lua_Integer)c->expires);
   else
     lua_pushnil(L);
   return 1;
@@ -181,6 +198,16 @@ static const sgw_cred_t *opt_begin(lua_State *L, int *anchor) {
   return cred;
 }
 
+/* A signature never outlives its credential: a temporary one ends the
+ * validity window at its expiry. */
+static void cred_window(lua_State *L, const sgw_cred_t *cred, int64_t *end) {
+  if (cred->expires == 0 || *end <= cred->expires)
+    return;
+  if (cred->expires <= (int64_t)time(NULL))
+    luaL_error(L, "the credential has expired");
+  *end = cred->expires;
+}
+
 /* ---- functions ------------------------------------------------------- */
 
 /* host(bucket, region) -> "bucket.cos.region.myqcloud.com" */
@@ -216,6 +243,7 @@ static int l_authorization(lua_State *L) {
   if (req.path == NULL)
     return luaL_error(L, "'path' is required");
   opt_key_time(L, 1, &req.start, &req.end);
+  cred_window(L, cred, &req.end);
   req.nheaders = opt_pairs(L, 1, "headers", anchor, headers);
   req.headers = headers;
   req.nparams = opt_pairs(L, 1, "params", anchor, params);
@@ -289,6 +317,7 @@ static int l_post_policy(lua_State *L) {
   if (p.bucket == NULL || p.key == NULL)
     return luaL_error(L, "'bucket' and 'key' are required");
   opt_key_time(L, 1, &p.start, &p.end);
+  cred_window(L, cred, &p.end);
   p.min_size = opt_integer(L, 1, "min_size", 0);
   p.max_size = opt_integer(L, 1, "max_size", 0);
   if (p.min_size < 0 || (p.max_size > 0 && p.max_size < p.min_size))
