@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "lua/gw_lua.h"
 #include "server/conn.h"
 #include "signgw/crypto.h"
 
@@ -77,6 +78,7 @@ static void on_reload(uv_async_t *a) {
   w->retired = w->vm;
   w->vm = vm;
   w->limits = &vm->settings.limits;
+  sgw_lua_set_signer(vm->L, w->signer);
   sgw_worker_reap(w);
 }
 
@@ -143,8 +145,10 @@ int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
   sgw_buf_init(&w->json);
   sgw_buf_init(&w->hdrs);
   if (sgw_random_bytes(&w->id_prefix, sizeof(w->id_prefix)) < 0 ||
+      sgw_signer_new(&w->signer) < 0 ||
       (w->readbuf = malloc(SGW_WORKER_READBUF)) == NULL)
     return UV_ENOMEM;
+  sgw_lua_set_signer(vm->L, w->signer);
   if ((rc = uv_loop_init(&w->loop)) < 0)
     return rc;
   uv_tcp_init(&w->loop, &w->server);
@@ -193,6 +197,8 @@ static void worker_free(sgw_worker_t *w) {
   sgw_vm_close(w->vm);
   sgw_vm_close(w->next_vm);
   w->vm = w->next_vm = NULL;
+  sgw_signer_free(w->signer); /* after the VMs: they may sign as they close */
+  w->signer = NULL;
   uv_mutex_destroy(&w->lock);
   sgw_buf_free(&w->out);
   sgw_buf_free(&w->json);

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "signgw/buf.h"
+#include "signgw/signer.h"
 
 #include "runtime/vm.h"
 
@@ -40,6 +41,7 @@ typedef struct sgw_worker_s {
   sgw_buf_t out;               /* scratch for serialising responses */
   sgw_buf_t json;              /* scratch for a handler's JSON body */
   sgw_buf_t hdrs;              /* scratch for a handler's headers */
+  sgw_signer_t *signer;        /* signing state and key cache; wiped at end */
   char date[32];               /* cached Date header value */
   time_t date_sec;
 } sgw_worker_t;

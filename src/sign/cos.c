@@ -7,13 +7,10 @@
  * hashes, encoded names for the lists it publishes). */
 #include "signgw/cos.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
+#include "sign/signer_int.h"
 #include "signgw/crypto.h"
 #include "signgw/error.h"
 #include "signgw/json.h"
@@ -243,96 +240,17 @@ static int sgw__cos_append_list(sgw_buf_t *out, sgw__cos_set_t *s) {
 /* ------------------------------------------------------------------ */
 /* Signing                                                             */
 
-/* Decimal text of v into out (at least 21 bytes); returns its length. No
- * printf: this runs several times for every signature. */
-static size_t sgw__i64(char *out, int64_t v) {
-  char tmp[24], *p = tmp + sizeof(tmp);
-  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  size_t n;
-
-  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
-  if (v < 0) *--p = '-';
-  n = (size_t)(tmp + sizeof(tmp) - p);
-  memcpy(out, p, n);
-  return n;
-}
-
 void sgw_cos_key_time(int64_t start, int64_t end, char *out, size_t size) {
-  char tmp[48];
+  char tmp[2 * SGW_INT_DEC_SIZE];
   size_t n;
 
   if (out == NULL || size == 0) return;
-  n = sgw__i64(tmp, start);
+  n = sgw_int_to_dec(start, tmp);
   tmp[n++] = ';';
-  n += sgw__i64(tmp + n, end);
+  n += sgw_int_to_dec(end, tmp + n);
   if (n >= size) n = size - 1;
   memcpy(out, tmp, n);
   out[n] = '\0';
-}
-
-/* hex(HMAC-SHA1(hex(HMAC-SHA1(SecretKey, KeyTime)), msg)): the last step
- * of both the request signature and the POST policy signature. The
- * intermediate SignKey is wiped: it is a credential for the whole key time. */
-/* The SignKey depends only on the SecretKey and the KeyTime, which stay
- * the same for every request signed within one second: each thread keeps
- * the last one. The cache holds a copy of the key it was made from (not
- * more exposure than the key's own copy in this process). */
-#define SGW__SIGN_CACHE_KEY 128
-
-typedef struct sgw__sign_cache_s {
-  char secret[SGW__SIGN_CACHE_KEY];
-  char key_time[48];
-  char sign_key[2 * SGW_SHA1_LEN + 1];
-} sgw__sign_cache_t;
-
-static _Thread_local sgw__sign_cache_t sgw__cache;
-
-static int sgw__sign_key(const char *secret_key, const char *key_time,
-                         char sign_key[41]) {
-  size_t slen = strlen(secret_key), klen = strlen(key_time);
-  int cacheable = slen < sizeof(sgw__cache.secret) &&
-                  klen < sizeof(sgw__cache.key_time);
-  unsigned char mac[SGW_SHA1_LEN];
-  int rc;
-
-  if (cacheable && strcmp(sgw__cache.key_time, key_time) == 0 &&
-      sgw__cache.sign_key[0] != '\0' &&
-      strcmp(sgw__cache.secret, secret_key) == 0) {
-    memcpy(sign_key, sgw__cache.sign_key, sizeof(sgw__cache.sign_key));
-    return 0;
-  }
-  rc = sgw_hmac_sha1(secret_key, slen, key_time, klen, mac);
-  if (rc == 0) {
-    sgw_hex_encode(mac, sizeof(mac), sign_key);
-    if (cacheable) {
-      memcpy(sgw__cache.secret, secret_key, slen + 1);
-      memcpy(sgw__cache.key_time, key_time, klen + 1);
-      memcpy(sgw__cache.sign_key, sign_key, 2 * SGW_SHA1_LEN + 1);
-    }
-  }
-  OPENSSL_cleanse(mac, sizeof(mac));
-  return rc;
-}
-
-static int sgw__cos_sign(const char *secret_key, const char *key_time,
-                         const char *msg, size_t msg_len, char sig[41]) {
-  unsigned char mac[SGW_SHA1_LEN];
-  char sign_key[2 * SGW_SHA1_LEN + 1];
-  int rc = sgw__sign_key(secret_key, key_time, sign_key);
-
-  if (rc == 0)
-    rc = sgw_hmac_sha1_repeat(sign_key, strlen(sign_key), msg, msg_len, mac);
-  if (rc == 0) sgw_hex_encode(mac, sizeof(mac), sig);
-  OPENSSL_cleanse(mac, sizeof(mac));
-  OPENSSL_cleanse(sign_key, sizeof(sign_key));
-  return rc;
-}
-
-static int sgw__sha1_hex(const char *data, size_t len, char hex[41]) {
-  unsigned char md[SGW_SHA1_LEN];
-  int rc = sgw_sha1(data, len, md);
-  if (rc == 0) sgw_hex_encode(md, sizeof(md), hex);
-  return rc;
 }
 
 static int sgw__cos_sign_valid(const sgw_cos_sign_t *r) {
@@ -390,13 +308,16 @@ static int sgw__string_to_sign(sgw_buf_t *out, const char *kt,
   return rc;
 }
 
-int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out) {
+int sgw_cos_authorization(sgw_signer_t *signer, const sgw_cos_sign_t *req,
+                          sgw_buf_t *out) {
   sgw__cos_set_t params, headers;
+  sgw_signer_t *tmp;
   sgw_buf_t http, sts;
   char kt[48], http_hash[41], sig[41];
   int rc;
 
   if (!sgw__cos_sign_valid(req) || out == NULL) return SGW_EINVAL;
+  if ((rc = sgw__signer_use(signer, &signer, &tmp)) < 0) return rc;
   sgw_buf_init(&http);
   sgw_buf_init(&sts);
   sgw__cos_set_init(&params);
@@ -411,13 +332,15 @@ int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out) {
 
   sgw_cos_key_time(req->start, req->end, kt, sizeof(kt));
   if ((rc = sgw__cos_http_string(req, &params, &headers, &http)) < 0 ||
-      (rc = sgw__sha1_hex(http.base, http.len, http_hash)) < 0 ||
+      (rc = sgw__signer_sha1_hex(signer, http.base, http.len, http_hash)) < 0 ||
       (rc = sgw__string_to_sign(&sts, kt, http_hash)) < 0 ||
-      (rc = sgw__cos_sign(req->secret_key, kt, sts.base, sts.len, sig)) < 0)
+      (rc = sgw__signer_cos_sign(signer, req->secret_key, kt, sts.base,
+                                 sts.len, sig)) < 0)
     goto done;
   rc = sgw__cos_auth_string(req, kt, &params, &headers, sig, out);
 
 done:
+  sgw_signer_free(tmp);
   sgw__cos_set_free(&params);
   sgw__cos_set_free(&headers);
   sgw_buf_free(&http);
@@ -574,8 +497,9 @@ static int sgw__base64_buf(const sgw_buf_t *in, sgw_buf_t *out) {
   return 0;
 }
 
-int sgw_cos_post_policy(const sgw_cos_policy_t *p,
+int sgw_cos_post_policy(sgw_signer_t *signer, const sgw_cos_policy_t *p,
                         sgw_cos_policy_result_t *res) {
+  sgw_signer_t *tmp = NULL;
   char hash[41];
   int rc;
 
@@ -589,19 +513,21 @@ int sgw_cos_post_policy(const sgw_cos_policy_t *p,
 
   sgw_cos_key_time(p->start, p->end, res->key_time, sizeof(res->key_time));
   /* One allocation each in the usual case, not a series of doublings. */
-  if ((rc = sgw_buf_reserve(&res->policy, 512)) < 0 ||
+  if ((rc = sgw__signer_use(signer, &signer, &tmp)) < 0 ||
+      (rc = sgw_buf_reserve(&res->policy, 512)) < 0 ||
       (rc = sgw__cos_policy_json(p, res->key_time, &res->policy)) < 0 ||
       (rc = sgw__base64_buf(&res->policy, &res->policy_b64)) < 0 ||
-      (rc = sgw__sha1_hex(res->policy.base, res->policy.len, hash)) < 0 ||
-      (rc = sgw__cos_sign(p->secret_key, res->key_time, hash, strlen(hash),
-                          res->signature)) < 0) {
+      (rc = sgw__signer_sha1_hex(signer, res->policy.base, res->policy.len,
+                                 hash)) < 0 ||
+      (rc = sgw__signer_cos_sign(signer, p->secret_key, res->key_time, hash,
+                                 strlen(hash), res->signature)) < 0) {
     /* Leave nothing half-built that a caller could mistake for a policy. */
     sgw_buf_reset(&res->policy);
     sgw_buf_reset(&res->policy_b64);
     res->signature[0] = '\0';
-    return rc;
   }
-  return 0;
+  sgw_signer_free(tmp);
+  return rc;
 }
 
 void sgw_cos_policy_result_free(sgw_cos_policy_result_t *res) {

@@ -8,12 +8,16 @@
  *            -> {"policy":"...","policyB64":"...","keyTime":"...",
  *                "signature":"..."}
  *   any error -> "ERROR <code> <what>"
- * The input shapes are described in cos_json.h. */
+ * The input shapes are described in cos_json.h. Every line is signed
+ * through one signer, as a worker signs, so its kept SignKey is checked
+ * across changing keys and key times. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cos_json.h"
+
+static sgw_signer_t *signer;
 
 static void print_error(int code, const char *what) {
   printf("ERROR %d %s\n", code, what);
@@ -42,7 +46,7 @@ static void do_auth(const cJSON *o) {
     return;
   }
   sgw_buf_init(&out);
-  rc = sgw_cos_authorization(&s.req, &out);
+  rc = sgw_cos_authorization(signer, &s.req, &out);
   if (rc < 0)
     print_error(rc, "sgw_cos_authorization");
   else
@@ -72,7 +76,7 @@ static void do_policy(const cJSON *o) {
     oracle_policy_free(&p);
     return;
   }
-  rc = sgw_cos_post_policy(&p.req, &res);
+  rc = sgw_cos_post_policy(signer, &p.req, &res);
   if (rc < 0)
     print_error(rc, "sgw_cos_post_policy");
   else
@@ -85,6 +89,10 @@ int main(void) {
   char *line = NULL;
   size_t cap = 0;
 
+  if (sgw_signer_new(&signer) < 0) {
+    print_error(0, "sgw_signer_new");
+    return 1;
+  }
   while (getline(&line, &cap, stdin) >= 0) {
     cJSON *o = cJSON_Parse(line);
     const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
@@ -98,5 +106,6 @@ int main(void) {
     fflush(stdout);
   }
   free(line);
+  sgw_signer_free(signer);
   return 0;
 }

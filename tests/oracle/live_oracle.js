@@ -131,14 +131,24 @@ function randPath() {
   return p;
 }
 
+// cos_tool signs every line through one signer, which keeps the last
+// SignKey: a few keys and key times recur so that it is reused and replaced
+// in every order. 127 characters is the longest key a signer keeps; 128
+// and 150 are used without being kept; two keys differ only in content.
+const KEY_POOL = [randChars(ASCII_ALNUM, 32, 32), randChars(ASCII_ALNUM, 32, 32),
+  randChars(ASCII_ALNUM, 127, 127),
+  randChars(ASCII_ALNUM, 128, 128), randChars(ASCII_ALNUM, 150, 150)];
+const KEY_TIME_POOL = ['1700000000;1700000900', '1700000001;1700000900', '1700000000;1700000901'];
+
 function randAuthCase() {
   return {
     secretId: chance(0.9) ? 'AKID' + randChars(ASCII_ALNUM, 8, 32) : 'AKID-' + randText(1, 8),
-    secretKey: randChars(ASCII_ALNUM, 24, 40) + (chance(0.2) ? randText(1, 5) : ''),
+    secretKey: chance(0.5) ? pick(KEY_POOL)
+      : randChars(ASCII_ALNUM, 24, 40) + (chance(0.2) ? randText(1, 5) : ''),
     method: swapCase(pick(['get', 'put', 'post', 'delete', 'head', 'options', 'patch'])),
     path: randPath(),
     usePathname: chance(0.2),
-    keyTime: randKeyTime(),
+    keyTime: chance(0.5) ? pick(KEY_TIME_POOL) : randKeyTime(),
     headers: randObject(int(0, 8), randHeaderName, randValue),
     query: randObject(chance(0.3) ? 0 : int(1, 8), () => (chance(0.05) ? '' : randName(1, 10)), randValue),
   };
@@ -163,14 +173,15 @@ function randExtra() {
 }
 
 function randPolicyCase() {
-  const start = chance(0.1) ? int(-1e10, 0) : int(0, chance(0.1) ? 3e11 : 4e9);
-  const end = Math.min(start + int(0, chance(0.1) ? 1e12 : 86400), JS_DATE_MAX_S);
+  let start = chance(0.1) ? int(-1e10, 0) : int(0, chance(0.1) ? 3e11 : 4e9);
+  let end = Math.min(start + int(0, chance(0.1) ? 1e12 : 86400), JS_DATE_MAX_S);
+  if (chance(0.5)) [start, end] = pick(KEY_TIME_POOL).split(';').map(Number);
   const maxSize = chance(0.5) ? int(1, 2 ** 40) : 0;
   const extra = [];
   for (let n = chance(0.5) ? int(1, 3) : 0; n > 0; n--) extra.push(randExtra());
   return {
     secretId: 'AKID' + randChars(ASCII_ALNUM, 8, 32) + (chance(0.1) ? '"\\' : ''),
-    secretKey: randChars(ASCII_ALNUM, 24, 40),
+    secretKey: chance(0.5) ? pick(KEY_POOL) : randChars(ASCII_ALNUM, 24, 40),
     bucket: randChars([...'abcdefghijklmnopqrstuvwxyz0123456789-'], 1, 20) + '-125' + int(1e6, 9999999),
     key: randText(1, 30),
     start,

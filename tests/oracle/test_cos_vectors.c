@@ -1,6 +1,9 @@
 /* Replays vectors.json (signed by the official SDK and by the Node policy
  * reference, see gen_vectors.js) against cos.c byte for byte, then checks
- * the error paths the vectors cannot express.
+ * the error paths the vectors cannot express. The vectors run three times:
+ * through one signer in file order and again in reverse order (its kept
+ * SignKey is reused within a key time and replaced across them), and with
+ * a one-off signer per call.
  *
  *   test_cos_vectors path/to/vectors.json
  *
@@ -13,6 +16,8 @@
 #include "signgw/error.h"
 
 static int passed, failed;
+/* The signer the current pass uses (NULL: one-off signers). */
+static sgw_signer_t *signer;
 
 #define CHECK(cond, ...)                                   \
   do {                                                     \
@@ -72,7 +77,7 @@ static void run_auth_vector(const cJSON *v) {
     oracle_sign_free(&s);
     return;
   }
-  rc = sgw_cos_authorization(&s.req, &out);
+  rc = sgw_cos_authorization(signer, &s.req, &out);
   CHECK(rc == 0, "[%s] sgw_cos_authorization returned %d", name, rc);
   if (rc == 0) {
     check_str(name, "authorization", out.base, out.len,
@@ -94,7 +99,7 @@ static void run_policy_vector(const cJSON *v) {
     oracle_policy_free(&p);
     return;
   }
-  rc = sgw_cos_post_policy(&p.req, &res);
+  rc = sgw_cos_post_policy(signer, &p.req, &res);
   CHECK(rc == 0, "[%s] sgw_cos_post_policy returned %d", name, rc);
   if (rc == 0) {
     check_str(name, "policy", res.policy.base, res.policy.len,
@@ -124,6 +129,11 @@ static int run_vectors(const char *path) {
     printf("cannot read or parse %s\n", path);
     return -1;
   }
+  if (sgw_signer_new(&signer) < 0) {
+    printf("cannot make a signer\n");
+    cJSON_Delete(root);
+    return -1;
+  }
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "auth")) {
     run_auth_vector(v);
     nauth++;
@@ -132,6 +142,19 @@ static int run_vectors(const char *path) {
     run_policy_vector(v);
     npolicy++;
   }
+  /* Reverse order, policies first, through the same signer. */
+  for (int i = npolicy - 1; i >= 0; i--)
+    run_policy_vector(cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(root, "policy"), i));
+  for (int i = nauth - 1; i >= 0; i--)
+    run_auth_vector(cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(root, "auth"), i));
+  sgw_signer_free(signer);
+  signer = NULL;
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "auth"))
+    run_auth_vector(v);
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "policy"))
+    run_policy_vector(v);
   cJSON_Delete(root);
   /* An empty or truncated file must not pass quietly. */
   CHECK(nauth >= 40, "only %d auth vectors", nauth);
@@ -160,7 +183,7 @@ static int auth_rc(const sgw_cos_sign_t *r) {
   sgw_buf_t out;
   int rc;
   sgw_buf_init(&out);
-  rc = sgw_cos_authorization(r, &out);
+  rc = sgw_cos_authorization(NULL, r, &out);
   sgw_buf_free(&out);
   return rc;
 }
@@ -211,7 +234,7 @@ static void test_auth_output(void) {
   r.nheaders = 2;
   sgw_buf_init(&out);
   CHECK(sgw_buf_appends(&out, "prefix:") == 0, "buf works");
-  CHECK(sgw_cos_authorization(&r, &out) == 0, "sign with headers");
+  CHECK(sgw_cos_authorization(NULL, &r, &out) == 0, "sign with headers");
   CHECK(out.len == strlen(want) + 40 &&
             strncmp(out.base, want, strlen(want)) == 0,
         "appends after existing content, drops content-type: %s", out.base);
@@ -260,7 +283,7 @@ static sgw_cos_policy_t base_policy(void) {
 
 static int policy_rc(const sgw_cos_policy_t *p) {
   sgw_cos_policy_result_t res;
-  int rc = sgw_cos_post_policy(p, &res);
+  int rc = sgw_cos_post_policy(NULL, p, &res);
   if (rc == 0)
     CHECK(!leaks(&res.policy, SECRET) && !leaks(&res.policy_b64, SECRET),
           "secret key in policy");
@@ -274,7 +297,7 @@ static void test_policy_errors(void) {
   sgw_cos_policy_t p = base_policy();
 
   CHECK(policy_rc(&p) == 0, "baseline policy signs");
-  CHECK(sgw_cos_post_policy(&p, NULL) == SGW_EINVAL, "NULL result");
+  CHECK(sgw_cos_post_policy(NULL, &p, NULL) == SGW_EINVAL, "NULL result");
   CHECK(policy_rc(NULL) == SGW_EINVAL, "NULL policy");
   p.secret_key = NULL;
   CHECK(policy_rc(&p) == SGW_EINVAL, "NULL secret key");
