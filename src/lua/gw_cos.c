@@ -16,6 +16,7 @@
 #define SGW__MAX_CONDITIONS 32
 #define SGW__DEFAULT_EXPIRES 900
 #define SGW__DEFAULT_SKEW 60
+#define SGW__OPT_SLOTS 16 /* more than the options any function reads */
 
 /* ---- credentials ----------------------------------------------------- */
 
@@ -105,8 +106,7 @@ static sgw_signer_t *get_signer(lua_State *L) {
 
 static const char *opt_string(lua_State *L, int t, const char *k,
                               const char *def, size_t *len) {
-  luaL_checkstack(L, 1, "gw.cos: options");
-  lua_getfield(L, t, k);
+  lua_getfield(L, t, k); /* room made by opt_begin */
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     if (len)
@@ -123,7 +123,6 @@ static lua_Integer opt_integer(lua_State *L, int t, const char *k,
   int isnum;
   lua_Integer v;
 
-  luaL_checkstack(L, 1, "gw.cos: options");
   lua_getfield(L, t, k);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
@@ -184,16 +183,38 @@ static size_t opt_pairs(lua_State *L, int t, const char *k, sgw_kv_t *kv) {
   return n;
 }
 
+/* What every signed request has: its key time, headers and parameters. */
+static void opt_request(lua_State *L, int64_t *start, int64_t *end,
+                        sgw_kv_t *headers, size_t *nheaders, sgw_kv_t *params,
+                        size_t *nparams) {
+  opt_key_time(L, 1, start, end);
+  *nheaders = opt_pairs(L, 1, "headers", headers);
+  *nparams = opt_pairs(L, 1, "params", params);
+}
+
 /* Checks the options table (argument 1), leaves the cred on the stack and
- * returns it. */
+ * returns it. Makes room for every option a function reads (each string
+ * stays on the stack; tables make their own room). */
 static const sgw_cred_t *opt_begin(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
+  luaL_checkstack(L, SGW__OPT_SLOTS, "gw.cos: options");
   lua_getfield(L, 1, "cred");
   return check_cred(L, -1);
 }
 
 /* ---- functions ------------------------------------------------------- */
+
+/* Returns the text signing left in `out` (released here), or raises. */
+static int push_signed(lua_State *L, int rc, sgw_buf_t *out) {
+  if (rc < 0) {
+    sgw_buf_free(out);
+    return luaL_error(L, "cannot sign: %s", sgw_strerror(rc));
+  }
+  lua_pushlstring(L, out->base, out->len);
+  sgw_buf_free(out);
+  return 1;
+}
 
 /* host(bucket, region) -> "bucket.cos.region.myqcloud.com" */
 static int l_host(lua_State *L) {
@@ -218,7 +239,6 @@ static int l_authorization(lua_State *L) {
   sgw_cos_sign_t req = {0};
   const sgw_cred_t *cred;
   sgw_buf_t out;
-  int rc;
 
   cred = opt_begin(L);
   req.secret_id = cred->secret_id;
@@ -227,20 +247,14 @@ static int l_authorization(lua_State *L) {
   req.path = opt_string(L, 1, "path", NULL, &req.path_len);
   if (req.path == NULL)
     return luaL_error(L, "'path' is required");
-  opt_key_time(L, 1, &req.start, &req.end);
-  req.nheaders = opt_pairs(L, 1, "headers", headers);
+  opt_request(L, &req.start, &req.end, headers, &req.nheaders, params,
+              &req.nparams);
   req.headers = headers;
-  req.nparams = opt_pairs(L, 1, "params", params);
   req.params = params;
 
   sgw_buf_init(&out);
-  if ((rc = sgw_cos_authorization(get_signer(L), &req, &out)) < 0) {
-    sgw_buf_free(&out);
-    return luaL_error(L, "cannot sign: %s", sgw_strerror(rc));
-  }
-  lua_pushlstring(L, out.base, out.len);
-  sgw_buf_free(&out);
-  return 1;
+  return push_signed(L, sgw_cos_authorization(get_signer(L), &req, &out),
+                     &out);
 }
 
 /* Encodes each extra condition to JSON text, left on the stack. */
@@ -327,10 +341,57 @@ static int l_post_policy(lua_State *L) {
   return 1;
 }
 
+/* presign_url{cred=, method=, key=, host= | bucket= and region=,
+ *             scheme=, headers=, params=, expires=, skew=, start=, ["end"]=}
+ *   -> the presigned URL (the COS form: signature in the query, and
+ *      x-cos-security-token when the credential has a token) */
+static int l_presign_url(lua_State *L) {
+  sgw_kv_t headers[SGW__MAX_PAIRS], params[SGW__MAX_PAIRS];
+  sgw_cos_presign_t p = {0};
+  const sgw_cred_t *cred;
+  const char *bucket, *region;
+  sgw_buf_t out, host;
+  int rc;
+
+  cred = opt_begin(L);
+  p.secret_id = cred->secret_id;
+  p.secret_key = cred->secret_key;
+  p.security_token = cred->security_token;
+  p.method = opt_string(L, 1, "method", "get", NULL);
+  p.key = opt_string(L, 1, "key", NULL, &p.key_len);
+  p.scheme = opt_string(L, 1, "scheme", "https", NULL);
+  p.host = opt_string(L, 1, "host", NULL, NULL);
+  bucket = opt_string(L, 1, "bucket", NULL, NULL);
+  region = opt_string(L, 1, "region", NULL, NULL);
+  if (p.key == NULL)
+    return luaL_error(L, "'key' is required");
+  if (strcmp(p.scheme, "https") != 0 && strcmp(p.scheme, "http") != 0)
+    return luaL_error(L, "'scheme' must be \"https\" or \"http\"");
+  if ((p.host == NULL) == (bucket == NULL || region == NULL))
+    return luaL_error(L, "give 'host', or 'bucket' and 'region'");
+  opt_request(L, &p.start, &p.end, headers, &p.nheaders, params,
+              &p.nparams);
+  p.headers = headers;
+  p.params = params;
+
+  sgw_buf_init(&out);
+  sgw_buf_init(&host);
+  if (p.host == NULL && sgw_cos_host(bucket, region, &host) < 0) {
+    sgw_buf_free(&host);
+    return luaL_error(L, "invalid bucket or region name");
+  }
+  if (p.host == NULL)
+    p.host = host.base;
+  rc = sgw_cos_presign_url(get_signer(L), &p, &out);
+  sgw_buf_free(&host);
+  return push_signed(L, rc, &out);
+}
+
 int luaopen_gw_cos(lua_State *L) {
   static const luaL_Reg funcs[] = {{"host", l_host},
                                    {"authorization", l_authorization},
                                    {"post_policy", l_post_policy},
+                                   {"presign_url", l_presign_url},
                                    {NULL, NULL}};
 
   cred_metatable(L);

@@ -7,40 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_fields.h"
 #include "signgw/buf.h"
 #include "signgw/cos.h"
 #include "signgw/signer.h"
-
-#define CHECK(x) \
-  do {           \
-    if (!(x))    \
-      abort();   \
-  } while (0)
 
 #define MAX_FIELDS 64
 #define MAX_KV 12
 
 static const char SECRET_KEY[] = "fuzz\x01Secret\x02Key\x03NeverLeaves";
-
-typedef struct field_s {
-  const char *p;
-  size_t len;
-} field_t;
-
-/* Fields separated by '\n'; a field index past the input is empty. */
-static size_t split(const uint8_t *data, size_t size, field_t *f) {
-  size_t n = 0, start = 0;
-
-  for (size_t i = 0; i <= size && n < MAX_FIELDS; i++) {
-    if (i == size || data[i] == '\n') {
-      f[n].p = (const char *)data + start;
-      f[n].len = i - start;
-      n++;
-      start = i + 1;
-    }
-  }
-  return n;
-}
 
 /* A NUL-terminated copy (the API takes C strings for some fields). */
 static char *cstr(const field_t *f) {
@@ -62,14 +37,6 @@ static void no_secret(const char *p, size_t len) {
     return;
   for (size_t i = 0; p != NULL && i + k <= len; i++)
     CHECK(memcmp(p + i, SECRET_KEY, k) != 0);
-}
-
-/* Up to 8 bytes as a number in +-2^61 (room to add to it). */
-static int64_t num(const field_t *f) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < f->len && i < 8; i++)
-    v = v << 8 | (unsigned char)f->p[i];
-  return (int64_t)(v % (1ULL << 62)) - (1LL << 61);
 }
 
 /* One signer for the whole run, as a worker keeps one: its kept SignKey
@@ -94,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   nh = data[0] % MAX_KV;
   np = data[1] % MAX_KV;
   unsigned flags = data[2], ncond = data[3] % 4;
-  nf = split(data + 4, size - 4, f);
+  nf = fuzz_split(data + 4, size - 4, f, MAX_FIELDS);
   for (size_t i = nf; i < MAX_FIELDS; i++)
     f[i] = empty;
 
@@ -114,10 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bucket = cstr(&f[idx++ % MAX_FIELDS]);
   key = cstr(&f[idx++ % MAX_FIELDS]);
   token = cstr(&f[idx++ % MAX_FIELDS]);
-  int64_t start = num(&f[idx++ % MAX_FIELDS]) / (1 << 20);
-  int64_t end = start + num(&f[idx++ % MAX_FIELDS]) % (1LL << 42);
-  int64_t min = num(&f[idx++ % MAX_FIELDS]) - 1000;
-  int64_t max = num(&f[idx++ % MAX_FIELDS]);
+  int64_t start = fuzz_num(&f[idx++ % MAX_FIELDS]) / (1 << 20);
+  int64_t end = start + fuzz_num(&f[idx++ % MAX_FIELDS]) % (1LL << 42);
+  int64_t min = fuzz_num(&f[idx++ % MAX_FIELDS]) - 1000;
+  int64_t max = fuzz_num(&f[idx++ % MAX_FIELDS]);
   for (unsigned i = 0; i < 3; i++)
     cond[i] = cstr(&f[idx++ % MAX_FIELDS]);
 

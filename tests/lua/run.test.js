@@ -53,7 +53,7 @@ function get(p) {
   });
 }
 
-for (const name of ['sandbox', 'modules', 'keys', 'cos_options', 'json_decode']) {
+for (const name of ['sandbox', 'modules', 'keys', 'cos_options', 'cos_presign', 'json_decode']) {
   test(`lua spec ${name}`, async () => {
     const res = await get(`/spec?name=${name}`);
     assert.strictEqual(res.status, 200, res.body);

@@ -64,6 +64,19 @@ return {
         eq(cos.authorization(proxy(values)), want, "authorization")
       end
     end },
+  { "presign_url reads a proxy table under collector pressure", function(_, ctx)
+      for _ = 1, 3 do
+        local h = next_id()
+        local key = "dir/" .. string.rep("k", 60) .. "/" .. next_id()
+        local values = {
+          cred = ctx.cred, start = 1700000000, ["end"] = 1700000900,
+          host = function() return ("h%d.example"):format(h) end,
+          key = function() return key:sub(1) end,
+          params = function() return { v = key:sub(1) } end,
+        }
+        eq(cos.presign_url(proxy(values)), cos.presign_url(plain(values)), "url")
+      end
+    end },
   { "post_policy reads a proxy table under collector pressure", function(_, ctx)
       for _ = 1, 3 do
         local b = next_id()
