@@ -27,6 +27,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw.jwt", luaopen_gw_jwt},
     {"gw.http", luaopen_gw_http},
     {"gw.event", luaopen_gw_event},
+    {"gw.sts", luaopen_gw_sts},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do.
