@@ -4,8 +4,10 @@
 -- or any script under `paths` makes new requests use the new version
 -- within a second (SIGHUP forces it); a broken version never goes live.
 -- It runs with its own folder as `...`. Secrets never go here: the SecretId/SecretKey come from
--- the environment (COS_SECRET_ID, COS_SECRET_KEY or COS_SECRET_KEY_FILE,
--- COS_SECURITY_TOKEN) and reach scripts only as the opaque ctx.cred.
+-- the environment (COS_SECRET_ID, COS_SECRET_KEY, COS_SECURITY_TOKEN, or
+-- files named by COS_SECRET_ID_FILE, COS_SECRET_KEY_FILE and
+-- COS_SECURITY_TOKEN_FILE, re-read on SIGHUP) and reach scripts only as
+-- the opaque ctx.cred.
 
 local env = gw.env
 
@@ -21,6 +23,9 @@ return {
     ["GET /put-sign"]    = "routes.put_sign",
     ["GET /post-policy"] = "routes.post_policy",
     ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
+    -- With COS_CREDENTIALS=sts: temporary credentials for Tencent's SDKs
+    -- (their getAuthorization callback), limited to the upload prefix.
+    ["GET /sts"] = env("COS_CREDENTIALS") == "sts" and "routes.sts" or nil,
   },
 
   cos = {
@@ -28,6 +33,8 @@ return {
     region = env("COS_REGION") or "ap-guangzhou",
   },
 
+  -- Checked when the config loads (lua/policy/check.lua): a bad value
+  -- fails `signgw -t` and the reload, and names this file.
   upload = {
     prefix    = "uploads/",    -- keys are <prefix>YYYYMMDD/<time>_<random>.<ext>
     ext_allow = { "jpg", "jpeg", "png", "gif", "bmp", "webp", "heic", "mp4", "mov" },
@@ -35,6 +42,27 @@ return {
     skew      = 60,            -- seconds it is valid before now (client clock skew)
     min_size  = 0,             -- POST content-length-range
     max_size  = 100 * 1024 * 1024,
+    -- true: keys are <prefix><user>/YYYYMMDD/..., with the user the
+    -- permission check returns (policy.auth); no valid user: 403.
+    user_segment = false,
+    -- true: /put-sign needs ?size=N (min_size..max_size) and signs
+    -- Content-Length: N, so max_size binds PUT too. The seed's client
+    -- sends no size: keep it off for it.
+    sign_size = false,
+    -- conditions = { { "starts-with", "$Content-Type", "image/" } },
+  },
+
+  -- Which credential signs: "static" (the permanent key from the
+  -- environment) or "sts" (a temporary key from Tencent Cloud STS, asked
+  -- for with the permanent one; never a fallback to it). Checked at load.
+  credentials = {
+    mode       = env("COS_CREDENTIALS") or "static",
+    scope      = env("COS_STS_SCOPE") or "key",   -- key: one per signature; prefix: one per worker
+    endpoint   = env("COS_STS_ENDPOINT") or "https://sts.tencentcloudapi.com/",
+    region     = env("COS_STS_REGION"),           -- default: cos.region
+    role_arn   = env("COS_STS_ROLE_ARN"),         -- set: AssumeRole, else GetFederationToken
+    duration   = math.tointeger(tonumber(env("COS_STS_DURATION") or "")) or 1800,
+    timeout_ms = math.tointeger(tonumber(env("COS_STS_TIMEOUT_MS") or "")) or 5000,
   },
 
   -- The answer to errors the server itself finds (malformed HTTP, unknown
@@ -46,6 +74,18 @@ return {
   policy = {
     auth  = "policy.auth",
     shape = "policy.shape",
+  },
+
+  -- Outbound HTTP(S) from scripts (gw.http): STS, session stores, JWKS.
+  -- TLS is verified against the system trust store, or only against
+  -- ca_file (env SGW_CA_FILE) when set.
+  outbound = {
+    ca_file            = env("SGW_CA_FILE"),
+    connect_timeout_ms = 5000,
+    timeout_ms         = 10000,    -- per request unless it sets timeout_ms
+    max_response       = 1048576,  -- response body bytes
+    max_concurrent     = 256,      -- per worker; more wait in a queue
+    max_queued         = 1024,     -- beyond that a request fails at once
   },
 
   -- Operations. GET /metrics is the Prometheus text format, for the

@@ -11,13 +11,14 @@
 #include "runtime/vm.h"
 #include "server/server.h"
 #include "signgw/buf.h"
+#include "signgw/signer.h"
 
 struct sgw_task_s;
 
 /* Something primitives share on one worker (an HTTP client, a Redis
- * pool), made on first use and closed when the worker stops. Its handles
- * must not keep the loop alive (uv_unref them): the connections whose
- * requests wait on it do. */
+ * pool), made on first use. A stopping worker closes it once its last
+ * connection is gone (so it may keep idle connections of its own open
+ * until then); the loop ends after that. */
 typedef struct sgw_service_s {
   const void *key;        /* the address of something of its module */
   void *ptr;
@@ -43,6 +44,7 @@ typedef struct sgw_worker_s {
   struct sgw_task_s *task_pool;
   unsigned ntask_pool;
   sgw_service_t *services;
+  sgw_signer_t *signer;        /* signing state (OpenSSL contexts, SignKey) */
   sgw_buf_t json;              /* scratch for a handler's JSON body */
   sgw_buf_t hdrs;              /* scratch for a handler's headers */
   sgw_obs_worker_t obs;        /* its access log lines, its metrics tick */

@@ -56,7 +56,7 @@ export COS_SECRET_KEY=benchSecretKey0123456789abcdefXYZ
 export COS_BUCKET=bench-1250000000
 export COS_REGION=ap-guangzhou
 # signgw as the peers run: no metrics, no access log (nginx: access_log
-# off). The signgw-obs rows turn both on (start_signgw ... obs).
+# off). The signgw-obs rows turn both on (start_signgw_obs).
 export SGW_METRICS=off SGW_ACCESS_LOG=off
 
 BUILD=$ROOT/build-bench
@@ -146,30 +146,31 @@ wait_log() { # file regex timeout_s -> prints the first matching line
   return 1
 }
 
-# Server registry: NAME -> pid, port, kind, log.
-declare -A S_PID S_PORT S_KIND S_LOG S_RSS0
+# Server registry: NAME -> pid, port, kind, log, path measured (default
+# PATH_Q).
+declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH
 
-declare -A S_ALOG  # signgw-obs: its access log file
-
-start_signgw() { # name workers [obs]
-  local name=$1 w=$2 mode=${3:-plain} port
-  local -a env=()
+start_signgw() { # name workers [VAR=value...] (its environment)
+  local name=$1 w=$2 port
+  shift 2
   port=$(free_port)
   S_LOG[$name]=$TMP/$name.log
-  if [ "$mode" = obs ]; then
-    # Metrics on (scraped every second, as Prometheus would) and the
-    # access log to a file on disk.
-    S_ALOG[$name]=$TMP/$name.access.log
-    env=(SGW_METRICS=on "SGW_ACCESS_LOG=${S_ALOG[$name]}")
-  fi
-  env "${env[@]}" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
+  env "$@" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
   S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=signgw
   wait_log "${S_LOG[$name]}" 'listening on' 10 >/dev/null ||
     { cat "${S_LOG[$name]}" >&2; die "$name did not start"; }
-  if [ "$mode" = obs ]; then
-    ( while sleep 1; do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" || true; done ) &
-    PIDS+=("$!")
-  fi
+}
+
+declare -A S_ALOG  # signgw-obs: its access log file
+
+# signgw with metrics on (scraped every second, as Prometheus would) and
+# the access log to a file on disk.
+start_signgw_obs() { # name workers
+  local name=$1
+  S_ALOG[$name]=$TMP/$name.access.log
+  start_signgw "$1" "$2" SGW_METRICS=on "SGW_ACCESS_LOG=${S_ALOG[$name]}"
+  ( while sleep 1; do curl -sf -o /dev/null "http://127.0.0.1:${S_PORT[$name]}/metrics" || true; done ) &
+  PIDS+=("$!")
 }
 
 start_nginx() { # name kind(lua|static) workers
@@ -289,7 +290,7 @@ log_epoch() { # log line -> epoch seconds (float) of its leading ISO timestamp
 MEASURE_OUT=""
 measure() { # name round server workers conns duration [record=1]
   local name=$1 round=$2 server=$3 w=$4 c=$5 d=$6 record=${7:-1}
-  local url="http://127.0.0.1:${S_PORT[$name]}$PATH_Q" pids c0 c1 m0 m1 t0 t1 out tf json ut st
+  local url="http://127.0.0.1:${S_PORT[$name]}${S_PATH[$name]:-$PATH_Q}" pids c0 c1 m0 m1 t0 t1 out tf json ut st
   local -a wrk_cmd=(wrk)
   pids=$(server_pids "$name")
   out=$TMP/wrk.out; tf=$TMP/wrk.time
@@ -361,7 +362,7 @@ log "duration ${DURATION}s, ${ROUNDS} round(s), conns ${CONNS[*]}, workers ${WOR
 # cost nothing), so every round sees every server under the same noise.
 for w in "${WORKERS[@]}"; do
   start_signgw "signgw-w$w" "$w"
-  start_signgw "signgw-obs-w$w" "$w" obs
+  start_signgw_obs "signgw-obs-w$w" "$w"
   start_nginx "nginx-lua-w$w" lua "$w"
   start_nginx "nginx-static-w$w" static "$w"
 done
@@ -453,6 +454,61 @@ n_err=$(grep -ciE 'error' "${S_LOG[node-express-w1]}" || true)
 if [ "$n_err" -gt 0 ]; then note "node-express logged $n_err error lines."; fi
 
 for name in "${!S_PID[@]}"; do stop_server "$name"; done
+
+# ------------------------------------------------------------------ STS
+
+# GET /put-sign with temporary credentials (COS_CREDENTIALS=sts) against
+# the STS double of the e2e tests, which answers after a fixed delay
+# (BENCH_STS_DELAY_MS, 50): signgw in key scope (one STS call per
+# signature) next to Tencent's own approach, node + express calling
+# qcloud-cos-sts per request (node-sts.js); signgw in prefix scope next to
+# signgw with the permanent key. One worker each, BENCH_STS_CONNS (256)
+# connections, the same rounds and duration as above.
+sts_bench() {
+  local delay=${BENCH_STS_DELAY_MS:-50} c=${BENCH_STS_CONNS:-256} lport line sport ca r i n cfg
+  [ -d "$ROOT/tests/node_modules/tencentcloud-sdk-nodejs-common" ] ||
+    npm ci --prefix "$ROOT/tests" --no-audit --no-fund --loglevel=error >/dev/null
+  lport=$(free_port)
+  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" \
+    --secret-id "$COS_SECRET_ID" --secret-key "$COS_SECRET_KEY" >"$TMP/sts.out" 2>&1 &
+  S_PID[sts-double]=$!; PIDS+=("$!"); S_KIND[sts-double]=node
+  line=$(wait_log "$TMP/sts.out" '^\{' 20) || { cat "$TMP/sts.out" >&2; die "the STS double did not start"; }
+  sport=$(node -p 'JSON.parse(process.argv[1]).port' "$line")
+  ca=$(node -p 'JSON.parse(process.argv[1]).caFile' "$line")
+  start_signgw sts-key 1 COS_CREDENTIALS=sts COS_STS_SCOPE=key \
+    COS_STS_ENDPOINT="https://127.0.0.1:$sport/" SGW_CA_FILE="$ca"
+  start_signgw sts-prefix 1 COS_CREDENTIALS=sts COS_STS_SCOPE=prefix \
+    COS_STS_ENDPOINT="https://127.0.0.1:$sport/" SGW_CA_FILE="$ca"
+  start_signgw put-static 1
+  S_LOG[node-sts]=$TMP/node-sts.log
+  port=$(free_port)
+  PORT=$port STS_HOST="127.0.0.1:$sport" NODE_EXTRA_CA_CERTS="$ca" node "$HERE/node-sts.js" >"${S_LOG[node-sts]}" 2>&1 &
+  S_PID[node-sts]=$!; PIDS+=("$!"); S_PORT[node-sts]=$port; S_KIND[node-sts]=node
+  wait_port "$port" || { cat "${S_LOG[node-sts]}" >&2; die "node-sts did not start"; }
+  for n in sts-key sts-prefix put-static node-sts; do
+    S_PATH[$n]='/put-sign?ext=jpg'
+    if [ "$n" = put-static ]; then
+      node "$HERE/verify-put.js" "$n" "http://127.0.0.1:${S_PORT[$n]}" >&2 || die "verification failed for $n"
+    else
+      node "$HERE/verify-put.js" "$n" "http://127.0.0.1:${S_PORT[$n]}" "http://127.0.0.1:$lport" >&2 ||
+        die "verification failed for $n"
+    fi
+  done
+  log "STS: /put-sign, STS answering after $delay ms, $c connections, one worker each"
+  for n in sts-key sts-prefix put-static node-sts; do measure "$n" 0 "$n" 1 "$c" "$WARMUP" 0; done
+  for r in $(seq 1 "$ROUNDS"); do
+    i=0
+    for n in sts-key sts-prefix put-static node-sts; do
+      cfg=$n
+      measure "$cfg" "$r" "$cfg" 1 "$c" "$DURATION"
+      i=$((i + 1))
+    done
+  done
+  extra "{\"kind\":\"sts\",\"delay_ms\":$delay,\"conns\":$c}"
+  for n in sts-key sts-prefix put-static node-sts sts-double; do stop_pid "${S_PID[$n]}"; done
+}
+
+if [ "${BENCH_STS:-1}" = 1 ]; then sts_bench; fi
 
 # ------------------------------------------------------------------ memory
 

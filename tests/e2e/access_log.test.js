@@ -250,22 +250,33 @@ test('an access log file that cannot be opened stops the start with a clear mess
     /access log: cannot open \/nonexistent-dir\/sub\/access\.log/);
 });
 
-test('the user a policy named (ctx.user) is logged', async (t) => {
+test('the user a policy named (ctx.user) is logged: the bearer example policy', async (t) => {
+  const dir = tmpdir();
+  const file = path.join(dir, 'access.log');
+  const gw = await h.start({ config: path.join(h.CONFIGS, 'bearer_users.lua'), workers: 1, env: { SGW_ACCESS_LOG: file } });
+  t.after(async () => { await gw.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  const alice = await get(gw.base, '/put-sign?ext=jpg', { headers: { authorization: 'Bearer sgw-e2e-token-alice' } });
+  assert.equal(alice.status, 200);
+  const nobody = await get(gw.base, '/put-sign?ext=jpg', { headers: { authorization: 'Bearer wrong' } });
+  assert.ok(nobody.status === 401 || nobody.status === 403, String(nobody.status));
+  await until('2 lines', () => lines(file).length === 2);
+  const [a, n] = lines(file).map(checkLine);
+  assert.equal(a.request_id, alice.headers['x-request-id']);
+  assert.equal(a.user, 'alice');
+  assert.equal(n.user, undefined, 'no user when the policy let nobody in');
+  assert.ok(!fs.readFileSync(file, 'utf8').includes('sgw-e2e-token'), 'no token in the log');
+});
+
+test('a user a handler names is written as JSON text, whatever it holds', async (t) => {
   const dir = tmpdir();
   const file = path.join(dir, 'access.log');
   const gw = await h.start({ config: CONFIG, workers: 1, env: { SGW_ACCESS_LOG: file } });
   t.after(async () => { await gw.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
-  const r = await get(gw.base, '/obs/user?name=alice%22x');
-  const per = JSON.parse(r.body.toString()).per_request;
+  const r = await get(gw.base, '/obs/user?name=alice%22%0a%5Cx');
+  assert.equal(JSON.parse(r.body.toString()).per_request, true, 'ctx is the request\'s own');
   await get(gw.base, '/put-sign?ext=jpg');
   await until('2 lines', () => lines(file).length === 2);
   const [named, anon] = lines(file).map(checkLine);
-  assert.equal(anon.user, undefined, 'no user when none was named');
-  if (!per) {
-    // ctx is shared by every request in this build: no user is logged.
-    assert.equal(named.user, undefined);
-    t.skip('ctx is not per request in this build');
-    return;
-  }
-  assert.equal(named.user, 'alice"x');
+  assert.equal(named.user, 'alice"\n\\x');
+  assert.equal(anon.user, undefined, 'the next request on the same coroutine has no user');
 });

@@ -33,14 +33,15 @@
 //   node sts_double.js [--port P] [--host H] [--delay-ms D]
 //                      [--secret-id ID] [--secret-key KEY]
 // prints one JSON line {"port","url","caFile"} and serves until SIGINT or
-// SIGTERM. The default credential is the e2e tests' permanent one.
+// SIGTERM. The default credential is the e2e tests' permanent one. With
+// --lookup-port L it also answers, on plain HTTP at 127.0.0.1:L (a test
+// hook, not an STS API), GET /lookup?id=TMP_SECRET_ID with that issued
+// credential as JSON (404 if none): how the benchmark's verifier checks
+// signatures made with temporary keys.
 const https = require('node:https');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const querystring = require('node:querystring');
-const { execFileSync } = require('node:child_process');
 
 const Sign = require('tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js').default;
 const { AbstractClient } = require('tencentcloud-sdk-nodejs-common/tencentcloud/common/abstract_client.js');
@@ -59,42 +60,7 @@ const DEFAULT_SECRET_KEY = 'sgwTestSecretKeyNeverLeaves0123456789';
 
 // ------------------------------------------------------------------ TLS
 
-// A throw-away CA and a server certificate it signed, made with the
-// openssl CLI in `dir` (a new temp dir by default):
-//   names: subjectAltName entries of the server certificate (IP addresses
-//          and DNS names), default ['127.0.0.1', 'localhost'].
-// Returns { dir, caFile, certFile, keyFile, ca, cert, key } (PEM text).
-function makeTls({ dir, names = ['127.0.0.1', 'localhost'] } = {}) {
-  dir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-tls-'));
-  const f = (n) => path.join(dir, n);
-  const run = (args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-  run(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2',
-    '-subj', '/CN=signgw throw-away test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  run(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', `/CN=${names[0]}`]);
-  fs.writeFileSync(f('server.ext'), [
-    `subjectAltName=${san}`,
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-    '',
-  ].join('\n'));
-  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'),
-    '-set_serial', '0x' + crypto.randomBytes(8).toString('hex'), '-days', '2',
-    '-extfile', f('server.ext'), '-out', f('server.pem')]);
-  return {
-    dir,
-    caFile: f('ca.pem'),
-    certFile: f('server.pem'),
-    keyFile: f('server.key'),
-    ca: fs.readFileSync(f('ca.pem'), 'utf8'),
-    cert: fs.readFileSync(f('server.pem'), 'utf8'),
-    key: fs.readFileSync(f('server.key'), 'utf8'),
-  };
-}
+const { makeTls } = require('./tls.js');
 
 // ------------------------------------------------------------------ helpers
 
@@ -545,6 +511,15 @@ if (require.main === module) {
     secretId: opt('--secret-id'),
     secretKey: opt('--secret-key'),
   }).then((sts) => {
+    const lookupPort = Number(opt('--lookup-port', 0));
+    if (lookupPort) {
+      require('node:http').createServer((req, res) => {
+        const id = new URL(req.url, 'http://x').searchParams.get('id');
+        const rec = id && sts.lookup(id);
+        res.writeHead(rec ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(rec || { error: 'no such credential' }));
+      }).listen(lookupPort, '127.0.0.1');
+    }
     console.log(JSON.stringify({ port: sts.port, url: sts.url, caFile: sts.caFile }));
     const stop = () => sts.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
