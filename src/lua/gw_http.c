@@ -9,6 +9,12 @@
  *   -- or nil, message, kind  (kind: "timeout", "connect", "tls",
  *   --   "too_large", "busy", "protocol", "invalid", "internal")
  *
+ * Each call is counted in signgw_outbound_requests_total{target,result}
+ * and timed in signgw_outbound_request_duration_seconds{target}: target
+ * is the request's `target` (a short name such as "sts") or else the
+ * URL's host[:port]; result is the status class ("2xx" ... "5xx"), the
+ * error kind, or "cancelled" when the request went away first.
+ *
  * Each worker has one client (a service of the worker), so connections
  * are kept alive and reused across requests. Its settings come from the
  * config's `outbound` table (ca_file, connect_timeout_ms, timeout_ms,
@@ -54,11 +60,15 @@ typedef struct http_service_s {
   http_client_t *clients; /* the first is current unless retired */
 } http_service_t;
 
+#define SGW__HTTP_MAX_TARGET 64
+
 typedef struct http_wait_s {
   sgw_wait_t wait;
   sgw_http_call_t *call;
   http_client_t *hc;
   struct http_service_s *svc;
+  uint64_t t0;                          /* for the duration metric */
+  char target[SGW__HTTP_MAX_TARGET + 1]; /* its name in the metrics */
 } http_wait_t;
 
 static const char service_key = 0;
@@ -184,13 +194,23 @@ static void push_headers(lua_State *L, const sgw_http_response_t *res) {
   }
 }
 
+/* Counts the call in the outbound metrics (observe.h). */
+static void http_count(const http_wait_t *hw, const char *result) {
+  sgw_obs_outbound(hw->target, result, (double)(uv_hrtime() - hw->t0) / 1e9);
+}
+
 static void on_done(sgw_http_call_t *call, int err, const char *errtext,
                     const sgw_http_response_t *res, void *data) {
+  static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   http_wait_t *hw = data;
   sgw_task_t *t = sgw_wait_end(&hw->wait);
   int n;
 
   (void)call;
+  http_count(hw, err < 0 ? err_kind(err)
+                 : res->status >= 100 && res->status <= 599
+                     ? classes[res->status / 100 - 1]
+                     : "other");
   client_release(hw->hc, hw->svc);
   free(hw);
   if (err < 0) {
@@ -207,6 +227,7 @@ static void on_done(sgw_http_call_t *call, int err, const char *errtext,
 static void http_cancel(sgw_wait_t *w) {
   http_wait_t *hw = (http_wait_t *)w;
 
+  http_count(hw, "cancelled");
   sgw_http_call_cancel(hw->call);
   client_release(hw->hc, hw->svc);
   free(hw);
@@ -265,6 +286,28 @@ static size_t opt_headers(lua_State *L, int t, sgw_http_header_t *h) {
   return n;
 }
 
+/* The name of the call in the metrics: t.target, or the URL's host[:port]
+ * (never its user information, path or query). */
+static void call_target(lua_State *L, const char *url, char *out) {
+  const char *p = strstr(url, "://"), *end, *at;
+  size_t n;
+
+  if (lua_getfield(L, 1, "target") == LUA_TSTRING) {
+    p = lua_tolstring(L, -1, &n);
+  } else {
+    p = p ? p + 3 : url;
+    end = p + strcspn(p, "/?#");
+    while ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+      p = at + 1; /* after the last '@': no user information */
+    n = (size_t)(end - p);
+  }
+  if (n > SGW__HTTP_MAX_TARGET)
+    n = SGW__HTTP_MAX_TARGET;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  lua_pop(L, 1);
+}
+
 static int l_request(lua_State *L) {
   const http_conf_t *conf = lua_touserdata(L, lua_upvalueindex(1));
   sgw_http_header_t headers[SGW__HTTP_MAX_HEADERS];
@@ -298,8 +341,11 @@ static int l_request(lua_State *L) {
     return push_error(L, rc, "cannot make the outbound client");
   if ((hw = calloc(1, sizeof(*hw))) == NULL)
     return push_error(L, SGW_ENOMEM, NULL);
+  call_target(L, req.url, hw->target);
+  hw->t0 = uv_hrtime();
   /* Everything in req is copied before this returns. */
   if ((rc = sgw_http_request(hc->client, &req, on_done, hw, &hw->call)) < 0) {
+    http_count(hw, err_kind(rc));
     free(hw);
     return push_error(L, rc, rc == SGW_EBUSY ? "too many outbound requests "
                                                "at once"

@@ -5,7 +5,8 @@
 // query API, signgw_requests_total equal to exactly the requests this test
 // sent, split by route and status. Also: metrics.allow (403 for others),
 // SGW_METRICS=off, script error kinds, reload counters, connection states,
-// and script metrics from gw.metrics surviving a reload.
+// script metrics from gw.metrics surviving a reload, and gw.http calls
+// counted as outbound requests (against a local HTTP server).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -304,4 +305,33 @@ test('signgw_connections: idle keep-alive connections and requests in a handler,
   // The sleeping request and the scrape itself.
   assert.equal(m['signgw_connections{state="active"}'], 2);
   for (const c of [...idle, busy, reading]) c.close();
+});
+
+test('gw.http calls are counted and timed as outbound requests, by target and result', async (t) => {
+  const seen = [];
+  const up = http.createServer((req, res) => {
+    seen.push(req.url);
+    res.writeHead(req.url.startsWith('/ok') ? 200 : 404);
+    res.end('x');
+  });
+  await new Promise((r) => up.listen(0, '127.0.0.1', r));
+  t.after(() => up.close());
+  const closed = await freePort();
+  const gw = await h.start({ config: path.join(h.CONFIGS, 'outbound.lua'), workers: 2 });
+  t.after(() => gw.stop());
+  const target = `127.0.0.1:${up.address().port}`;
+  const fetch = (url, n = 1) => get(gw.base, `/http/fetch?n=${n}&url=${encodeURIComponent(url)}`);
+  assert.equal((await fetch(`http://${target}/ok?token=secret`, 3)).json.status, 200);
+  assert.equal((await fetch(`http://user:pw@${target}/missing`)).json.status, 404);
+  assert.equal((await fetch(`http://127.0.0.1:${closed}/ok`)).json.kind, 'connect');
+  assert.equal(seen.length, 4);
+  const { text, m } = await scrape(gw);
+  assert.equal(m[`signgw_outbound_requests_total{target="${target}",result="2xx"}`], 3);
+  assert.equal(m[`signgw_outbound_requests_total{target="${target}",result="4xx"}`], 1);
+  assert.equal(m[`signgw_outbound_requests_total{target="127.0.0.1:${closed}",result="connect"}`], 1);
+  assert.equal(m[`signgw_outbound_request_duration_seconds_count{target="${target}"}`], 4);
+  assert.ok(m[`signgw_outbound_request_duration_seconds_sum{target="${target}"}`] > 0);
+  assert.ok(!text.includes('user:pw') && !text.includes('pw@') && !text.includes('token=secret'), 'no user information or query in the labels');
+  const check = promtool(text);
+  assert.equal(check.status, 0, check.stdout + check.stderr);
 });
