@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/settings.h"
 #include "signgw/error.h"
 
 static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0,
@@ -116,7 +117,7 @@ static int read_metrics(lua_State *L, sgw_obs_settings_t *s, char *err,
              "{ allow = { \"CIDR\", ... } } or false");
     return SGW_EINVAL;
   }
-  t = lua_getfield(L, -1, "allow");
+  t = sgw_settings_field(L, -1, "allow");
   if (t == LUA_TNIL) {
     lua_pop(L, 1);
     return 0;
@@ -176,7 +177,7 @@ static int read_access_log(lua_State *L, sgw_obs_settings_t *s, char *err,
 
 static int read_health(lua_State *L, sgw_obs_settings_t *s, char *err,
                        size_t errlen) {
-  int isnum;
+  int isnum, t;
   lua_Integer v;
 
   if (lua_isnil(L, -1))
@@ -186,15 +187,16 @@ static int read_health(lua_State *L, sgw_obs_settings_t *s, char *err,
              "{ drain_delay_ms = N }");
     return SGW_EINVAL;
   }
-  lua_getfield(L, -1, "drain_delay_ms");
+  t = sgw_settings_field(L, -1, "drain_delay_ms");
   v = lua_tointegerx(L, -1, &isnum);
-  if (!lua_isnil(L, -1) && (!isnum || v < 0 || v > 3600000)) {
+  /* A number, not a string that looks like one. */
+  if (t != LUA_TNIL && (t != LUA_TNUMBER || !isnum || v < 0 || v > 3600000)) {
     lua_pop(L, 1);
     snprintf(err, errlen, "config: health.drain_delay_ms must be an "
              "integer from 0 to 3600000");
     return SGW_EINVAL;
   }
-  if (isnum)
+  if (t == LUA_TNUMBER)
     s->drain_delay_ms = (unsigned)v;
   lua_pop(L, 1);
   return 0;
@@ -205,17 +207,19 @@ int sgw_obs_settings_read(lua_State *L, int cfg, sgw_obs_settings_t *s,
   int rc;
 
   sgw_obs_settings_default(s);
+  /* Through sgw_settings_field: a "strict" config table that raises for
+   * absent keys means they are absent. */
   cfg = lua_absindex(L, cfg);
-  lua_getfield(L, cfg, "metrics");
+  sgw_settings_field(L, cfg, "metrics");
   rc = read_metrics(L, s, err, errlen);
   lua_pop(L, 1);
   if (rc == 0) {
-    lua_getfield(L, cfg, "access_log");
+    sgw_settings_field(L, cfg, "access_log");
     rc = read_access_log(L, s, err, errlen);
     lua_pop(L, 1);
   }
   if (rc == 0) {
-    lua_getfield(L, cfg, "health");
+    sgw_settings_field(L, cfg, "health");
     rc = read_health(L, s, err, errlen);
     lua_pop(L, 1);
   }

@@ -335,3 +335,30 @@ test('gw.http calls are counted and timed as outbound requests, by target and re
   const check = promtool(text);
   assert.equal(check.status, 0, check.stdout + check.stderr);
 });
+
+test('signgw -t refuses bad metrics, access_log and health settings with a message naming them', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-obs-cfg-'));
+  const cases = [
+    ['c.metrics = { allow = { "10.0.0.0/33" } }', /metrics\.allow\[1\] must be an address or CIDR block/],
+    ['c.metrics = { allow = "127.0.0.1" }', /metrics\.allow must be a list/],
+    ['c.metrics = 1', /metrics must be a table/],
+    ['c.access_log = 42', /access_log must be "-" \(stdout\), "off" or a file path/],
+    ['c.health = { drain_delay_ms = -1 }', /health\.drain_delay_ms must be an integer from 0 to 3600000/],
+    ['c.health = { drain_delay_ms = "5" }', /health\.drain_delay_ms must be an integer/],
+  ];
+  try {
+    for (const [line, re] of cases) {
+      const config = path.join(dir, 'config.lua');
+      fs.writeFileSync(config, `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'test.lua'))})(${JSON.stringify(h.CONFIGS)})\n${line}\nreturn c\n`);
+      const r = h.runCli(['-t', '-c', config]);
+      assert.equal(r.status, 1, `${line}: ${r.output}`);
+      assert.match(r.output, re, line);
+    }
+    const ok = path.join(dir, 'config.lua');
+    fs.writeFileSync(ok, `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'test.lua'))})(${JSON.stringify(h.CONFIGS)})\nc.metrics = false\nc.access_log = "-"\nc.health = { drain_delay_ms = 5000 }\nreturn c\n`);
+    const r = h.runCli(['-t', '-c', ok]);
+    assert.equal(r.status, 0, r.output);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
