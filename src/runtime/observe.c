@@ -483,9 +483,9 @@ static void access_line(sgw_worker_t *w, sgw_http_req_t *req,
   put(&l, sgw_http_req_id(req), 16);
   LIT(&l, "\",\"remote_addr\":\"");
   put(&l, peer, strlen(peer)); /* digits, dots, colons, hex */
-  LIT(&l, "\",\"method\":");
-  put_json(&l, method, strlen(method));
-  LIT(&l, ",\"path\":");
+  LIT(&l, "\",\"method\":\"");
+  put(&l, method, strlen(method)); /* llhttp's name: upper-case letters */
+  LIT(&l, "\",\"path\":");
   put_json(&l, path, plen);
   LIT(&l, ",\"query\":{");
   if (ext != NULL) {
