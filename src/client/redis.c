@@ -89,6 +89,8 @@ struct sgw_redis_pool_s {
   unsigned nconns, next;
   unsigned pending;
   unsigned refs; /* the pool itself, each timer, each link */
+  int in_batch;
+  sgw_redis__conn_t *batch; /* the connection of the batch, once chosen */
   int closing;
   char addr[270]; /* [host]:port, for messages */
   char error[300];
@@ -601,6 +603,8 @@ static void link_connect(sgw_redis__link_t *link, const char *ip) {
     link_maybe_free(link);
     return;
   }
+  if (pool->o.unref)
+    uv_unref((uv_handle_t *)&((redisLibuvEvents *)ac->ev.data)->handle);
   ac->data = link;
   ac->ev.addRead = link_add_read;
   ac->ev.delRead = link_del_read;
@@ -813,6 +817,8 @@ int sgw_redis_pool_open(uv_loop_t *loop, const char *url,
     sgw_redis__conn_t *conn = &pool->conns[i];
     conn->pool = pool;
     uv_timer_init(loop, &conn->timer);
+    if (o.unref)
+      uv_unref((uv_handle_t *)&conn->timer);
     conn->timer.data = conn;
     pool->refs++;
   }
@@ -893,7 +899,16 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
     pool_set_error(pool, "redis: out of memory");
     return SGW_ENOMEM;
   }
-  for (unsigned i = 0; i < pool->nconns && link == NULL; i++) {
+  if (pool->in_batch && pool->batch != NULL) {
+    /* Only this connection keeps the batch in order. */
+    conn = pool->batch;
+    link = conn->link;
+    if (link == NULL)
+      pool_set_error(pool, "redis %s: the connection of this batch is gone",
+                     pool->addr);
+  }
+  for (unsigned i = 0; i < pool->nconns && link == NULL && pool->batch == NULL;
+       i++) {
     conn = &pool->conns[(pool->next + i) % pool->nconns];
     if (conn->link != NULL)
       link = conn->link;
@@ -902,6 +917,8 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
     if (link != NULL)
       pool->next = (unsigned)((conn - pool->conns) + 1) % pool->nconns;
   }
+  if (link != NULL && pool->in_batch)
+    pool->batch = conn;
   if (link == NULL) {
     call_free(c);
     if (pool->error[0] == '\0')
@@ -928,6 +945,16 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
   if (out != NULL)
     *out = c;
   return 0;
+}
+
+void sgw_redis_batch_begin(sgw_redis_pool_t *pool) {
+  pool->in_batch = 1;
+  pool->batch = NULL;
+}
+
+void sgw_redis_batch_end(sgw_redis_pool_t *pool) {
+  pool->in_batch = 0;
+  pool->batch = NULL;
 }
 
 void sgw_redis_call_cancel(sgw_redis_call_t *c) {

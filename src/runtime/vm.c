@@ -24,6 +24,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw.json", luaopen_gw_json}, {"gw.url", luaopen_gw_url},
     {"gw.shared", luaopen_gw_shared},
     {"gw.jwt", luaopen_gw_jwt},
+    {"gw.redis", luaopen_gw_redis},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do. */
