@@ -53,7 +53,7 @@ function get(p) {
   });
 }
 
-for (const name of ['sandbox', 'modules', 'keys', 'shared', 'tc3']) {
+for (const name of ['sandbox', 'modules', 'keys', 'shared', 'tc3', 'ip']) {
   test(`lua spec ${name}`, async () => {
     const res = await get(`/spec?name=${name}`);
     assert.strictEqual(res.status, 200, res.body);
