@@ -1,7 +1,8 @@
 /* gw.jwt: JSON Web Token verification for scripts.
  *
  *   local ks = jwt.keys{ secret_env = "SGW_JWT_SECRET" }
- *   -- or secret_file = PATH, pem = TEXT, pem_file = PATH, jwks = JSON
+ *   -- or secret_file = PATH, secret_file_env = "NAME" (a variable naming
+ *   -- the file), pem = TEXT, pem_file = PATH, jwks = JSON
  *   local claims, header = jwt.verify(token, { keys = ks, algs = {"HS256"},
  *     iss = "...", aud = "..." or {...}, leeway = 30, now = t,
  *     require_exp = true })
@@ -123,8 +124,9 @@ static int keys_pem_file(sgw_jwt_keyset_t *ks, const char *file, char *err,
 }
 
 /* The fields keys{} knows; any other is a typo worth an error. */
-static const char *const keys_fields[] = {"secret_env", "secret_file", "pem",
-                                          "pem_file", "jwks", NULL};
+static const char *const keys_fields[] = {
+    "secret_env", "secret_file", "secret_file_env", "pem", "pem_file", "jwks",
+    NULL};
 
 static const char *opt_string(lua_State *L, int t, const char *name,
                               size_t *len) {
@@ -156,7 +158,7 @@ static void check_fields(lua_State *L, int t, const char *const *known,
 
 /* keys{...} -> keyset, or nil, message. */
 static int l_keys(lua_State *L) {
-  const char *senv, *sfile, *pem, *pfile, *jwks;
+  const char *senv, *sfile, *sfenv, *pem, *pfile, *jwks;
   size_t pem_len = 0, jwks_len = 0;
   char err[256], why[200];
   l_keyset_t *u;
@@ -166,14 +168,27 @@ static int l_keys(lua_State *L) {
   check_fields(L, 1, keys_fields, "gw.jwt.keys");
   senv = opt_string(L, 1, "secret_env", NULL);
   sfile = opt_string(L, 1, "secret_file", NULL);
+  sfenv = opt_string(L, 1, "secret_file_env", NULL);
   pem = opt_string(L, 1, "pem", &pem_len);
   pfile = opt_string(L, 1, "pem_file", NULL);
   jwks = opt_string(L, 1, "jwks", &jwks_len);
-  if (senv != NULL && sfile != NULL)
-    return luaL_error(L, "gw.jwt.keys: secret_env or secret_file, not both");
+  if ((senv != NULL) + (sfile != NULL) + (sfenv != NULL) > 1)
+    return luaL_error(L, "gw.jwt.keys: one of secret_env, secret_file and "
+                         "secret_file_env");
+  if (sfenv != NULL) {
+    /* The file's name comes from the environment too (SGW_JWT_SECRET_FILE,
+     * which gw.env refuses like the secret itself). */
+    sfile = getenv(sfenv);
+    if (sfile == NULL || *sfile == '\0') {
+      lua_pushnil(L);
+      lua_pushfstring(L, "gw.jwt.keys: environment variable %s is not set",
+                      sfenv);
+      return 2;
+    }
+  }
   if (!senv && !sfile && !pem && !pfile && !jwks)
-    return luaL_error(L, "gw.jwt.keys: give secret_env, secret_file, pem, "
-                         "pem_file or jwks");
+    return luaL_error(L, "gw.jwt.keys: give secret_env, secret_file, "
+                         "secret_file_env, pem, pem_file or jwks");
 
   /* The userdata exists before any key, so __gc frees whatever is built
    * even if a Lua error interrupts. */
