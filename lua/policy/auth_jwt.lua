@@ -4,13 +4,15 @@
 -- <prefix><sub>/YYYYMMDD/... (upload.user_segment).
 --
 -- The shipped config switches it on with SGW_JWT_SECRET (HS256; the
--- variable's bytes as they are, not base64) or SGW_JWT_SECRET_FILE, and
--- reads SGW_JWT_ALGS, SGW_JWT_ISSUER, SGW_JWT_AUDIENCE and SGW_JWT_LEEWAY
--- into config.jwt. The secret itself is read by gw.jwt in C, never here.
+-- variable's bytes as they are, not base64), SGW_JWT_SECRET_FILE or
+-- SGW_JWT_JWKS_URL (an issuer's public keys, policy.jwks), and reads
+-- SGW_JWT_ALGS, SGW_JWT_ISSUER, SGW_JWT_AUDIENCE and SGW_JWT_LEEWAY into
+-- config.jwt. A secret is read by gw.jwt in C, never by a script.
 --
 -- Answers: no token, or one that fails (signature, alg, exp/nbf/iat,
 -- iss, aud): 401 {"error":"unauthorized"} with WWW-Authenticate: Bearer.
 -- A sub that cannot name a folder (not 1 to 64 of [A-Za-z0-9_-]): 403.
+-- A JWKS that cannot be fetched: 503 {"error":"unavailable"}.
 local jwt, cookie = require "gw.jwt", require "policy.cookie"
 
 local cfg = gw.config.jwt
@@ -29,7 +31,7 @@ local cookie_name = cfg.cookie or "token"
 -- and kept fresh (policy.jwks).
 local jwks
 if cfg.jwks_url then
-  jwks = require("policy.jwks").new(cfg.jwks_url, cfg.jwks_timeout_ms)
+  jwks = require("policy.jwks").new(cfg.jwks_url, cfg.jwks_timeout_ms, cfg.jwks_max_age)
 else
   local ks, err = jwt.keys {
     secret_env = cfg.secret_env, secret_file = cfg.secret_file,
@@ -60,6 +62,9 @@ function M.check(req, ctx)
     return nil, 401, "unauthorized", "a token is required", challenge
   end
   local claims, reason = verify(token)
+  if reason == "jwks_unavailable" then
+    return nil, 503, "unavailable", "tokens cannot be checked now", { ["Retry-After"] = "5" }
+  end
   if not claims then
     return nil, 401, "unauthorized", "the token was refused (" .. reason .. ")", refused
   end
