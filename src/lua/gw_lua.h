@@ -33,6 +33,7 @@ int sgw_lua_shared_config(lua_State *L, int cfg, char *err, size_t errlen);
 int luaopen_gw_tc3(lua_State *L);
 int luaopen_gw_jwt(lua_State *L);
 int luaopen_gw_http(lua_State *L);
+int luaopen_gw_event(lua_State *L);
 int luaopen_gw_redis(lua_State *L);
 int luaopen_gw_ip(lua_State *L);
 
