@@ -31,7 +31,10 @@ local cookie_name = cfg.cookie or "token"
 -- and kept fresh (policy.jwks).
 local jwks
 if cfg.jwks_url then
-  jwks = require("policy.jwks").new(cfg.jwks_url, cfg.jwks_timeout_ms, cfg.jwks_max_age)
+  jwks = require("policy.jwks").new(cfg.jwks_url, {
+    timeout_ms = cfg.jwks_timeout_ms, max_age = cfg.jwks_max_age,
+    refetch = cfg.jwks_refetch, retry = cfg.jwks_retry,
+  })
 else
   local ks, err = jwt.keys {
     secret_env = cfg.secret_env, secret_file = cfg.secret_file,

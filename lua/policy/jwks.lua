@@ -6,25 +6,29 @@
 -- issuer withdrew stops working. While one request fetches, the others
 -- of that worker wait for it instead of fetching too.
 local http, jwt, time, log = require "gw.http", require "gw.jwt", require "gw.time", require "gw.log"
+local event = require "gw.event"
 
 local M = {}
 
-local REFETCH_UNKNOWN_KID = 60 -- seconds between fetches for an unknown kid
-local RETRY_FAILED = 5         -- seconds between attempts while it fails
-
--- new(url [, timeout_ms [, max_age]]) -> { verify = function(token, opts) }
--- verify answers as gw.jwt.verify, or nil, "jwks_unavailable", message
--- when no key set could be fetched.
-function M.new(url, timeout_ms, max_age)
-  assert(type(url) == "string" and url:match "^https?://", "config: jwt.jwks_url must be an http(s) URL")
-  timeout_ms, max_age = timeout_ms or 3000, max_age or 3600
-  local keys, fetched, tried, fetching = nil, -math.huge, -math.huge, false
+-- new(url, { timeout_ms = 3000, max_age = 3600, refetch = 60, retry = 5 })
+--   -> { verify = function(token, opts) }
+-- refetch: seconds between fetches for an unknown kid; retry: seconds
+-- between attempts while fetching fails. verify answers as
+-- gw.jwt.verify, or nil, "jwks_unavailable", message when no key set
+-- could be fetched.
+function M.new(url, o)
+  if type(url) ~= "string" or not url:match "^https?://" then
+    error("config: jwt.jwks_url must be an http(s) URL", 0)
+  end
+  o = o or {}
+  local timeout_ms, max_age = o.timeout_ms or 3000, o.max_age or 3600
+  local refetch, retry = o.refetch or 60, o.retry or 5
+  local keys, fetched, tried = nil, -math.huge, -math.huge
+  local fetching -- a gw.event while one request fetches; the others wait on it
 
   local function fetch()
-    fetching, tried = true, time.now()
     local status, body = http.request { method = "GET", url = url, timeout_ms = timeout_ms,
       headers = { Accept = "application/json" } }
-    fetching = false
     if status ~= 200 then
       log.warn(("jwks: fetching %s failed: %s"):format(url, status and ("HTTP " .. status) or body))
       return
@@ -37,29 +41,33 @@ function M.new(url, timeout_ms, max_age)
     keys, fetched = ks, time.now()
   end
 
-  -- Fetches unless another request is at it (then waits for that one).
+  -- Fetches, unless another request is at it: then waits for that one. A
+  -- fetch whose request went away never ends: past its timeout, it is
+  -- taken as over.
   local function refresh()
-    if fetching then
-      local deadline = time.now() + timeout_ms / 1000 + 1
-      while fetching and time.now() < deadline do gw.sleep(5) end
+    local now = time.now()
+    if fetching and now - tried < timeout_ms / 1000 + 1 then
+      fetching:wait(timeout_ms + 1000)
       return
     end
+    local done = event.new()
+    fetching, tried = done, now
     fetch()
+    if fetching == done then fetching = nil end
+    done:set()
   end
 
   local self = {}
 
   function self.verify(token, opts)
     local now = time.now()
-    if (not keys or now - fetched >= max_age) and now - tried >= RETRY_FAILED then
-      refresh()
-    elseif not keys and fetching then
+    if (not keys or now - fetched >= max_age) and (now - tried >= retry or fetching) then
       refresh()
     end
     if not keys then return nil, "jwks_unavailable", "the key set cannot be fetched" end
     opts.keys = keys
     local claims, reason, msg = jwt.verify(token, opts)
-    if reason == "unknown_kid" and time.now() - tried >= REFETCH_UNKNOWN_KID then
+    if reason == "unknown_kid" and time.now() - tried >= refetch then
       local before = keys
       refresh()
       if keys ~= before then
