@@ -173,8 +173,8 @@ static int l_keys(lua_State *L) {
   pfile = opt_string(L, 1, "pem_file", NULL);
   jwks = opt_string(L, 1, "jwks", &jwks_len);
   if ((senv != NULL) + (sfile != NULL) + (sfenv != NULL) > 1)
-    return luaL_error(L, "gw.jwt.keys: one of secret_env, secret_file and "
-                         "secret_file_env");
+    return luaL_error(L, "gw.jwt.keys: secret_env, secret_file or "
+                         "secret_file_env, not both");
   if (sfenv != NULL) {
     /* The file's name comes from the environment too (SGW_JWT_SECRET_FILE,
      * which gw.env refuses like the secret itself). */

@@ -42,11 +42,15 @@ return {
       raises(function() return jwt.keys { secret = "x" } end, "unknown option 'secret'", "unknown field")
       raises(function() return jwt.keys { pem = 5 } end, "pem must be a string", "pem type")
       raises(function() return jwt.keys { secret_env = "A", secret_file = "/b" } end, "not both", "two secrets")
+      raises(function() return jwt.keys { secret_file_env = "A", secret_file = "/b" } end, "not both", "file and file_env")
     end },
   { "keys{} that cannot load return nil, message", function()
       local ks, err = jwt.keys { secret_env = "SGW_TEST_JWT_NEVER_SET_VARIABLE" }
       eq(ks, nil, "unset variable")
       assert(err:find("SGW_TEST_JWT_NEVER_SET_VARIABLE", 1, true), err)
+      ks, err = jwt.keys { secret_file_env = "SGW_TEST_JWT_NEVER_SET_VARIABLE" }
+      eq(ks, nil, "unset file variable")
+      assert(err:find("SGW_TEST_JWT_NEVER_SET_VARIABLE is not set", 1, true), err)
       ks, err = jwt.keys { secret_file = "/nonexistent/jwt-secret" }
       eq(ks, nil, "missing file"); assert(err:find("/nonexistent/jwt-secret", 1, true), err)
       ks, err = jwt.keys { pem_file = "/nonexistent/key.pem" }
