@@ -70,6 +70,11 @@ typedef struct l_client_s {
   unsigned pool_size, connect_timeout_ms;
   sgw_worker_t *worker;   /* the pool found last, kept for the next call */
   sgw_redis_pool_t *pool;
+  /* The last script eval() hashed, and its SHA-1. The script string is
+   * the userdata's user value, so it stays alive and its address stays
+   * its own while it is cached here. */
+  const char *script;
+  char sha[2 * SGW_SHA1_LEN + 1];
 } l_client_t;
 
 /* ---- the worker's pools (a service) ------------------------------------ */
@@ -623,7 +628,7 @@ static int l_eval(lua_State *L) {
   size_t slen;
   const char *script = luaL_checklstring(L, 2, &slen);
   unsigned char digest[SGW_SHA1_LEN];
-  char sha[2 * SGW_SHA1_LEN + 1], nkeys[16];
+  char nkeys[16];
   int nk, na, argc, first, rc;
   const char **argv;
   size_t *lens;
@@ -638,9 +643,14 @@ static int l_eval(lua_State *L) {
   argc = 3 + nk + na;
   if ((pool = call_setup(L, c, &t)) == NULL)
     return 3;
-  if (sgw_sha1(script, slen, digest) < 0)
-    return luaL_error(L, "gw.redis: cannot hash the script");
-  sgw_hex_encode(digest, sizeof(digest), sha);
+  if (script != c->script) { /* a policy passes the same string each time */
+    if (sgw_sha1(script, slen, digest) < 0)
+      return luaL_error(L, "gw.redis: cannot hash the script");
+    sgw_hex_encode(digest, sizeof(digest), c->sha);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, 1);
+    c->script = script;
+  }
   snprintf(nkeys, sizeof(nkeys), "%d", nk);
   if ((w = wait_new(OP_EVAL, 1, pool, c->timeout_ms)) == NULL)
     return luaL_error(L, "gw.redis: out of memory");
@@ -657,8 +667,8 @@ static int l_eval(lua_State *L) {
    * the script and the arguments, which stay on this frame. */
   argv[0] = "EVALSHA";
   lens[0] = 7;
-  argv[1] = sha;
-  lens[1] = strlen(sha);
+  argv[1] = c->sha;
+  lens[1] = strlen(c->sha);
   argv[2] = nkeys;
   lens[2] = strlen(nkeys);
   rc = send_one(L, w, 0, argc, argv, lens);
@@ -797,7 +807,7 @@ static int l_connect(lua_State *L) {
   }
   /* The client exists first: whatever it comes to own is freed by its
    * __gc, even if a Lua error interrupts. */
-  c = lua_newuserdatauv(L, sizeof(*c), 0);
+  c = lua_newuserdatauv(L, sizeof(*c), 1);
   memset(c, 0, sizeof(*c));
   luaL_setmetatable(L, SGW__REDIS_MT);
   c->timeout_ms = timeout;
