@@ -6,4 +6,5 @@ local c = dofile(root .. "/lua/config.lua")
 c.paths = { root .. "/lua", root .. "/examples/policies", dir .. "/../lua" }
 c.routes["GET /sleep"] = "test_routes.sleep"
 c.routes["GET /boom"] = "test_routes.boom"
+c.routes["POST /ip"] = { module = "test_routes.ip", body = true }
 return c
