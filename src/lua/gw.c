@@ -60,10 +60,10 @@ static int gw_sleep(lua_State *L) {
  * Redis URL (which may carry a password) only through gw.redis.connect
  * (all read in C), so no script can put one into a response. */
 static int env_name_is_secret(const char *name) {
-  static const char *const names[] = {"COS_SECRET_KEY", "COS_SECRET_KEY_FILE",
-                                      "COS_SECURITY_TOKEN", "SGW_JWT_SECRET",
-                                      "SGW_JWT_SECRET_FILE", "SGW_REDIS_URL",
-                                      NULL};
+  static const char *const names[] = {
+      "COS_SECRET_KEY",     "COS_SECRET_KEY_FILE",     "COS_SECRET_ID_FILE",
+      "COS_SECURITY_TOKEN", "COS_SECURITY_TOKEN_FILE", "SGW_JWT_SECRET",
+      "SGW_JWT_SECRET_FILE", "SGW_REDIS_URL", NULL};
   for (int i = 0; names[i] != NULL; i++)
     if (strcmp(name, names[i]) == 0)
       return 1;

@@ -1,7 +1,7 @@
 -- gw.ip: address parsing and CIDR sets (trusted proxies). Expected values
 -- follow RFC 4632 (IPv4 CIDR), RFC 4291 (IPv6 prefixes, IPv4-mapped
 -- addresses) and RFC 5952 (the usual IPv6 text form).
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local ip = require "gw.ip"
 
 return {

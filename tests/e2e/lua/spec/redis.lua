@@ -4,7 +4,7 @@
 -- Redis's documented behaviour for each command; the process-level
 -- behaviour (timeouts, a server killed and restarted, AUTH, EVALSHA
 -- counts seen by redis-cli) is checked by the driver.
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local redis, json = require "gw.redis", require "gw.json"
 
 local function raises(fn, pattern, what)
