@@ -9,7 +9,14 @@
 -- COS_SECURITY_TOKEN_FILE, re-read on SIGHUP) and reach scripts only as
 -- the opaque ctx.cred.
 
-local env = gw.env
+local env, has = gw.env, gw.has_env
+
+-- Access control, switched on by environment variables (README "Access
+-- control"); each value is also a field below. Secrets (SGW_JWT_SECRET,
+-- SGW_REDIS_URL with its password) are never read here: gw.jwt and
+-- gw.redis read them in C; this file only asks whether they are set.
+local jwt_on = has "SGW_JWT_SECRET" or has "SGW_JWT_SECRET_FILE" or has "SGW_JWT_JWKS_URL"
+local session_on = has "SGW_SESSION_COOKIE"
 
 return {
   listen = "127.0.0.1:3000",
@@ -41,7 +48,7 @@ return {
     max_size  = 100 * 1024 * 1024,
     -- true: keys are <prefix><user>/YYYYMMDD/..., with the user the
     -- permission check returns (policy.auth); no valid user: 403.
-    user_segment = false,
+    user_segment = jwt_on or session_on,
     -- conditions = { { "starts-with", "$Content-Type", "image/" } },
   },
 
@@ -52,9 +59,66 @@ return {
   -- Which scripts decide who may upload and how answers look.
   -- See examples/policies/ for a bearer-token check and a {code,data} envelope.
   policy = {
-    auth  = "policy.auth",
+    auth  = jwt_on and "policy.auth_jwt" or session_on and "policy.auth_session" or "policy.auth",
     shape = "policy.shape",
+    rate_limit = "policy.rate_limit",  -- used when rate_limit.rate is set
+    quota = "policy.quota",            -- used when quota.per_day is set
   },
+
+  -- JSON Web Tokens (policy.auth_jwt): SGW_JWT_SECRET (HS256, the
+  -- variable's bytes as they are), SGW_JWT_SECRET_FILE or SGW_JWT_JWKS_URL.
+  -- The token comes as "Authorization: Bearer ..." or in the cookie; its
+  -- sub is the user, and the folder of the key.
+  jwt = {
+    secret_env      = has "SGW_JWT_SECRET" and "SGW_JWT_SECRET" or nil,
+    secret_file_env = has "SGW_JWT_SECRET_FILE" and "SGW_JWT_SECRET_FILE" or nil,
+    jwks_url = env "SGW_JWT_JWKS_URL",    -- fetched with gw.http, kept per worker
+    algs     = env "SGW_JWT_ALGS",        -- "HS256,HS384"; default HS256 (a JWKS: RS, PS, ES, EdDSA)
+    issuer   = env "SGW_JWT_ISSUER",      -- iss must equal it when set
+    audience = env "SGW_JWT_AUDIENCE",    -- aud must hold it when set
+    leeway   = env "SGW_JWT_LEEWAY" or 30, -- seconds of clock skew forgiven
+    cookie   = env "SGW_JWT_COOKIE" or "token",
+  },
+
+  -- Sessions (policy.auth_session): the cookie SGW_SESSION_COOKIE holds a
+  -- session id; Redis GET <prefix><id> holds its user.
+  session = {
+    cookie = env "SGW_SESSION_COOKIE",
+    prefix = "session:",
+  },
+
+  -- The Redis of sessions and quotas: the URL is read from the variable
+  -- url_env by gw.redis (redis://[:password@]host:port/db); never put a
+  -- password in this file (url_file = PATH reads it from a file).
+  redis = {
+    url_env = "SGW_REDIS_URL",
+    timeout_ms = 1000,
+    connect_timeout_ms = 1000,
+    -- Redis unreachable: the quota answers 503 unless this lets requests
+    -- through (with a warning in the log). Sessions always fail closed.
+    fail_open = env "SGW_REDIS_FAIL_OPEN" == "1",
+  },
+
+  -- Signatures per user (or client address) per UTC day, counted in Redis
+  -- by every gateway that shares it (policy.quota): SGW_QUOTA_PER_DAY.
+  quota = {
+    per_day = env "SGW_QUOTA_PER_DAY",
+    prefix = "sgw:quota:",
+  },
+
+  -- Requests per second per client address, a leaky bucket shared by the
+  -- workers of this process (policy.rate_limit): SGW_RATE_LIMIT, and
+  -- SGW_RATE_LIMIT_BURST more at once (default 0).
+  rate_limit = {
+    rate  = env "SGW_RATE_LIMIT",
+    burst = env "SGW_RATE_LIMIT_BURST" or 0,
+    dict  = "ratelimit",
+  },
+  shared = has "SGW_RATE_LIMIT" and { ratelimit = "10m" } or nil,
+
+  -- Peers whose X-Forwarded-For / X-Real-IP tell the client's address
+  -- (policy.client): SGW_TRUSTED_PROXIES="10.0.0.0/8, ::1".
+  trusted_proxies = env "SGW_TRUSTED_PROXIES",
 
   -- Outbound HTTP(S) from scripts (gw.http): STS, session stores, JWKS.
   -- TLS is verified against the system trust store, or only against

@@ -13,34 +13,67 @@
 -- iss, aud): 401 {"error":"unauthorized"} with WWW-Authenticate: Bearer.
 -- A sub that cannot name a folder (not 1 to 64 of [A-Za-z0-9_-]): 403.
 -- A JWKS that cannot be fetched: 503 {"error":"unavailable"}.
-local jwt, cookie = require "gw.jwt", require "policy.cookie"
+local jwt, cookie, check = require "gw.jwt", require "policy.cookie", require "policy.check"
 
-local cfg = gw.config.jwt
+local cfg = check.section(gw.config, "jwt")
 local M = {}
 
+local function str(name, pattern, what)
+  return check.string(cfg, "jwt." .. name, name, pattern, what, false) or nil
+end
+
+local jwks_url = str("jwks_url", "^https?://[^%s]+$", "an http(s) URL")
+
+-- algs: a list, or text like "HS256,HS384" (SGW_JWT_ALGS). The default
+-- is HS256 with a secret (HS384/HS512 tokens made with the same secret
+-- are refused), and the public-key algorithms with a JWKS.
+local algs = check.get(cfg, "algs")
+if type(algs) == "string" then
+  local list = {}
+  for a in algs:gmatch "[^,%s]+" do list[#list + 1] = a end
+  algs = list
+end
+if algs ~= nil and type(algs) ~= "table" then check.fail("jwt.algs must be a list or text like \"HS256,HS384\"") end
+if algs == nil or #algs == 0 then
+  algs = jwks_url and { "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA" } or { "HS256" }
+end
+local KNOWN = { HS256 = 1, HS384 = 1, HS512 = 1, RS256 = 1, RS384 = 1, RS512 = 1, PS256 = 1,
+  ES256 = 1, ES384 = 1, EdDSA = 1 }
+for i, a in ipairs(algs) do
+  if not KNOWN[a] then check.fail("jwt.algs[%d] must be an algorithm gw.jwt verifies, not %s", i, tostring(a)) end
+end
+
 local opts = {
-  algs = cfg.algs or { "HS256" },
-  iss = cfg.issuer,
-  aud = cfg.audience,
-  leeway = cfg.leeway or 30,
-  require_exp = cfg.require_exp ~= false, -- a token without exp never expires
+  algs = algs,
+  iss = str("issuer", "^[^%c]+$", "a string"),
+  aud = str("audience", "^[^%c]+$", "a string"),
+  leeway = check.number(cfg, "jwt.leeway", "leeway", 0, 86400, 30, true),
+  -- A token without exp would never expire.
+  require_exp = check.boolean(cfg, "jwt.require_exp", "require_exp", true),
 }
-local cookie_name = cfg.cookie or "token"
+local cookie_name = check.string(cfg, "jwt.cookie", "cookie", "^[%w!#$%%&'*+%-.^_`|~]+$", "a cookie name", "token")
 
 -- The key set: a shared secret, loaded once; or a JWKS fetched over HTTP
 -- and kept fresh (policy.jwks).
 local jwks
-if cfg.jwks_url then
-  jwks = require("policy.jwks").new(cfg.jwks_url, {
-    timeout_ms = cfg.jwks_timeout_ms, max_age = cfg.jwks_max_age,
-    refetch = cfg.jwks_refetch, retry = cfg.jwks_retry,
+if jwks_url then
+  jwks = require("policy.jwks").new(jwks_url, {
+    timeout_ms = check.number(cfg, "jwt.jwks_timeout_ms", "jwks_timeout_ms", 1, 60000, 3000, true),
+    max_age = check.number(cfg, "jwt.jwks_max_age", "jwks_max_age", 1, 7 * 86400, 3600),
+    refetch = check.number(cfg, "jwt.jwks_refetch", "jwks_refetch", 0, 86400, 60),
+    retry = check.number(cfg, "jwt.jwks_retry", "jwks_retry", 0, 3600, 5),
   })
 else
-  local ks, err = jwt.keys {
-    secret_env = cfg.secret_env, secret_file = cfg.secret_file,
-    secret_file_env = cfg.secret_file_env,
+  local sources = {
+    secret_env = str("secret_env", "^[%w_]+$", "a variable name"),
+    secret_file = str("secret_file", "^[^%c]+$", "a file name"),
+    secret_file_env = str("secret_file_env", "^[%w_]+$", "a variable name"),
   }
-  if not ks then error("config: jwt: " .. err, 0) end
+  if not next(sources) then
+    check.fail("jwt needs one of secret_env, secret_file, secret_file_env (SGW_JWT_SECRET, SGW_JWT_SECRET_FILE) or jwks_url (SGW_JWT_JWKS_URL)")
+  end
+  local ok, ks, err = pcall(jwt.keys, sources)
+  if not ok or not ks then check.fail("jwt: %s", tostring(ok and err or ks)) end
   opts.keys = ks
 end
 

@@ -10,14 +10,11 @@
 -- Redis unreachable: 503 {"error":"unavailable"}, always (fail closed:
 -- without the session store nobody can be known, SGW_REDIS_FAIL_OPEN
 -- does not apply here).
-local cookie, store = require "policy.cookie", require "policy.store"
+local cookie, store, check = require "policy.cookie", require "policy.store", require "policy.check"
 
-local cfg = gw.config.session
-local name = cfg.cookie
-if type(name) ~= "string" or not name:match "^[%w!#$%%&'*+%-.^_`|~]+$" then
-  error("config: session.cookie must be a cookie name", 0)
-end
-local prefix = cfg.prefix or "session:"
+local cfg = check.section(gw.config, "session")
+local name = check.string(cfg, "session.cookie", "cookie", "^[%w!#$%%&'*+%-.^_`|~]+$", "a cookie name")
+local prefix = check.string(cfg, "session.prefix", "prefix", "^[^%c%s]*$", "a Redis key prefix", "session:")
 local redis = store.client "session"
 
 local M = {}

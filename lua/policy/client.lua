@@ -6,16 +6,19 @@
 -- the right: each proxy appends the address it saw, so the rightmost
 -- address that is not a trusted proxy is the client (anything left of it
 -- may be made up by the client). Without X-Forwarded-For, X-Real-IP.
-local ip = require "gw.ip"
+local ip, check = require "gw.ip", require "policy.check"
 
 local M = {}
 
-local proxies = gw.config.trusted_proxies
+-- "CIDR, CIDR ..." or a list of them; none: nobody is a trusted proxy.
+local proxies = check.get(gw.config, "trusted_proxies")
 if proxies ~= nil then
-  local set, err = ip.cidrs(proxies)
-  if not set then error("config: trusted_proxies: " .. err, 0) end
-  if #set == 0 then set = nil end
-  proxies = set
+  if type(proxies) ~= "string" and type(proxies) ~= "table" then
+    check.fail("trusted_proxies must be a string or a list of CIDRs")
+  end
+  local ok, set, err = pcall(ip.cidrs, proxies)
+  if not ok or not set then check.fail("trusted_proxies: %s", tostring(ok and err or set)) end
+  proxies = #set > 0 and set or nil
 end
 
 local function forwarded(req, peer)

@@ -10,13 +10,11 @@
 -- Redis unreachable: 503 {"error":"unavailable"}, or with
 -- SGW_REDIS_FAIL_OPEN=1 allowed, with a warning in the log.
 local time, client, store = require "gw.time", require "policy.client", require "policy.store"
+local check = require "policy.check"
 
-local cfg = gw.config.quota
-local per_day = cfg.per_day
-if math.type(per_day) ~= "integer" or per_day < 1 then
-  error("config: quota.per_day must be a positive integer", 0)
-end
-local prefix = cfg.prefix or "sgw:quota:"
+local cfg = check.section(gw.config, "quota")
+local per_day = check.number(cfg, "quota.per_day", "per_day", 1, 1e12, nil, true)
+local prefix = check.string(cfg, "quota.prefix", "prefix", "^[%w:_%-./]*$", "a Redis key prefix", "sgw:quota:")
 local redis = store.client "quota.per_day"
 
 -- KEYS[1]: this user's counter for today. ARGV: the quota, the seconds

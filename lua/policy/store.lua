@@ -1,13 +1,14 @@
 -- The Redis the shipped policies share (config.redis: SGW_REDIS_URL, read
 -- by gw.redis in C, never by a script), and what they do when it fails.
 local redis, log, time = require "gw.redis", require "gw.log", require "gw.time"
+local check = require "policy.check"
 
 local M = {}
 
-local cfg = gw.config.redis or {}
+local cfg = check.section(gw.config, "redis", nil, {})
 -- SGW_REDIS_FAIL_OPEN=1: the quota lets requests through while Redis is
 -- unreachable. Never the session check: without Redis nobody is known.
-M.fail_open = cfg.fail_open == true
+M.fail_open = check.boolean(cfg, "redis.fail_open", "fail_open", false)
 
 local client
 
@@ -17,7 +18,7 @@ function M.client(what)
   if not client then
     local err
     client, err = redis.connect()
-    if not client then error(("config: %s needs Redis (SGW_REDIS_URL or redis.url): %s"):format(what, err), 0) end
+    if not client then check.fail("%s needs Redis (SGW_REDIS_URL or redis.url): %s", what, err) end
   end
   return client
 end

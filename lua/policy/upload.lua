@@ -1,5 +1,5 @@
--- What both upload routes do before they sign: the permission check, the
--- extension check and the choice of key.
+-- What both upload routes do before they sign: the rate limit, the
+-- permission check, the extension check, the quota and the choice of key.
 --
 -- The settings are checked here, as the module loads (policy/check.lua):
 -- a bad value fails the reload or `signgw -t`, naming the config file.
@@ -10,6 +10,16 @@ local settings = check.upload(cfg)
 local bucket, region = check.cos(cfg)
 local auth = check.module(cfg, "auth", { "check" })
 local shape = check.module(cfg, "shape", { "ok", "error" })
+
+-- The rate limit and the quota are on when their settings are there
+-- (SGW_RATE_LIMIT, SGW_QUOTA_PER_DAY in the shipped config); their
+-- modules are policy.rate_limit and policy.quota unless policy names others.
+local function on(section, field)
+  local t = check.get(cfg, section)
+  return type(t) == "table" and check.get(t, field) ~= nil
+end
+local rate_limit = on("rate_limit", "rate") and check.module(cfg, "rate_limit", { "check" }).check
+local quota = on("quota", "per_day") and check.module(cfg, "quota", { "take" }).take
 
 -- The config is fixed for a generation, and so is the bucket's host.
 local host = cos.host(bucket, region)
@@ -28,7 +38,12 @@ local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, set
 -- ctx.user for the rest of the request (shape and log code can read it),
 -- and with upload.user_segment on, the key's folder: <prefix><user>/...
 function M.prepare(req, ctx)
-  local ok, status, code, message, headers = auth_check(req, ctx)
+  local ok, status, code, message, headers
+  if rate_limit then
+    ok, status, code, message, headers = rate_limit(req, ctx)
+    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
+  end
+  ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
       message or "not allowed", headers, ctx)
@@ -38,12 +53,18 @@ function M.prepare(req, ctx)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)
   end
+  local user
   if user_segment then -- and so a user is required
-    local user, why = user_of(ctx.user)
+    local why
+    user, why = user_of(ctx.user)
     if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
-    return random_key(prefix, ext, user)
   end
-  return random_key(prefix, ext)
+  -- Last: only a request that gets a signature counts against the quota.
+  if quota then
+    ok, status, code, message, headers = quota(req, ctx)
+    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
+  end
+  return random_key(prefix, ext, user)
 end
 
 return M
