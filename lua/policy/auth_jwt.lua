@@ -13,7 +13,14 @@
 -- iss, aud): 401 {"error":"unauthorized"} with WWW-Authenticate: Bearer.
 -- A sub that cannot name a folder (not 1 to 64 of [A-Za-z0-9_-]): 403.
 -- A JWKS that cannot be fetched: 503 {"error":"unavailable"}.
+--
+-- A client sends the same token with every upload until it expires, so a
+-- token that verified is remembered, per worker, for at most jwt.cache_ttl
+-- seconds (60) and never past its exp (plus the leeway): the signature is
+-- not checked again for each request. At most jwt.cache_size (4096)
+-- tokens are kept; a reload starts afresh.
 local jwt, cookie, check = require "gw.jwt", require "policy.cookie", require "policy.check"
+local time = require "gw.time"
 
 local cfg = check.section(gw.config, "jwt")
 local M = {}
@@ -43,19 +50,23 @@ for i, a in ipairs(algs) do
   if not KNOWN[a] then check.fail("jwt.algs[%d] must be an algorithm gw.jwt verifies, not %s", i, tostring(a)) end
 end
 
-local opts = {
+-- The options are read once, into a verifier.
+local leeway = check.number(cfg, "jwt.leeway", "leeway", 0, 86400, 30, true)
+local verifier = jwt.verifier {
   algs = algs,
   iss = str("issuer", "^[^%c]+$", "a string"),
   aud = str("audience", "^[^%c]+$", "a string"),
-  leeway = check.number(cfg, "jwt.leeway", "leeway", 0, 86400, 30, true),
+  leeway = leeway,
   -- A token without exp would never expire.
   require_exp = check.boolean(cfg, "jwt.require_exp", "require_exp", true),
 }
 local cookie_name = check.string(cfg, "jwt.cookie", "cookie", "^[%w!#$%%&'*+%-.^_`|~]+$", "a cookie name", "token")
+local cache_ttl = check.number(cfg, "jwt.cache_ttl", "cache_ttl", 0, 3600, 60)
+local cache_size = check.number(cfg, "jwt.cache_size", "cache_size", 0, 1000000, 4096, true)
 
 -- The key set: a shared secret, loaded once; or a JWKS fetched over HTTP
 -- and kept fresh (policy.jwks).
-local jwks
+local jwks, keys
 if jwks_url then
   jwks = require("policy.jwks").new(jwks_url, {
     timeout_ms = check.number(cfg, "jwt.jwks_timeout_ms", "jwks_timeout_ms", 1, 60000, 3000, true),
@@ -74,26 +85,48 @@ else
   end
   local ok, ks, err = pcall(jwt.keys, sources)
   if not ok or not ks then check.fail("jwt: %s", tostring(ok and err or ks)) end
-  opts.keys = ks
+  keys = ks
 end
 
 local challenge = { ["WWW-Authenticate"] = "Bearer" }
 local refused = { ["WWW-Authenticate"] = 'Bearer error="invalid_token"' }
 
-local function token_of(req)
-  local h = req:header "authorization"
-  local t = h and h:match "^[Bb]earer +([%w%-_%.=]+) *$"
-  return t or cookie.get(req, cookie_name)
+-- The token in an Authorization header: "Bearer <token>". No pattern:
+-- this runs for every request, and gw.jwt refuses what is not a token.
+local function bearer(h)
+  if #h > 7 then
+    local scheme = h:sub(1, 7)
+    if scheme == "Bearer " or scheme == "bearer " then
+      local t = h:sub(8)
+      if t:byte(1) == 32 or t:byte(-1) == 32 then t = t:match "^ *(.-) *$" end
+      return t
+    end
+  end
+  return nil
 end
 
 local function verify(token)
-  if jwks then return jwks.verify(token, opts) end
-  return jwt.verify(token, opts)
+  if jwks then return jwks.verify(token, verifier) end
+  return verifier:verify(token, keys)
 end
+
+-- Tokens that verified: the Authorization header (or the cookie's token)
+-- -> { user, good until (unix time) }.
+local cache, cached = {}, 0
 
 -- check(req, ctx) -> the user, or nil, status, code, message, headers
 function M.check(req, ctx)
-  local token = token_of(req)
+  local now = time.unix()
+  local h = req:header "authorization"
+  local hit = h and cache[h]
+  if hit and now < hit[2] then return hit[1] end
+  local token = h and bearer(h)
+  if not token then
+    token = cookie.get(req, cookie_name)
+    h = token
+    hit = token and cache[token]
+    if hit and now < hit[2] then return hit[1] end
+  end
   if not token or token == "" then
     return nil, 401, "unauthorized", "a token is required", challenge
   end
@@ -107,6 +140,12 @@ function M.check(req, ctx)
   local sub = claims.sub
   if type(sub) ~= "string" or #sub > 64 or not sub:match "^[%w_%-]+$" then
     return nil, 403, "forbidden", "the token's subject cannot name a folder"
+  end
+  if cache_size > 0 and cache_ttl > 0 then
+    local good = now + cache_ttl
+    if math.type(claims.exp) == "integer" and claims.exp + leeway < good then good = claims.exp + leeway end
+    if cached >= cache_size then cache, cached = {}, 0 end
+    cache[h], cached = { sub, good }, cached + 1
   end
   return sub
 end

@@ -11,7 +11,7 @@ local event = require "gw.event"
 local M = {}
 
 -- new(url, { timeout_ms = 3000, max_age = 3600, refetch = 60, retry = 5 })
---   -> { verify = function(token, opts) }
+--   -> { verify = function(token, verifier) } (verifier: gw.jwt.verifier)
 -- refetch: seconds between fetches for an unknown kid; retry: seconds
 -- between attempts while fetching fails. verify answers as
 -- gw.jwt.verify, or nil, "jwks_unavailable", message when no key set
@@ -59,20 +59,18 @@ function M.new(url, o)
 
   local self = {}
 
-  function self.verify(token, opts)
+  function self.verify(token, verifier)
     local now = time.now()
     if (not keys or now - fetched >= max_age) and (now - tried >= retry or fetching) then
       refresh()
     end
     if not keys then return nil, "jwks_unavailable", "the key set cannot be fetched" end
-    opts.keys = keys
-    local claims, reason, msg = jwt.verify(token, opts)
+    local claims, reason, msg = verifier:verify(token, keys)
     if reason == "unknown_kid" and time.now() - tried >= refetch then
       local before = keys
       refresh()
       if keys ~= before then
-        opts.keys = keys
-        claims, reason, msg = jwt.verify(token, opts)
+        claims, reason, msg = verifier:verify(token, keys)
       end
     end
     return claims, reason, msg

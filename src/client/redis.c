@@ -21,6 +21,7 @@
 #include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -863,6 +864,66 @@ static const char *refused_command(int argc, const char *const *argv,
   return NULL;
 }
 
+/* Writes n in decimal at p; returns the end. */
+static char *put_size(char *p, size_t n) {
+  char tmp[24];
+  int i = 0;
+
+  do
+    tmp[i++] = (char)('0' + n % 10);
+  while ((n /= 10) != 0);
+  while (i > 0)
+    *p++ = tmp[--i];
+  return p;
+}
+
+static size_t size_digits(size_t n) {
+  size_t d = 1;
+
+  while (n >= 10) {
+    n /= 10;
+    d++;
+  }
+  return d;
+}
+
+/* The command in RESP (an array of bulk strings), in a new buffer the
+ * caller frees; its length, or -1 (out of memory, or over INT_MAX).
+ * hiredis's redisFormatCommandArgv does the same with a sprintf per
+ * argument: this runs for every command, on the request path. */
+static int format_command(char **out, int argc, const char *const *argv,
+                          const size_t *argvlen) {
+  size_t total = 1 + size_digits((size_t)argc) + 2;
+  char *buf, *p;
+
+  for (int i = 0; i < argc; i++) {
+    size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
+    if (len > (size_t)INT_MAX || total > (size_t)INT_MAX - len - 32)
+      return -1;
+    total += 1 + size_digits(len) + 2 + len + 2;
+  }
+  if (total > (size_t)INT_MAX || (buf = malloc(total)) == NULL)
+    return -1;
+  p = buf;
+  *p++ = '*';
+  p = put_size(p, (size_t)argc);
+  *p++ = '\r';
+  *p++ = '\n';
+  for (int i = 0; i < argc; i++) {
+    size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
+    *p++ = '$';
+    p = put_size(p, len);
+    *p++ = '\r';
+    *p++ = '\n';
+    memcpy(p, argv[i], len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  *out = buf;
+  return (int)(p - buf);
+}
+
 int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
                    const size_t *argvlen, unsigned timeout_ms,
                    sgw_redis_cb cb, void *data, sgw_redis_call_t **out) {
@@ -893,8 +954,7 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
     return SGW_EBUSY;
   }
   if ((c = calloc(1, sizeof(*c))) == NULL ||
-      (c->cmdlen = redisFormatCommandArgv(&c->cmd, argc, (const char **)argv,
-                                          argvlen)) < 0) {
+      (c->cmdlen = format_command(&c->cmd, argc, argv, argvlen)) < 0) {
     free(c);
     pool_set_error(pool, "redis: out of memory");
     return SGW_ENOMEM;

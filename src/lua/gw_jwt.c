@@ -7,6 +7,9 @@
  *     iss = "...", aud = "..." or {...}, leeway = 30, now = t,
  *     require_exp = true })
  *   -- on refusal: nil, reason, message (reason names in signgw/jwt.h)
+ *   local v = jwt.verifier{ algs = {"HS256"}, iss = ..., aud = ...,
+ *     leeway = 30, require_exp = true }   -- the options, checked once
+ *   local claims, header = v:verify(token, ks)  -- as verify()
  *
  * A shared secret is read here in C from the environment or a file and
  * never becomes a Lua value, so no script can put it into a response or a
@@ -427,9 +430,115 @@ static int l_verify(lua_State *L) {
   return 2;
 }
 
+/* ---- verifier: the options of verify(), read once -------------------- */
+
+#define SGW__VERIFIER_MT "gw.jwt.verifier"
+
+typedef struct l_verifier_s {
+  sgw_jwt_opts_t o;        /* iss and aud point into the strings below */
+  char *iss;               /* owned */
+  char *aud[SGW__MAX_AUD]; /* owned */
+  const char *audp[SGW__MAX_AUD];
+} l_verifier_t;
+
+static const char *const verifier_fields[] = {
+    "algs", "iss", "aud", "leeway", "require_exp", NULL};
+
+static int vf_gc(lua_State *L) {
+  l_verifier_t *v = luaL_checkudata(L, 1, SGW__VERIFIER_MT);
+
+  free(v->iss);
+  v->iss = NULL;
+  for (size_t i = 0; i < SGW__MAX_AUD; i++) {
+    free(v->aud[i]);
+    v->aud[i] = NULL;
+  }
+  v->o.naud = 0;
+  return 0;
+}
+
+/* verifier{algs, iss, aud, leeway, require_exp} -> verifier. A policy
+ * that checks every request with the same options reads them once here
+ * instead of on each call. */
+static int l_verifier(lua_State *L) {
+  const char *aud[SGW__MAX_AUD], *iss;
+  l_verifier_t *v;
+  size_t naud;
+
+  luaL_checktype(L, 1, LUA_TTABLE);
+  check_fields(L, 1, verifier_fields, "gw.jwt.verifier");
+  v = lua_newuserdatauv(L, sizeof(*v), 0);
+  memset(v, 0, sizeof(*v));
+  luaL_setmetatable(L, SGW__VERIFIER_MT);
+  v->o.algs = verify_algs(L, 1);
+  iss = opt_string(L, 1, "iss", NULL);
+  naud = verify_aud(L, 1, aud);
+  v->o.leeway = verify_int(L, 1, "leeway", 0);
+  if (lua_getfield(L, 1, "require_exp") != LUA_TNIL && !lua_isboolean(L, -1))
+    return luaL_error(L, "gw.jwt.verifier: require_exp must be a boolean");
+  v->o.require_exp = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (iss != NULL && (v->iss = strdup(iss)) == NULL)
+    return luaL_error(L, "gw.jwt.verifier: out of memory");
+  for (size_t i = 0; i < naud; i++) {
+    if ((v->aud[i] = strdup(aud[i])) == NULL)
+      return luaL_error(L, "gw.jwt.verifier: out of memory");
+    v->audp[i] = v->aud[i];
+  }
+  v->o.iss = v->iss;
+  v->o.aud = naud ? v->audp : NULL;
+  v->o.naud = naud;
+  return 1;
+}
+
+/* v:verify(token, keys [, now]) -> claims, header | nil, reason, message */
+static int vf_verify(lua_State *L) {
+  l_verifier_t *v = luaL_checkudata(L, 1, SGW__VERIFIER_MT);
+  l_keyset_t *u = luaL_testudata(L, 3, SGW__KEYSET_MT);
+  sgw_jwt_opts_t o = v->o;
+  sgw_jwt_result_t res;
+  const char *token;
+  size_t len = 0;
+  int rc;
+
+  token = lua_isnoneornil(L, 2) ? NULL : luaL_checklstring(L, 2, &len);
+  if (u == NULL)
+    return luaL_error(L, "gw.jwt.verifier: keys must come from gw.jwt.keys{}");
+  if (u->ks == NULL)
+    return luaL_error(L, "gw.jwt.verifier: this key set was released");
+  o.now = lua_isnoneornil(L, 4) ? (int64_t)time(NULL)
+                                : (int64_t)luaL_checkinteger(L, 4);
+  if (token == NULL) {
+    lua_pushnil(L);
+    lua_pushstring(L, sgw_jwt_reason_name(SGW_JWT_MALFORMED));
+    lua_pushliteral(L, "no token");
+    return 3;
+  }
+  rc = sgw_jwt_verify(u->ks, token, len, &o, &res);
+  if (rc < 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, sgw_jwt_reason_name(res.reason));
+    lua_pushstring(L, res.msg);
+    sgw_jwt_result_free(&res);
+    return 3;
+  }
+  lua_settop(L, 0);
+  lua_pushcfunction(L, push_result);
+  lua_pushlightuserdata(L, &res);
+  rc = lua_pcall(L, 1, 2, 0);
+  sgw_jwt_result_free(&res);
+  if (rc != LUA_OK)
+    return lua_error(L);
+  return 2;
+}
+
 int luaopen_gw_jwt(lua_State *L) {
-  static const luaL_Reg funcs[] = {
-      {"keys", l_keys}, {"verify", l_verify}, {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"keys", l_keys},
+                                   {"verify", l_verify},
+                                   {"verifier", l_verifier},
+                                   {NULL, NULL}};
+  static const luaL_Reg vf_meta[] = {{"__gc", vf_gc}, {NULL, NULL}};
+  static const luaL_Reg vf_methods[] = {{"verify", vf_verify}, {NULL, NULL}};
   static const luaL_Reg ks_meta[] = {{"__gc", ks_gc},
                                      {"__tostring", ks_tostring},
                                      {"__len", ks_len},
@@ -438,6 +547,14 @@ int luaopen_gw_jwt(lua_State *L) {
   if (luaL_newmetatable(L, SGW__KEYSET_MT)) {
     luaL_setfuncs(L, ks_meta, 0);
     lua_pushliteral(L, "gw.jwt.keyset");
+    lua_setfield(L, -2, "__metatable");
+  }
+  lua_pop(L, 1);
+  if (luaL_newmetatable(L, SGW__VERIFIER_MT)) {
+    luaL_setfuncs(L, vf_meta, 0);
+    luaL_newlib(L, vf_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "gw.jwt.verifier");
     lua_setfield(L, -2, "__metatable");
   }
   lua_pop(L, 1);

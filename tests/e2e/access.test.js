@@ -180,6 +180,11 @@ test('SGW_JWT_ALGS, SGW_JWT_COOKIE, SGW_JWT_LEEWAY and SGW_JWT_SECRET_FILE', asy
   // Leeway 0: a token expired 10 s ago is refused (with the default 30 s it passes, above).
   assertRefused(await get(gw, '/put-sign?ext=jpg', { headers: bearer(await sign({ sub: 'u3', exp: now - 10 })) }),
     401, 'unauthorized', 'expired with leeway 0');
+  // A verified token is remembered, but never past its exp.
+  const short = await sign({ sub: 'u4', exp: Math.floor(Date.now() / 1000) + 2 });
+  for (let i = 0; i < 3; i++) assert.equal((await get(gw, '/put-sign?ext=jpg', { headers: bearer(short) })).status, 200);
+  await sleep(2100 + 1000 - (Date.now() % 1000));
+  assertRefused(await get(gw, '/put-sign?ext=jpg', { headers: bearer(short) }), 401, 'unauthorized', 'expired while remembered');
   assert.ok(!gw.log().includes(SECRET));
 });
 

@@ -12,6 +12,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
+const crypto = require('node:crypto');
 const jose = require('jose');
 const h = require('./lib/harness.js');
 const { sleep } = require('./lib/redis_server.js');
@@ -25,7 +26,8 @@ async function keyPair(alg, kid) {
 
 function sign(k, claims = {}, header = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return new jose.SignJWT({ sub: 'jwks_user', iat: now, exp: now + 300, ...claims })
+  // jti: every token is new, so none is answered from the verified-token cache.
+  return new jose.SignJWT({ sub: 'jwks_user', iat: now, exp: now + 300, jti: crypto.randomUUID(), ...claims })
     .setProtectedHeader({ alg: k.alg, kid: k.kid, ...header }).sign(k.privateKey);
 }
 

@@ -120,4 +120,18 @@ return {
       refused("key_mismatch", token('{"alg":"RS384","kid":"2011-04-29"}', "{}"),
         { keys = ks, algs = { "RS384" } }, "JWK alg pins RS256")
     end },
+  { "verifier{} reads the options once; misuse raises", function()
+      raises(function() return jwt.verifier() end, "table expected", "no table")
+      raises(function() return jwt.verifier { algs = { "none" } } end, "never will be", "alg none")
+      raises(function() return jwt.verifier { algs = { "HS256" }, keys = secret_keys() } end,
+        "unknown option 'keys'", "keys go with each call")
+      raises(function() return jwt.verifier { algs = { "HS256" }, require_exp = 1 } end, "boolean", "require_exp")
+      local v = jwt.verifier { algs = { "HS256" }, iss = "me", aud = { "a", "b" }, leeway = 5 }
+      raises(function() return v:verify("a.b.c", {}) end, "keys must come from gw.jwt.keys", "bad keys")
+      local c, reason = v:verify(nil, secret_keys())
+      eq(c, nil, "no token"); eq(reason, "malformed", "no token reason")
+      c, reason = v:verify("a.b.c", secret_keys())
+      eq(c, nil, "garbage"); eq(reason, "malformed", "garbage reason")
+      eq(getmetatable(v), "gw.jwt.verifier", "metatable is protected")
+    end },
 }
