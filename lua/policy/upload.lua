@@ -37,7 +37,11 @@ local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, set
 -- auth.check returns true, or the user it let in; that user becomes
 -- ctx.user for the rest of the request (shape and log code can read it),
 -- and with upload.user_segment on, the key's folder: <prefix><user>/...
-function M.prepare(req, ctx)
+--
+-- authorize(req, ctx) -> true, or nil, status, body, headers: the rate
+-- limit and the permission check alone (also for routes that sign no
+-- key, such as /sts).
+function M.authorize(req, ctx)
   local ok, status, code, message, headers
   if rate_limit then
     ok, status, code, message, headers = rate_limit(req, ctx)
@@ -49,6 +53,15 @@ function M.prepare(req, ctx)
       message or "not allowed", headers, ctx)
   end
   if ok ~= true then ctx.user = ok end
+  return true
+end
+
+local authorize = M.authorize
+
+function M.prepare(req, ctx)
+  local ok, status, body, headers = authorize(req, ctx)
+  if not ok then return nil, status, body, headers end
+  local code, message
   local ext, err = ext_of(req:query "ext", ext_allow)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)

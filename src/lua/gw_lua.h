@@ -35,6 +35,7 @@ int luaopen_gw_tc3(lua_State *L);
 int luaopen_gw_jwt(lua_State *L);
 int luaopen_gw_http(lua_State *L);
 int luaopen_gw_event(lua_State *L);
+int luaopen_gw_sts(lua_State *L);
 int luaopen_gw_redis(lua_State *L);
 int luaopen_gw_ip(lua_State *L);
 

@@ -27,6 +27,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw.jwt", luaopen_gw_jwt},
     {"gw.http", luaopen_gw_http},
     {"gw.event", luaopen_gw_event},
+    {"gw.sts", luaopen_gw_sts},
     {"gw.redis", luaopen_gw_redis},
     {"gw.ip", luaopen_gw_ip},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};

@@ -171,6 +171,27 @@ if (runs.some((r) => r.server === 'signgw-put')) {
   p();
 }
 
+const sts = extra.find((e) => e.kind === 'sts');
+if (sts) {
+  const c = (server) => cell(server, 1, sts.conns);
+  const key = c('sts-key'), prefix = c('sts-prefix'), stat = c('put-static'), node = c('node-sts');
+  p('## Temporary credentials (STS)');
+  p();
+  p(`\`GET /put-sign?ext=jpg\` with \`COS_CREDENTIALS=sts\` against the e2e tests' STS double, which answers after ${sts.delay_ms} ms; one worker (one process) each, ${sts.conns} connections, medians of the rounds. Key scope makes one STS call per signature (its CAM policy is that one object); prefix scope reuses one credential per worker. The peer is Tencent's own approach: node + express calling \`qcloud-cos-sts\` per request, then signing with \`cos-nodejs-sdk-v5\`. Every server's signatures were checked first against the keys STS issued.`);
+  p();
+  p('| server | req/s | p50 ms | p99 ms | non-2xx |');
+  p('|---|--:|--:|--:|--:|');
+  for (const [id, label] of [['sts-key', 'signgw, sts key scope'], ['node-sts', 'node + express + qcloud-cos-sts'],
+    ['sts-prefix', 'signgw, sts prefix scope'], ['put-static', 'signgw, permanent key']]) {
+    const x = c(id);
+    if (x) p(`| ${label} | ${int(x.rps)} | ${fix(x.p50, 1)} | ${fix(x.p99, 1)} | ${x.non2xx} |`);
+  }
+  p();
+  p(`- key scope / node: **${ratio(key && key.rps, node && node.rps)}** throughput (target ≥ 10×); key scope p99 ${fix(key && key.p99, 1)} ms (target ≤ 80 ms).`);
+  p(`- prefix scope / permanent key: **${ratio(prefix && prefix.rps, stat && stat.rps)}** throughput (target ≥ 0.90).`);
+  p();
+}
+
 const mem = extra.filter((e) => e.kind === 'mem');
 if (mem.length) {
   p('## Memory: idle and with idle keep-alive connections');

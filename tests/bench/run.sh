@@ -147,16 +147,17 @@ wait_log() { # file regex timeout_s -> prints the first matching line
   return 1
 }
 
-# Server registry: NAME -> pid, port, kind, log; for the /put-sign ones
-# also the path, wrk's extra arguments (a header) and a helper process
-# whose CPU time is the server's too (redis-server).
+# Server registry: NAME -> pid, port, kind, log, path measured (default
+# PATH_Q); for the access-policy servers also wrk's extra arguments (a
+# header) and a helper process whose CPU time counts too (redis-server).
 declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH S_WRKARGS S_AUX
 
-start_signgw() { # name workers [VAR=value ...]
+start_signgw() { # name workers [VAR=value...] (its environment)
   local name=$1 w=$2 port
+  shift 2
   port=$(free_port)
   S_LOG[$name]=$TMP/$name.log
-  env "${@:3}" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
+  env "$@" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
   S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=signgw
   wait_log "${S_LOG[$name]}" 'listening on' 10 >/dev/null ||
     { cat "${S_LOG[$name]}" >&2; die "$name did not start"; }
@@ -286,9 +287,9 @@ alive() { # name -> all its processes still there
 verify() { # name
   local mode=""
   case "$1" in
-    signgw-put-*) node "$HERE/verify-put.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" >&2 ||
+    signgw-put-*) node "$HERE/verify-auth.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" >&2 ||
                     die "verification failed for $1"; return ;;
-    signgw-jwt*) node "$HERE/verify-put.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" "$TOKEN" "$JWT_USER" >&2 ||
+    signgw-jwt*) node "$HERE/verify-auth.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" "$TOKEN" "$JWT_USER" >&2 ||
                    die "verification failed for $1"; return ;;
     nginx-static*) mode=--static ;;
   esac
@@ -478,6 +479,61 @@ if [ "$n_err" -gt 0 ]; then note "node-express logged $n_err error lines."; fi
 
 for name in "${!S_PID[@]}"; do stop_server "$name"; done
 stop_pid "$REDIS_PID"
+
+# ------------------------------------------------------------------ STS
+
+# GET /put-sign with temporary credentials (COS_CREDENTIALS=sts) against
+# the STS double of the e2e tests, which answers after a fixed delay
+# (BENCH_STS_DELAY_MS, 50): signgw in key scope (one STS call per
+# signature) next to Tencent's own approach, node + express calling
+# qcloud-cos-sts per request (node-sts.js); signgw in prefix scope next to
+# signgw with the permanent key. One worker each, BENCH_STS_CONNS (256)
+# connections, the same rounds and duration as above.
+sts_bench() {
+  local delay=${BENCH_STS_DELAY_MS:-50} c=${BENCH_STS_CONNS:-256} lport line sport ca r i n cfg
+  [ -d "$ROOT/tests/node_modules/tencentcloud-sdk-nodejs-common" ] ||
+    npm ci --prefix "$ROOT/tests" --no-audit --no-fund --loglevel=error >/dev/null
+  lport=$(free_port)
+  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" \
+    --secret-id "$COS_SECRET_ID" --secret-key "$COS_SECRET_KEY" >"$TMP/sts.out" 2>&1 &
+  S_PID[sts-double]=$!; PIDS+=("$!"); S_KIND[sts-double]=node
+  line=$(wait_log "$TMP/sts.out" '^\{' 20) || { cat "$TMP/sts.out" >&2; die "the STS double did not start"; }
+  sport=$(node -p 'JSON.parse(process.argv[1]).port' "$line")
+  ca=$(node -p 'JSON.parse(process.argv[1]).caFile' "$line")
+  start_signgw sts-key 1 COS_CREDENTIALS=sts COS_STS_SCOPE=key \
+    COS_STS_ENDPOINT="https://127.0.0.1:$sport/" SGW_CA_FILE="$ca"
+  start_signgw sts-prefix 1 COS_CREDENTIALS=sts COS_STS_SCOPE=prefix \
+    COS_STS_ENDPOINT="https://127.0.0.1:$sport/" SGW_CA_FILE="$ca"
+  start_signgw put-static 1
+  S_LOG[node-sts]=$TMP/node-sts.log
+  port=$(free_port)
+  PORT=$port STS_HOST="127.0.0.1:$sport" NODE_EXTRA_CA_CERTS="$ca" node "$HERE/node-sts.js" >"${S_LOG[node-sts]}" 2>&1 &
+  S_PID[node-sts]=$!; PIDS+=("$!"); S_PORT[node-sts]=$port; S_KIND[node-sts]=node
+  wait_port "$port" || { cat "${S_LOG[node-sts]}" >&2; die "node-sts did not start"; }
+  for n in sts-key sts-prefix put-static node-sts; do
+    S_PATH[$n]='/put-sign?ext=jpg'
+    if [ "$n" = put-static ]; then
+      node "$HERE/verify-put.js" "$n" "http://127.0.0.1:${S_PORT[$n]}" >&2 || die "verification failed for $n"
+    else
+      node "$HERE/verify-put.js" "$n" "http://127.0.0.1:${S_PORT[$n]}" "http://127.0.0.1:$lport" >&2 ||
+        die "verification failed for $n"
+    fi
+  done
+  log "STS: /put-sign, STS answering after $delay ms, $c connections, one worker each"
+  for n in sts-key sts-prefix put-static node-sts; do measure "$n" 0 "$n" 1 "$c" "$WARMUP" 0; done
+  for r in $(seq 1 "$ROUNDS"); do
+    i=0
+    for n in sts-key sts-prefix put-static node-sts; do
+      cfg=$n
+      measure "$cfg" "$r" "$cfg" 1 "$c" "$DURATION"
+      i=$((i + 1))
+    done
+  done
+  extra "{\"kind\":\"sts\",\"delay_ms\":$delay,\"conns\":$c}"
+  for n in sts-key sts-prefix put-static node-sts sts-double; do stop_pid "${S_PID[$n]}"; done
+}
+
+if [ "${BENCH_STS:-1}" = 1 ]; then sts_bench; fi
 
 # ------------------------------------------------------------------ memory
 
