@@ -608,9 +608,11 @@ static void test_limit_threads(void) {
   if (!CHECK(allowed <= (long)max + 1))
     printf("  allowed %ld, at most %.1f in %.3f s\n", allowed, max,
            last - first);
-  /* Every thread spins: the bucket is never idle, so about all of it. */
-  if (!CHECK(allowed >= (long)(max * 0.8)))
-    printf("  allowed %ld of %.1f in %.3f s\n", allowed, max, last - first);
+  /* And it let requests through at all: the first burst + 1 at least.
+   * How close to the bound it gets depends on how much the threads ran
+   * (on a loaded machine they wait for a core); that a bucket drains at
+   * its rate is checked above, by one thread with known pauses. */
+  CHECK(allowed >= (long)LIMIT_BURST + 1);
 }
 
 int main(void) {
