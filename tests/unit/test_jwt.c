@@ -343,7 +343,7 @@ static void test_hmac_key_lengths(void) {
       {"HS256", "SHA256", SGW_JWT_HS256},
       {"HS384", "SHA384", SGW_JWT_HS384},
       {"HS512", "SHA512", SGW_JWT_HS512}};
-  unsigned char key[300];
+  unsigned char key[301]; /* the other key starts one byte in */
   char token[512];
 
   test_case("HS256/384/512 against OpenSSL's HMAC, every key length");
