@@ -8,7 +8,8 @@
  *
  * IPv4 and IPv6; an IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a dual
  * stack socket reports IPv4 peers) counts as its IPv4 address both ways.
- * Parsing is uv_inet_pton's: strict, no zone ids, no leading zeros games. */
+ * Parsing is uv_inet_pton's, which is strict: dotted quads without
+ * leading zeros, IPv6 in RFC 4291 text form (a %zone suffix is dropped). */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdint.h>
