@@ -22,6 +22,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -693,6 +694,18 @@ static sgw_redis__link_t *link_open(sgw_redis__conn_t *conn) {
   return conn->link == link ? link : NULL;
 }
 
+/* Whether the connection's socket has bytes (or an end) to read now. */
+static int link_has_input(const sgw_redis__link_t *link) {
+  struct pollfd p;
+
+  if (link->ac == NULL || !link->connected || link->freeing)
+    return 0;
+  p.fd = link->ac->c.fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
 /* Deadlines of one attempt: the connection itself, commands waiting for
  * it, commands sent on it. */
 static void link_check(sgw_redis__link_t *link, uint64_t now) {
@@ -720,7 +733,19 @@ static void link_check(sgw_redis__link_t *link, uint64_t now) {
   }
   for (c = link->sent.head; c != NULL; c = c->next)
     if (c->deadline <= now)
-      expired = c->timed_out = 1;
+      expired = 1;
+  if (expired && link_has_input(link)) {
+    /* This thread was late, maybe not the server: after a stall (a busy
+     * machine), timers run before the loop reads its sockets, and the
+     * replies may be waiting there. Let the loop read them, then look
+     * again. Replies come in order, so this ends once the socket is
+     * drained without the one that is late. */
+    conn_arm(conn, now + 1);
+    return;
+  }
+  for (c = link->sent.head; c != NULL; c = c->next)
+    if (c->deadline <= now)
+      c->timed_out = 1;
   if (expired) {
     /* The replies still due on this connection are in an order nobody
      * waits for any more: start over on a fresh one. */
