@@ -22,6 +22,11 @@ return {
   routes = {
     ["GET /put-sign"]    = "routes.put_sign",
     ["GET /post-policy"] = "routes.post_policy",
+    ["GET /get-sign"]    = "routes.get_sign",     -- presigned download URL
+    -- CORS preflights of browser pages on other origins (see cors below)
+    ["OPTIONS /put-sign"]    = "routes.preflight",
+    ["OPTIONS /post-policy"] = "routes.preflight",
+    ["OPTIONS /get-sign"]    = "routes.preflight",
     ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
   },
 
@@ -43,6 +48,32 @@ return {
     -- permission check returns (policy.auth); no valid user: 403.
     user_segment = false,
     -- conditions = { { "starts-with", "$Content-Type", "image/" } },
+  },
+
+  -- Browser pages on other origins that may call the signing routes:
+  -- "https://app.example.com" entries (a list, or one string separated by
+  -- commas or spaces); "*" for any origin, without credentials.
+  cors = {
+    origins = env("SGW_CORS_ORIGINS"),
+    max_age = 600,               -- seconds a browser may keep a preflight
+    headers = { "authorization", "content-type", "x-requested-with" },
+  },
+
+  -- The local dev bucket (a COS stand-in on this machine, plain HTTP):
+  -- "auto" runs it only while no COS credentials are set (dev mode), and
+  -- the upload routes then point clients at it; true runs it also with
+  -- real credentials; false never.
+  dev = {
+    enabled  = env("SGW_DEV") or "auto",
+    listen   = env("SGW_DEV_LISTEN") or "127.0.0.1:3001",  -- loopback only
+    data_dir = env("SGW_DEV_DATA") or "signgw-dev-data",    -- from the working dir
+    max_size = 100 * 1024 * 1024,  -- the largest object it takes
+    -- Served by the gateway only while the dev bucket runs: the browser
+    -- upload page of examples/web/.
+    routes = {
+      ["GET /"]          = { file = "../examples/web/index.html" },
+      ["GET /upload.js"] = { file = "../examples/web/upload.js" },
+    },
   },
 
   -- The answer to errors the server itself finds (malformed HTTP, unknown

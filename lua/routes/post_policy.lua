@@ -1,7 +1,7 @@
 -- GET /post-policy?ext=EXT -> { cosHost, cosKey, policy, qSignAlgorithm,
 --   qAk, qKeyTime, qSignature [, securityToken] }
 -- The policy pins the bucket and the exact key, and bounds the size.
-local cos, upload = require "gw.cos", require "policy.upload"
+local cos, upload, cors = require "gw.cos", require "policy.upload", require "policy.cors"
 
 -- Fixed for the generation: looked up once, not per request.
 local post_policy, prepare, ok = cos.post_policy, upload.prepare, upload.shape.ok
@@ -9,7 +9,9 @@ local host, bucket, s = upload.host, upload.bucket, upload.settings
 local expires, skew, min_size, max_size, conditions =
   s.expires, s.skew, s.min_size, s.max_size, s.conditions
 
-return function(req, ctx)
+-- Browser pages on other origins may read the answer if cors.origins
+-- lists them (policy/cors.lua).
+return cors.wrap(function(req, ctx)
   local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
   local p = post_policy{
@@ -27,4 +29,4 @@ return function(req, ctx)
     qSignature = p.q_signature,
     securityToken = p.security_token,
   }, ctx)
-end
+end)

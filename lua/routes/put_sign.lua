@@ -1,7 +1,7 @@
 -- GET /put-sign?ext=EXT -> { cosHost, cosKey, authorization [, securityToken] }
 -- The signature covers PUT, the path /<key> and the host header: it is good
 -- for this one key in this one bucket.
-local cos, upload = require "gw.cos", require "policy.upload"
+local cos, upload, cors = require "gw.cos", require "policy.upload", require "policy.cors"
 
 -- Fixed for the generation: looked up once, not per request.
 local authorization, prepare, ok = cos.authorization, upload.prepare, upload.shape.ok
@@ -9,7 +9,9 @@ local host, s = upload.host, upload.settings
 local expires, skew = s.expires, s.skew
 local signed_headers = { host = host }
 
-return function(req, ctx)
+-- Browser pages on other origins may read the answer if cors.origins
+-- lists them (policy/cors.lua).
+return cors.wrap(function(req, ctx)
   local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
   local cred = ctx.cred
@@ -22,4 +24,4 @@ return function(req, ctx)
     },
     securityToken = cred.security_token,
   }, ctx)
-end
+end)
