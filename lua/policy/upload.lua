@@ -70,7 +70,7 @@ function M.readable(req, ctx)
     return nil, shape.error(400, "key_required", "key is required", nil, ctx)
   end
   if #key > 850 or not key:match "^[A-Za-z0-9/_.-]+$" or key:sub(1, 1) == "/"
-      or key:find("..", 1, true) or key:find("//", 1, true) then
+      or key:sub(-1) == "/" or key:find("..", 1, true) or key:find("//", 1, true) then
     return nil, shape.error(400, "invalid_key",
       "key must be an object key as the upload routes make them", nil, ctx)
   end
@@ -80,7 +80,7 @@ function M.readable(req, ctx)
     if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
     folder = prefix .. user .. "/"
   end
-  if key:sub(1, #folder) ~= folder or #key == #folder then
+  if key:sub(1, #folder) ~= folder then
     return nil, shape.error(403, "forbidden", "this key is not in your folder", nil, ctx)
   end
   return key
