@@ -780,29 +780,46 @@ static size_t allow_add(char *allow, size_t used, size_t size,
   return used + n;
 }
 
+static int vm_route_is(const sgw_route_t *r, const char *path,
+                       size_t path_len) {
+  return strlen(r->path) == path_len && memcmp(r->path, path, path_len) == 0;
+}
+
 const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
                                 const char *path, size_t path_len,
                                 char *allow, size_t allow_size) {
+  /* Allow lists the methods in this order (then any others), whatever
+   * order the config's table hands the routes over in. */
+  static const char *const order[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                      "PATCH", "DELETE", "OPTIONS", NULL};
   const sgw_route_t *get = NULL;
   size_t used = 0;
-  int head = strcmp(method, "HEAD") == 0;
+  int head = strcmp(method, "HEAD") == 0, any = 0;
 
   allow[0] = '\0';
   for (size_t i = 0; i < vm->nroutes; i++) {
     const sgw_route_t *r = &vm->routes[i];
-    if (strlen(r->path) != path_len || memcmp(r->path, path, path_len) != 0)
+    if (!vm_route_is(r, path, path_len))
       continue;
     if (strcmp(r->method, method) == 0)
       return r;
     if (strcmp(r->method, "GET") == 0)
       get = r;
-    used = allow_add(allow, used, allow_size, r->method);
-    if (strcmp(r->method, "GET") == 0)
-      used = allow_add(allow, used, allow_size, "HEAD");
+    any = 1;
   }
-  if (head && get != NULL) {
-    allow[0] = '\0';
+  if (head && get != NULL)
     return get; /* answered like GET, without the body */
-  }
+  if (!any)
+    return NULL;
+  for (int k = 0; order[k] != NULL; k++)
+    for (size_t i = 0; i < vm->nroutes; i++)
+      if (vm_route_is(&vm->routes[i], path, path_len) &&
+          (strcmp(vm->routes[i].method, order[k]) == 0 ||
+           (strcmp(order[k], "HEAD") == 0 &&
+            strcmp(vm->routes[i].method, "GET") == 0)))
+        used = allow_add(allow, used, allow_size, order[k]);
+  for (size_t i = 0; i < vm->nroutes; i++)
+    if (vm_route_is(&vm->routes[i], path, path_len))
+      used = allow_add(allow, used, allow_size, vm->routes[i].method);
   return NULL;
 }

@@ -703,6 +703,9 @@ static int conn_may_step(const sgw_http_req_t *r) {
 static void conn_hand_up_head(sgw_conn_t *c) {
   sgw_http_req_t *r = c->req;
 
+  size_t n;
+  const char *expect;
+
   r->head_up = 1;
   r->streaming = 1;
   conn_hand_up(c);
@@ -710,8 +713,15 @@ static void conn_hand_up_head(sgw_conn_t *c) {
     return;
   llhttp_resume(&r->parser);
   r->kick = 1;
-  if (r->streaming)
-    conn_arm_body(c);
+  if (!r->streaming)
+    return;
+  conn_arm_body(c);
+  /* Taken (not answered at once): a client that waits for word before
+   * it sends its body (curl does, past 1 MiB) gets it now. */
+  expect = sgw_http_req_header(r, "expect", 6, &n);
+  if (expect != NULL && n == 12 && strncasecmp(expect, "100-continue", 12) == 0 &&
+      r->parser.http_major == 1 && r->parser.http_minor >= 1)
+    conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 }
 
 /* Parses pending bytes until they run out, a request is being answered,

@@ -33,3 +33,20 @@ for (const name of ['put', 'post']) {
     assert.deepEqual(errors, []);
   });
 }
+
+test('the shipped config, as `./dev run` starts it: dev mode, the page at /, one clear log line', async (t) => {
+  const dev = await startDev(t, { creds: 'none', config: path.join(h.ROOT, 'lua', 'config.lua') });
+  const lines = dev.gw.log().split('\n').filter((l) => /dev mode|placeholder/.test(l));
+  assert.equal(lines.length, 1, 'one line says it: ' + dev.gw.log());
+  assert.match(lines[0], /dev mode: no COS credentials, so uploads go to the local dev bucket at http:\/\/127\.0\.0\.1:\d+ /);
+  assert.match(lines[0], new RegExp(`open ${dev.gw.base}/ to upload`));
+  const page = await h.request(dev.gw.base, '/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers['content-type'], /^text\/html/);
+  assert.match(page.text, /<select name="method"/);
+  const js = await h.request(dev.gw.base, '/upload.js');
+  assert.match(js.headers['content-type'], /^text\/javascript/);
+  assert.match(js.text, /\/put-sign/);
+  const auth = (await h.request(dev.gw.base, '/put-sign?ext=jpg')).json;
+  assert.equal(auth.cosHost, dev.bucketHost);
+});
