@@ -25,16 +25,20 @@
  * the SDK's order (by raw name, UTF-16 code unit order).
  *
  * Where the request goes (as the SDK's endpoint rules decide it):
- *   - virtual-hosted style "<bucket>.<endpoint host>" when the bucket is a
- *     valid DNS label (3..63 of [a-z0-9-], starting and ending with a
- *     letter or digit, not an IPv4 address), the endpoint host is not an
- *     IP address and path style is not forced;
- *   - path style "<endpoint host>/<bucket>" otherwise (buckets with dots,
- *     upper case or underscores; MinIO and local servers).
+ *   - virtual-hosted style "<bucket>.<endpoint host>" when path style is
+ *     not forced, the endpoint host is not an IP address and the bucket
+ *     is one DNS label (3..63 of [a-z0-9-], starting and ending with a
+ *     letter or digit) or, for a plain-http endpoint only, several such
+ *     labels, 63 bytes in all and without four dot-separated numbers;
+ *   - path style "<endpoint host>/<bucket>" otherwise (buckets with dots
+ *     over https, upper case or underscores; servers on an IP address).
  *   The endpoint's own path is kept in front ("https://h/base" puts
  *   objects at /base/<key> virtual-hosted, /base/<bucket>/<key> path
  *   style); a default port (80, 443) is dropped from the URL and the
  *   signed host.
+ *
+ * One difference from the SDK, on purpose: a Date header given to be
+ * signed is signed (as in AWS's documented examples); the SDK drops it.
  *
  * Buckets are 1..255 of [A-Za-z0-9._-], not "." or "..", and not S3
  * Express directory buckets ("--x-s3", "--xa-s3" suffixes), which need
@@ -82,13 +86,14 @@ typedef struct sgw_s3_endpoint_s {
   char path[SGW_S3_PATH_MAX + 1];  /* "" (root), "/base" or "/base/" */
 } sgw_s3_endpoint_t;
 
-/* Parses "http[s]://host[:port][/path]". SGW_EINVAL for anything else or
+/* Parses "http[s]://host[:port][/path]" (the scheme in lower case).
+ * SGW_EINVAL for anything else or
  * anything a URL parser would rewrite, so the signed host and path are
  * the ones sent: a user-info part, a query or fragment, "." or ".."
  * segments, path bytes outside [A-Za-z0-9-._~/], host names other than
  * labels of [A-Za-z0-9_-] (lower-cased here), numeric hosts other than a
  * canonical dotted quad, IPv6 literals not in the canonical text form,
- * ports outside 1..65535. The scheme is case-insensitive. */
+ * ports outside 1..65535. */
 int sgw_s3_endpoint_parse(const char *url, sgw_s3_endpoint_t *ep);
 
 /* AWS's own endpoint for a region: https://s3.<region>.amazonaws.com

@@ -214,15 +214,15 @@ static int s3__header_name(const char *s, size_t n) {
   return 1;
 }
 
-/* A header value the client sends as it is: no control characters but
- * tab; bytes above 0x7f only where `any_bytes` (values that move into the
- * query, where they are percent-encoded). */
-static int s3__header_value(const char *s, size_t n, int any_bytes) {
+/* A header value the client sends as it is: visible ASCII, spaces and
+ * tabs. (Values of headers that move into the query may hold any bytes:
+ * they are percent-encoded there.) */
+static int s3__header_value(const char *s, size_t n) {
   if (n > SGW_S3_PAIR_VALUE_MAX || (s == NULL && n != 0))
     return 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && !any_bytes))
+    if ((c < 0x20 && c != '\t') || c >= 0x7f)
       return 0;
   }
   return 1;
@@ -382,10 +382,10 @@ int sgw_s3_endpoint_parse(const char *url, sgw_s3_endpoint_t *ep) {
   memset(ep, 0, sizeof(*ep));
   if (url == NULL)
     return SGW_EINVAL;
-  if (s3__prefix_ci(url, strlen(url), "https://")) {
+  if (strncmp(url, "https://", 8) == 0) {
     ep->https = 1;
     auth = url + 8;
-  } else if (s3__prefix_ci(url, strlen(url), "http://")) {
+  } else if (strncmp(url, "http://", 7) == 0) {
     auth = url + 7;
   } else {
     return SGW_EINVAL;
@@ -467,11 +467,10 @@ int sgw_s3_endpoint_default(const char *region, sgw_s3_endpoint_t *ep) {
 /* ------------------------------------------------------------------ */
 /* Where a request goes                                                */
 
-/* The SDK's isVirtualHostableS3Bucket(bucket, false): a DNS label of
+/* The SDK's isVirtualHostableS3Bucket(label, false): a DNS label of
  * 3..63 lower-case letters, digits and '-', not starting or ending with
- * '-' (a label has no dots, so it cannot be an IPv4 address). */
-static int s3__virtual_bucket(const char *b) {
-  size_t n = strlen(b);
+ * '-' (a label has no dots, so it is never an IPv4 address). */
+static int s3__virtual_label(const char *b, size_t n) {
   if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-')
     return 0;
   for (size_t i = 0; i < n; i++)
@@ -481,9 +480,53 @@ static int s3__virtual_bucket(const char *b) {
   return 1;
 }
 
+/* Four dot-separated numbers anywhere in the name (the SDK's
+ * /(\d+\.){3}\d+/): such a bucket goes path style. */
+static int s3__has_ip_pattern(const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    size_t j = i;
+    int groups = 0;
+    if (i > 0 && b[i - 1] >= '0' && b[i - 1] <= '9')
+      continue; /* a match could start earlier; that start is tried */
+    for (;;) {
+      size_t d = j;
+      while (j < n && b[j] >= '0' && b[j] <= '9')
+        j++;
+      if (j == d)
+        break;
+      if (++groups == 4)
+        return 1;
+      if (j == n || b[j] != '.')
+        break;
+      j++;
+    }
+  }
+  return 0;
+}
+
+/* Virtual-hosted style, by the SDK's rules: a bucket of one DNS label
+ * (any endpoint but an IP address), or of several such labels when the
+ * endpoint is plain http (no TLS certificate to match), 3..63 bytes in
+ * all, without an IPv4-like run of numbers; never when path style is
+ * forced. (For an IP endpoint the SDK puts dotted buckets in front of
+ * the address, a URL nothing can parse; path style is used instead.) */
 static int s3__virtual(const sgw_s3_signer_t *s, const char *bucket) {
-  return bucket != NULL && !s->force_path_style && !s->endpoint->ip &&
-         s3__virtual_bucket(bucket);
+  size_t n, label = 0;
+
+  if (bucket == NULL || s->force_path_style || s->endpoint->ip)
+    return 0;
+  n = strlen(bucket);
+  if (memchr(bucket, '.', n) == NULL)
+    return s3__virtual_label(bucket, n);
+  if (s->endpoint->https || n > 63 || s3__has_ip_pattern(bucket, n))
+    return 0;
+  for (size_t i = 0; i <= n; i++)
+    if (i == n || bucket[i] == '.') {
+      if (!s3__virtual_label(bucket + label, i - label))
+        return 0;
+      label = i + 1;
+    }
+  return 1;
 }
 
 /* host[:port] as sent in the Host header and signed. */
@@ -1092,7 +1135,9 @@ int sgw_s3_presign(const sgw_s3_signer_t *s, const sgw_s3_presign_t *req,
     int hoist = sgw_s3_header_hoisted(h->name, h->name_len);
     if (!s3__header_name(h->name, h->name_len) ||
         s3__reserved_header(h->name, h->name_len) ||
-        !s3__header_value(h->value, h->value_len, hoist))
+        (hoist ? h->value_len > SGW_S3_PAIR_VALUE_MAX ||
+                     (h->value == NULL && h->value_len != 0)
+               : !s3__header_value(h->value, h->value_len)))
       rc = SGW_EINVAL;
     else if (hoist) /* as the SDK: x-amz-* travel in the query */
       rc = s3__query_add(&r->q, h->name, h->name_len, h->value,
@@ -1222,7 +1267,7 @@ int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
     const sgw_kv_t *h = &req->headers[i];
     if (!s3__header_name(h->name, h->name_len) ||
         s3__reserved_header(h->name, h->name_len) ||
-        !s3__header_value(h->value, h->value_len, 0))
+        !s3__header_value(h->value, h->value_len))
       rc = SGW_EINVAL;
     else
       rc = s3__headers_add(&r->hs, h->name, h->name_len, h->value,
