@@ -48,6 +48,18 @@ return {
     shape = "policy.shape",
   },
 
+  -- Outbound HTTP(S) from scripts (gw.http): STS, session stores, JWKS.
+  -- TLS is verified against the system trust store, or only against
+  -- ca_file (env SGW_CA_FILE) when set.
+  outbound = {
+    ca_file            = env("SGW_CA_FILE"),
+    connect_timeout_ms = 5000,
+    timeout_ms         = 10000,    -- per request unless it sets timeout_ms
+    max_response       = 1048576,  -- response body bytes
+    max_concurrent     = 256,      -- per worker; more wait in a queue
+    max_queued         = 1024,     -- beyond that a request fails at once
+  },
+
   limits = {
     max_url             = 8192,     -- request target bytes (414 beyond)
     max_header_bytes    = 16384,    -- request line + headers (431 beyond)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "client/http.h"
 #include "common/log.h"
 #include "runtime/cred.h"
 #include "runtime/reload.h"
@@ -264,11 +265,18 @@ int main(int argc, char **argv) {
   sgw_cred_t cred;
   sgw_vm_t *probe;
   char config[PATH_MAX], err[1024];
+  const char *why = NULL;
   int rc = parse_args(argc, argv, &o);
 
   if (rc >= 0)
     return rc;
   signal(SIGPIPE, SIG_IGN);
+  /* libcurl's global state: before any thread, released after all. */
+  if (sgw_http_global_init(&why) < 0) {
+    fprintf(stderr, "signgw: outbound HTTP unavailable: %s\n", why);
+    return 1;
+  }
+  atexit(sgw_http_global_cleanup);
   if (realpath(o.config, config) == NULL) {
     fprintf(stderr, "signgw: cannot open config file %s\n", o.config);
     return 1;

@@ -24,6 +24,8 @@ static const luaL_Reg gw_modules[] = {
     {"gw.json", luaopen_gw_json}, {"gw.url", luaopen_gw_url},
     {"gw.shared", luaopen_gw_shared},
     {"gw.jwt", luaopen_gw_jwt},
+    {"gw.http", luaopen_gw_http},
+    {"gw.event", luaopen_gw_event},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do. */
@@ -284,6 +286,16 @@ static int vm_load_error_handler(sgw_vm_t *vm, int cfg, char *err,
   return 0;
 }
 
+/* The outbound settings are checked when gw.http loads: load it now, so a
+ * bad value fails the generation (and -t) even if no route uses it yet. */
+static int vm_check_outbound(lua_State *L, char *err, size_t errlen) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "gw.http");
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK)
+    return vm_fail(err, errlen, "%s%s", lua_tostring(L, -1), "");
+  return 0;
+}
+
 static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
   lua_State *L = vm->L;
   size_t n = 0;
@@ -382,7 +394,8 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
   vm_set_gw_fields(vm, cfg, o->status);
   vm_sandbox(L, o->sources);
   vm_make_ctx(vm, cfg, o->cred);
-  if ((rc = vm_load_routes(vm, cfg, err, errlen)) < 0 ||
+  if ((rc = vm_check_outbound(L, err, errlen)) < 0 ||
+      (rc = vm_load_routes(vm, cfg, err, errlen)) < 0 ||
       (rc = vm_load_error_handler(vm, cfg, err, errlen)) < 0)
     vm_name_config(err, errlen, o->config_path);
   return rc;

@@ -100,6 +100,10 @@ static void worker_close_services(sgw_worker_t *w) {
   }
 }
 
+static void on_drained(sgw_server_t *s) {
+  worker_close_services(s->data);
+}
+
 static void on_walk_close(uv_handle_t *h, void *arg) {
   (void)arg;
   if (!uv_is_closing(h))
@@ -152,6 +156,8 @@ int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
     uv_loop_close(&w->loop);
     return rc;
   }
+  w->server.on_drained = on_drained;
+  w->server.data = w;
   uv_async_init(&w->loop, &w->stop, on_stop);
   uv_async_init(&w->loop, &w->reload, on_reload);
   w->stop.data = w->reload.data = w;

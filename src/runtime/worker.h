@@ -14,9 +14,9 @@
 struct sgw_task_s;
 
 /* Something primitives share on one worker (an HTTP client, a Redis
- * pool), made on first use and closed when the worker stops. Its handles
- * must not keep the loop alive (uv_unref them): the connections whose
- * requests wait on it do. */
+ * pool), made on first use. A stopping worker closes it once its last
+ * connection is gone (so it may keep idle connections of its own open
+ * until then); the loop ends after that. */
 typedef struct sgw_service_s {
   const void *key;        /* the address of something of its module */
   void *ptr;

@@ -241,6 +241,8 @@ static void conn_free(sgw_conn_t *c) {
   conn_release_req(c);
   free(c);
   sgw_server_trim(s);
+  if (s->nconns == 0 && s->draining && s->on_drained != NULL)
+    s->on_drained(s);
 }
 
 static void on_closed(uv_handle_t *h) { conn_free(h->data); }
@@ -476,7 +478,7 @@ static int conn_may_parse(const sgw_conn_t *c) {
 static int conn_may_read(const sgw_conn_t *c) {
   const sgw_http_req_t *r = c->req;
 
-  if (c->closing || c->eof)
+  if (c->closing)
     return 0;
   if (r == NULL)
     return 1;
@@ -599,14 +601,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread == 0)
     return;
   if (nread < 0) {
-    /* A half-closed client still gets the answer to what it sent. */
-    if (nread == UV_EOF && c->req != NULL && c->req->running &&
-        !c->closing) {
-      c->keep_alive = 0;
-      conn_stop_reading(c);
-      c->eof = 1;
-      return;
-    }
+    /* The client closed (or half-closed: TCP cannot tell). A request it
+     * is still waiting for is abandoned, as nginx does (499): whatever
+     * that request waits on (an upstream call, Redis) is cancelled. */
     sgw_conn_close(c);
     return;
   }
@@ -644,10 +641,6 @@ static void conn_arm_timer(sgw_conn_t *c) {
   sgw_server_t *s = c->server;
   const sgw_limits_t *l = s->limits;
 
-  if (c->eof) {
-    conn_close_after_write(c);
-    return;
-  }
   if (conn_queued(c) > 0)
     sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_SEND, l->send_timeout_ms);
   else if (c->req != NULL && c->req->pending.len > 0)

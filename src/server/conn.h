@@ -63,7 +63,6 @@ struct sgw_conn_s {
   unsigned keep_alive : 1;
   unsigned driving : 1;      /* inside conn_drive */
   unsigned reading : 1;
-  unsigned eof : 1;          /* client half-closed: close after answering */
   unsigned closing : 1;
 };
 

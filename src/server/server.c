@@ -117,6 +117,8 @@ void sgw_server_drain(sgw_server_t *s) {
 
   s->draining = 1;
   server_stop_accepting(s);
+  if (s->nconns == 0 && s->on_drained != NULL)
+    s->on_drained(s);
   /* Connections free themselves in close callbacks, after this loop. */
   for (c = s->conns; c != NULL; c = next) {
     next = c->next;
@@ -128,8 +130,12 @@ void sgw_server_drain(sgw_server_t *s) {
 }
 
 void sgw_server_halt(sgw_server_t *s) {
+  int was = s->draining;
+
   s->draining = 1;
   server_stop_accepting(s);
+  if (s->nconns == 0 && !was && s->on_drained != NULL)
+    s->on_drained(s);
   for (sgw_conn_t *c = s->conns; c != NULL; c = c->next)
     sgw_conn_close(c);
 }

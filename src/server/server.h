@@ -31,7 +31,11 @@ struct sgw_conn_s;
 #define SGW_SERVER_MAX_BUFFERED (64u << 20)
 #define SGW_SERVER_READBUF (16 * 1024)
 
-typedef struct sgw_server_s {
+typedef struct sgw_server_s sgw_server_t;
+/* A stopping server has no connection left. */
+typedef void (*sgw_server_drained_cb)(sgw_server_t *s);
+
+struct sgw_server_s {
   uv_loop_t *loop;
   const sgw_limits_t *limits;
   sgw_http_handler_t handler;
@@ -47,9 +51,11 @@ typedef struct sgw_server_s {
   char *readbuf;              /* one read buffer: reads are consumed at once */
   sgw_buf_t out;              /* scratch for serialising an answer */
   int draining;               /* stopping: answer what is in flight, close */
+  sgw_server_drained_cb on_drained; /* may be NULL */
+  void *data;                 /* the owner's */
   char date[32];              /* cached Date header value */
   time_t date_sec;
-} sgw_server_t;
+};
 
 int sgw_server_init(sgw_server_t *s, uv_loop_t *loop,
                     const sgw_limits_t *limits,

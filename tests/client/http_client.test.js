@@ -34,7 +34,7 @@ const https = require('node:https');
 const readline = require('node:readline');
 const { spawn } = require('node:child_process');
 const { EventEmitter } = require('node:events');
-const { makeCa, makeServerCert } = require('./certs');
+const { makeCa, makeServerCert } = require('../e2e/lib/tls.js');
 
 const TOOL = process.env.SGW_HTTP_TOOL;
 const SLOW = process.env.SGW_SANITIZE ? 3 : 1; // time bounds under ASan

@@ -37,10 +37,7 @@
 const https = require('node:https');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const querystring = require('node:querystring');
-const { execFileSync } = require('node:child_process');
 
 const Sign = require('tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js').default;
 const { AbstractClient } = require('tencentcloud-sdk-nodejs-common/tencentcloud/common/abstract_client.js');
@@ -59,42 +56,7 @@ const DEFAULT_SECRET_KEY = 'sgwTestSecretKeyNeverLeaves0123456789';
 
 // ------------------------------------------------------------------ TLS
 
-// A throw-away CA and a server certificate it signed, made with the
-// openssl CLI in `dir` (a new temp dir by default):
-//   names: subjectAltName entries of the server certificate (IP addresses
-//          and DNS names), default ['127.0.0.1', 'localhost'].
-// Returns { dir, caFile, certFile, keyFile, ca, cert, key } (PEM text).
-function makeTls({ dir, names = ['127.0.0.1', 'localhost'] } = {}) {
-  dir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-tls-'));
-  const f = (n) => path.join(dir, n);
-  const run = (args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-  run(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2',
-    '-subj', '/CN=signgw throw-away test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  run(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', `/CN=${names[0]}`]);
-  fs.writeFileSync(f('server.ext'), [
-    `subjectAltName=${san}`,
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-    '',
-  ].join('\n'));
-  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'),
-    '-set_serial', '0x' + crypto.randomBytes(8).toString('hex'), '-days', '2',
-    '-extfile', f('server.ext'), '-out', f('server.pem')]);
-  return {
-    dir,
-    caFile: f('ca.pem'),
-    certFile: f('server.pem'),
-    keyFile: f('server.key'),
-    ca: fs.readFileSync(f('ca.pem'), 'utf8'),
-    cert: fs.readFileSync(f('server.pem'), 'utf8'),
-    key: fs.readFileSync(f('server.key'), 'utf8'),
-  };
-}
+const { makeTls } = require('./tls.js');
 
 // ------------------------------------------------------------------ helpers
 
