@@ -147,6 +147,12 @@ typedef struct sgw_s3_signer_s {
   sgw_s3_key_cache_t *cache;       /* optional: NULL derives every time */
 } sgw_s3_signer_t;
 
+/* 0 when an access key id, secret and optional session token can sign
+ * (the rules of sgw_s3_signer_t), else SGW_EINVAL: for checking
+ * credentials once, when they are loaded. */
+int sgw_s3_check_cred(const char *access_key_id, const char *secret,
+                      const char *session_token);
+
 /* ---- presigned URLs (query authentication) ---------------------------- */
 
 typedef struct sgw_s3_presign_s {

@@ -61,7 +61,9 @@ static int gw_sleep(lua_State *L) {
 static int env_name_is_secret(const char *name) {
   static const char *const names[] = {"COS_SECRET_KEY", "COS_SECRET_KEY_FILE",
                                       "COS_SECURITY_TOKEN", "SGW_JWT_SECRET",
-                                      "SGW_JWT_SECRET_FILE", NULL};
+                                      "SGW_JWT_SECRET_FILE",
+                                      "AWS_SECRET_ACCESS_KEY",
+                                      "AWS_SESSION_TOKEN", NULL};
   for (int i = 0; names[i] != NULL; i++)
     if (strcmp(name, names[i]) == 0)
       return 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/cred_s3.h"
 #include "signgw/error.h"
 
 #define SGW__PLACEHOLDER_ID "AKIDsigngwDEVPLACEHOLDERnotARealKey"
@@ -82,7 +83,7 @@ int sgw_cred_load(sgw_cred_t *cred, char *err, size_t errlen) {
     rc = read_secret_file(key_file, &cred->secret_key, err, errlen);
   else
     rc = dup_or_fail(&cred->secret_key, key);
-  if (rc < 0)
+  if (rc < 0 || (rc = sgw_cred_s3_load(&cred->s3, err, errlen)) < 0)
     goto fail;
   return 0;
 
@@ -100,5 +101,6 @@ void sgw_cred_free(sgw_cred_t *cred) {
   }
   free(cred->secret_id);
   free(cred->security_token);
+  sgw_cred_s3_free(cred->s3);
   memset(cred, 0, sizeof(*cred));
 }

@@ -26,6 +26,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw.jwt", luaopen_gw_jwt},
     {"gw.http", luaopen_gw_http},
     {"gw.event", luaopen_gw_event},
+    {"gw.s3", luaopen_gw_s3},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do. */
@@ -351,6 +352,10 @@ static void vm_make_ctx(sgw_vm_t *vm, int cfg, const sgw_cred_t *cred) {
   lua_setfield(L, -2, "config");
   sgw_lua_push_cred(L, cred);
   lua_setfield(L, -2, "cred");
+  if (cred->s3 != NULL) { /* gw.s3 signs with it */
+    sgw_lua_push_cred(L, cred->s3);
+    lua_setfield(L, -2, "s3_cred");
+  }
   lua_pushinteger(L, vm->worker_id);
   lua_setfield(L, -2, "worker_id");
   vm->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);

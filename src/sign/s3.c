@@ -128,19 +128,24 @@ static int s3__visible(const char *s, size_t max, const char *forbid) {
 }
 
 static int s3__check_signer(const sgw_s3_signer_t *s) {
-  size_t klen;
   if (s == NULL || s->endpoint == NULL || s->endpoint->host[0] == '\0')
     return SGW_EINVAL;
-  if (!s3__visible(s->access_key_id, SGW_S3_ID_MAX, ",/"))
-    return SGW_EINVAL;
-  if (s->secret_access_key == NULL ||
-      (klen = strlen(s->secret_access_key)) == 0 || klen > SGW_S3_SECRET_MAX)
-    return SGW_EINVAL;
-  if (s->session_token != NULL &&
-      !s3__visible(s->session_token, SGW_S3_TOKEN_MAX, ""))
+  if (sgw_s3_check_cred(s->access_key_id, s->secret_access_key,
+                        s->session_token) < 0)
     return SGW_EINVAL;
   if (!s3__name(s->region, SGW_S3_NAME_MAX) ||
       (s->service != NULL && !s3__name(s->service, SGW_S3_NAME_MAX)))
+    return SGW_EINVAL;
+  return 0;
+}
+
+int sgw_s3_check_cred(const char *access_key_id, const char *secret,
+                      const char *session_token) {
+  size_t n;
+  if (!s3__visible(access_key_id, SGW_S3_ID_MAX, ",/") || secret == NULL ||
+      (n = strlen(secret)) == 0 || n > SGW_S3_SECRET_MAX ||
+      (session_token != NULL &&
+       !s3__visible(session_token, SGW_S3_TOKEN_MAX, "")))
     return SGW_EINVAL;
   return 0;
 }

@@ -14,7 +14,11 @@ let server, port;
 
 before(async () => {
   const env = { ...process.env, COS_SECRET_ID: 'AKIDsgwTestSecretId0001',
-    COS_SECRET_KEY: 'sgwTestSecretKeyNeverLeaves0123456789' };
+    COS_SECRET_KEY: 'sgwTestSecretKeyNeverLeaves0123456789',
+    // spec/s3_vectors.lua is signed with these (gen_s3_vectors.js).
+    AWS_ACCESS_KEY_ID: 'AKIASGWLUASPEC000001',
+    AWS_SECRET_ACCESS_KEY: 'sgwS3SpecSecretNeverLeaves/0123456789+ab',
+    AWS_SESSION_TOKEN: 'FwoGZXIvYXdzSgwSpecSessionToken+/=' };
   server = spawn(BIN, ['-c', path.join(__dirname, 'config.lua'), '-l', '127.0.0.1:0', '-w', '1'],
     { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -53,7 +57,7 @@ function get(p) {
   });
 }
 
-for (const name of ['sandbox', 'modules', 'keys', 'shared', 'tc3']) {
+for (const name of ['sandbox', 'modules', 'keys', 'shared', 'tc3', 's3']) {
   test(`lua spec ${name}`, async () => {
     const res = await get(`/spec?name=${name}`);
     assert.strictEqual(res.status, 200, res.body);
