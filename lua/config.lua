@@ -4,8 +4,10 @@
 -- or any script under `paths` makes new requests use the new version
 -- within a second (SIGHUP forces it); a broken version never goes live.
 -- It runs with its own folder as `...`. Secrets never go here: the SecretId/SecretKey come from
--- the environment (COS_SECRET_ID, COS_SECRET_KEY or COS_SECRET_KEY_FILE,
--- COS_SECURITY_TOKEN) and reach scripts only as the opaque ctx.cred.
+-- the environment (COS_SECRET_ID, COS_SECRET_KEY, COS_SECURITY_TOKEN, or
+-- files named by COS_SECRET_ID_FILE, COS_SECRET_KEY_FILE and
+-- COS_SECURITY_TOKEN_FILE, re-read on SIGHUP) and reach scripts only as
+-- the opaque ctx.cred.
 
 local env = gw.env
 
@@ -28,6 +30,8 @@ return {
     region = env("COS_REGION") or "ap-guangzhou",
   },
 
+  -- Checked when the config loads (lua/policy/check.lua): a bad value
+  -- fails `signgw -t` and the reload, and names this file.
   upload = {
     prefix    = "uploads/",    -- keys are <prefix>YYYYMMDD/<time>_<random>.<ext>
     ext_allow = { "jpg", "jpeg", "png", "gif", "bmp", "webp", "heic", "mp4", "mov" },
@@ -35,6 +39,10 @@ return {
     skew      = 60,            -- seconds it is valid before now (client clock skew)
     min_size  = 0,             -- POST content-length-range
     max_size  = 100 * 1024 * 1024,
+    -- true: keys are <prefix><user>/YYYYMMDD/..., with the user the
+    -- permission check returns (policy.auth); no valid user: 403.
+    user_segment = false,
+    -- conditions = { { "starts-with", "$Content-Type", "image/" } },
   },
 
   -- The answer to errors the server itself finds (malformed HTTP, unknown

@@ -1,5 +1,4 @@
 /* signgw: command line, start-up and shutdown. */
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,9 @@
 #include "runtime/vm.h"
 #include "runtime/worker.h"
 #include "server/listen.h"
+#include "signgw/error.h"
 
-#define SGW__MAX_WORKERS 1024
+#define SGW__MAX_WORKERS SGW_RELOAD_MAX_WORKERS
 
 typedef struct sgw_opts_s {
   const char *config;
@@ -36,9 +36,10 @@ static void usage(FILE *f) {
           "  -t            check the config and every route script, then exit\n"
           "  -h            this help\n"
           "  -V            version\n"
-          "Credentials come from the environment: COS_SECRET_ID, COS_SECRET_KEY\n"
-          "(or COS_SECRET_KEY_FILE), optional COS_SECURITY_TOKEN; bucket and\n"
-          "region from COS_BUCKET and COS_REGION (see the config file).\n",
+          "Credentials come from the environment: COS_SECRET_ID, COS_SECRET_KEY,\n"
+          "optional COS_SECURITY_TOKEN, each also as *_FILE naming a file that\n"
+          "holds it (re-read on SIGHUP); bucket and region from COS_BUCKET and\n"
+          "COS_REGION (see the config file).\n",
           SGW_DEFAULT_CONFIG);
 }
 
@@ -154,15 +155,17 @@ static int open_sockets(sgw_settings_t *s, int n, int *fds) {
  * sockets of the others are closed. */
 static int start_workers(sgw_reload_t *r, int *fds, uv_async_t *done) {
   sgw_vm_t *vms[SGW__MAX_WORKERS];
-  char err[2048];
+  sgw_cred_t *cred;
+  char err[SGW_ERR_MAX];
   int i = 0;
 
-  if (sgw_reload_build(r, 1, vms, NULL, err, sizeof(err)) < 0) {
+  if (sgw_reload_build(r, 1, vms, NULL, &cred, err, sizeof(err)) < 0) {
     sgw_log_error("%s", err);
     for (int j = 0; j < r->nworkers; j++)
       close(fds[j]);
     return 0;
   }
+  sgw_reload_set_cred(r, cred);
   for (; i < r->nworkers; i++)
     if (sgw_worker_start(&r->workers[i], i, fds[i], vms[i], done) < 0) {
       sgw_log_error("cannot start worker %d", i);
@@ -263,9 +266,9 @@ stop:
 int main(int argc, char **argv) {
   static sgw_reload_t r;
   sgw_opts_t o = {0};
-  sgw_cred_t cred;
+  sgw_cred_t *cred;
   sgw_vm_t *probe;
-  char config[PATH_MAX], err[1024];
+  char err[SGW_ERR_MAX];
   const char *why = NULL;
   int rc = parse_args(argc, argv, &o);
 
@@ -278,59 +281,55 @@ int main(int argc, char **argv) {
     return 1;
   }
   atexit(sgw_http_global_cleanup);
-  if (realpath(o.config, config) == NULL) {
-    fprintf(stderr, "signgw: cannot open config file %s\n", o.config);
-    return 1;
-  }
   if (sgw_cred_load(&cred, err, sizeof(err)) < 0) {
     fprintf(stderr, "signgw: %s\n", err);
     return 1;
   }
-  sgw_log_add_secret(cred.secret_key);
-  sgw_log_add_secret(cred.s3->secret_key);
 
   /* Build one VM up front: it checks everything (-t) and yields the
-   * settings; workers then build their own. */
+   * settings; workers then build their own. The config path is kept as
+   * given and resolved at every read, so symlink swaps apply on reload. */
   sgw_sources_t src = {0};
-  sgw_vm_opts_t vo = {config, &src, &cred, NULL, -1, 1};
-  if (sgw_sources_read_config(&src, config, err, sizeof(err)) < 0 ||
+  sgw_vm_opts_t vo = {&src, cred, NULL, -1, 1};
+  if (sgw_sources_read_config(&src, o.config, err, sizeof(err)) < 0 ||
       sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
     fprintf(stderr, "signgw: %s\n", err);
     sgw_sources_free(&src);
-    sgw_cred_free(&cred);
+    sgw_cred_unref(cred);
     return 1;
   }
   sgw_sources_free(&src);
   r.config = probe->settings;
   sgw_vm_close(probe);
   if (o.test_only) {
-    printf("signgw: %s: configuration and %s OK\n", config, "route scripts");
-    sgw_cred_free(&cred);
+    printf("signgw: %s: configuration and %s OK\n", o.config,
+           "route scripts");
+    sgw_cred_unref(cred);
     return 0;
   }
   r.live = r.config;
   if ((o.listen && sgw_settings_listen(&r.live, o.listen, err,
                                         sizeof(err)) < 0)) {
     fprintf(stderr, "signgw: -l: %s\n", err);
-    sgw_cred_free(&cred);
+    sgw_cred_unref(cred);
     return 1;
   }
   if (o.workers >= 0)
     r.live.workers = o.workers;
-  if (sgw_cred_s3_selected() && cred.s3->placeholder)
+  if (sgw_cred_s3_selected() && cred->s3->placeholder)
     sgw_log_warn("no S3 credentials in the environment: signing with "
                  "placeholder development credentials (access key id %s); "
                  "a real store will refuse them. Set AWS_ACCESS_KEY_ID and "
-                 "AWS_SECRET_ACCESS_KEY for real use.", cred.s3->secret_id);
-  else if (cred.placeholder && !sgw_cred_s3_selected())
+                 "AWS_SECRET_ACCESS_KEY for real use.", cred->s3->secret_id);
+  else if (cred->placeholder && !sgw_cred_s3_selected())
     sgw_log_warn("no COS credentials in the environment: signing with "
                  "placeholder development credentials (SecretId %s); "
                  "uploads to a real bucket will be refused. Set "
                  "COS_SECRET_ID and COS_SECRET_KEY for real use.",
-                 cred.secret_id);
-  r.config_path = config;
-  r.cred = &cred;
+                 cred->secret_id);
+  r.config_path = o.config;
+  r.cred = cred; /* r owns this reference now */
   rc = run(&r);
-  sgw_cred_free(&cred);
+  sgw_cred_unref(r.cred);
   return rc;
 }

@@ -21,6 +21,10 @@
 #define SGW_ECANCELED -12 /* the operation was cancelled */
 #define SGW_EPROTO  -13 /* the peer broke its protocol (malformed answer) */
 
+/* Size of a buffer for an error message (the `err, errlen` arguments):
+ * room for a path, a file:line and the script's own message. */
+#define SGW_ERR_MAX 2048
+
 const char *sgw_strerror(int err);
 
 #endif

@@ -37,16 +37,34 @@ function M.ext(raw, allow_list)
   return ext
 end
 
--- random(prefix, ext) -> "<prefix>YYYYMMDD/<unix time>_<128 random bits>.<ext>"
+-- user(u) -> u as a key segment, or nil, message.
+-- 1 to 64 of [A-Za-z0-9_-] (a non-negative integer counts as its digits):
+-- no '/', no '.', so a user can neither leave its folder nor name "..".
+function M.user(u)
+  if math.type(u) == "integer" and u >= 0 then u = tostring(u) end
+  if type(u) ~= "string" or #u > 64 or not u:match "^[%w_%-]+$" then
+    return nil, "no valid user for this upload"
+  end
+  return u
+end
+
+-- random(prefix, ext [, user]) ->
+--   "<prefix>[<user>/]YYYYMMDD/<unix time>_<128 random bits>.<ext>",
+-- or nil, message for a user that is not a valid key segment (M.user).
 -- Only [A-Za-z0-9/_.-]: the PUT client puts the key in the URL unencoded.
 -- 128 bits from OpenSSL's CSPRNG: unguessable, and collisions never happen
 -- in practice.
 local last, day, stamp = -1, nil, nil
 
-function M.random(prefix, ext)
+function M.random(prefix, ext, user)
   local now = time.unix()
   if now ~= last then -- the date and the time stamp: formatted once a second
     last, day, stamp = now, time.format("%Y%m%d", now), tostring(now)
+  end
+  if user ~= nil then
+    local u, err = M.user(user)
+    if not u then return nil, err end
+    return prefix .. u .. "/" .. day .. "/" .. stamp .. "_" .. crypto.random_hex(16) .. "." .. ext
   end
   return prefix .. day .. "/" .. stamp .. "_" .. crypto.random_hex(16) .. "." .. ext
 end

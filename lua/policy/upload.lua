@@ -1,33 +1,49 @@
 -- What both upload routes do before they sign: the permission check, the
 -- extension check and the choice of key.
-local cos, keys = require "gw.cos", require "policy.keys"
+--
+-- The settings are checked here, as the module loads (policy/check.lua):
+-- a bad value fails the reload or `signgw -t`, naming the config file.
+local cos, keys, check = require "gw.cos", require "policy.keys", require "policy.check"
 
 local cfg = gw.config
-local auth = require(cfg.policy.auth)
-local shape = require(cfg.policy.shape)
-
-assert(keys.valid_prefix(cfg.upload.prefix),
-  "config: upload.prefix must use only [A-Za-z0-9/_.-], not start with '/', contain '..', and end with '/'")
+local settings = check.upload(cfg)
+local bucket, region = check.cos(cfg)
+local auth = check.module(cfg, "auth", { "check" })
+local shape = check.module(cfg, "shape", { "ok", "error" })
 
 -- The config is fixed for a generation, and so is the bucket's host.
-local host = cos.host(cfg.cos.bucket, cfg.cos.region)
+local host = cos.host(bucket, region)
 
-local M = { shape = shape, host = host, bucket = cfg.cos.bucket }
+-- M.settings: the checked upload settings (see check.upload).
+local M = { shape = shape, host = host, bucket = bucket, settings = settings }
+
+-- Looked up once, not per request.
+local auth_check, ext_of, random_key, user_of = auth.check, keys.ext, keys.random, keys.user
+local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, settings.user_segment
 
 -- prepare(req, ctx) -> key, or nil, status, body, headers
 -- (the bucket and its host are M.bucket and M.host)
+--
+-- auth.check returns true, or the user it let in; that user becomes
+-- ctx.user for the rest of the request (shape and log code can read it),
+-- and with upload.user_segment on, the key's folder: <prefix><user>/...
 function M.prepare(req, ctx)
-  local ok, status, code, message, headers = auth.check(req, ctx)
+  local ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
-      message or "not allowed", headers)
+      message or "not allowed", headers, ctx)
   end
-  local up = ctx.config.upload
-  local ext, err = keys.ext(req:query "ext", up.ext_allow)
+  if ok ~= true then ctx.user = ok end
+  local ext, err = ext_of(req:query "ext", ext_allow)
   if not ext then
-    return nil, shape.error(400, "ext_not_allowed", err)
+    return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)
   end
-  return keys.random(up.prefix, ext)
+  if user_segment then -- and so a user is required
+    local user, why = user_of(ctx.user)
+    if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
+    return random_key(prefix, ext, user)
+  end
+  return random_key(prefix, ext)
 end
 
 return M

@@ -3,18 +3,22 @@
 -- The policy pins the bucket and the exact key, and bounds the size.
 local cos, upload = require "gw.cos", require "policy.upload"
 
+-- Fixed for the generation: looked up once, not per request.
+local post_policy, prepare, ok = cos.post_policy, upload.prepare, upload.shape.ok
+local host, bucket, s = upload.host, upload.bucket, upload.settings
+local expires, skew, min_size, max_size, conditions =
+  s.expires, s.skew, s.min_size, s.max_size, s.conditions
+
 return function(req, ctx)
-  local key, status, body, headers = upload.prepare(req, ctx)
+  local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
-  local cfg = ctx.config.upload
-  local p = cos.post_policy{
-    cred = ctx.cred, bucket = upload.bucket, key = key,
-    expires = cfg.expires, skew = cfg.skew,
-    min_size = cfg.min_size, max_size = cfg.max_size,
-    conditions = cfg.conditions,
+  local p = post_policy{
+    cred = ctx.cred, bucket = bucket, key = key,
+    expires = expires, skew = skew, min_size = min_size, max_size = max_size,
+    conditions = conditions,
   }
-  return upload.shape.ok{
-    cosHost = upload.host,
+  return ok({
+    cosHost = host,
     cosKey = key,
     policy = p.policy,
     qSignAlgorithm = p.q_sign_algorithm,
@@ -22,5 +26,5 @@ return function(req, ctx)
     qKeyTime = p.q_key_time,
     qSignature = p.q_signature,
     securityToken = p.security_token,
-  }
+  }, ctx)
 end

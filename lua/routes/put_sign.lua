@@ -3,20 +3,23 @@
 -- for this one key in this one bucket.
 local cos, upload = require "gw.cos", require "policy.upload"
 
-local signed_headers = { host = upload.host }
+-- Fixed for the generation: looked up once, not per request.
+local authorization, prepare, ok = cos.authorization, upload.prepare, upload.shape.ok
+local host, s = upload.host, upload.settings
+local expires, skew = s.expires, s.skew
+local signed_headers = { host = host }
 
 return function(req, ctx)
-  local key, status, body, headers = upload.prepare(req, ctx)
+  local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
-  local cfg = ctx.config.upload
-  return upload.shape.ok{
-    cosHost = upload.host,
+  local cred = ctx.cred
+  return ok({
+    cosHost = host,
     cosKey = key,
-    authorization = cos.authorization{
-      cred = ctx.cred, method = "put", path = "/" .. key,
-      headers = signed_headers,
-      expires = cfg.expires, skew = cfg.skew,
+    authorization = authorization{
+      cred = cred, method = "put", path = "/" .. key,
+      headers = signed_headers, expires = expires, skew = skew,
     },
-    securityToken = ctx.cred.security_token,
-  }
+    securityToken = cred.security_token,
+  }, ctx)
 end

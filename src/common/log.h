@@ -15,9 +15,14 @@ typedef enum sgw_log_level_e {
 void sgw_log_set_level(sgw_log_level_t level);
 /* The worker id printed on lines from the calling thread (-1: main). */
 void sgw_log_set_worker(int id);
-/* Adds a string that must never be written. Not thread-safe: call before
- * workers start. The string must outlive logging. */
-void sgw_log_add_secret(const char *secret);
+/* Adds a string that must never be written (shorter than 8 bytes: ignored).
+ * The log keeps its own copy; adding the same string again counts another
+ * holder. Safe while other threads log. Returns 0, or -1 when out of
+ * memory (the string is then not redacted: the caller should refuse to
+ * use it). */
+int sgw_log_add_secret(const char *secret);
+/* Drops one holder of `secret`; the copy is wiped when the last one goes. */
+void sgw_log_remove_secret(const char *secret);
 
 void sgw_log(sgw_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

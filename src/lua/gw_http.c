@@ -25,6 +25,7 @@
 
 #include "client/http.h"
 #include "lua/gw_lua.h"
+#include "runtime/settings.h"
 #include "runtime/task.h"
 #include "runtime/worker.h"
 #include "signgw/error.h"
@@ -319,7 +320,7 @@ static lua_Integer conf_int(lua_State *L, int t, const char *k,
   int isnum;
   lua_Integer v;
 
-  if (t == 0 || lua_getfield(L, t, k) == LUA_TNIL) {
+  if (t == 0 || sgw_settings_field(L, t, k) == LUA_TNIL) {
     if (t != 0)
       lua_pop(L, 1);
     return def;
@@ -341,7 +342,7 @@ static void conf_read(lua_State *L, http_conf_t *conf) {
   conf->ca_file[0] = '\0';
   lua_getglobal(L, "gw");
   if (lua_istable(L, -1) && lua_getfield(L, -1, "config") == LUA_TTABLE &&
-      lua_getfield(L, -1, "outbound") != LUA_TNIL) {
+      sgw_settings_field(L, lua_gettop(L), "outbound") != LUA_TNIL) {
     if (!lua_istable(L, -1))
       luaL_error(L, "config: outbound must be a table");
     t = lua_gettop(L);
@@ -360,7 +361,7 @@ static void conf_read(lua_State *L, http_conf_t *conf) {
                                              conf->opts.max_queued, 0,
                                              1000000);
   if (t != 0 && (ca == NULL || *ca == '\0')) {
-    if (lua_getfield(L, t, "ca_file") == LUA_TSTRING)
+    if (sgw_settings_field(L, t, "ca_file") == LUA_TSTRING)
       ca = lua_tostring(L, -1);
     else if (!lua_isnil(L, -1))
       luaL_error(L, "config: outbound.ca_file must be a path");

@@ -37,7 +37,7 @@ int luaopen_gw_http(lua_State *L);
 int luaopen_gw_event(lua_State *L);
 
 /* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
- * which must outlive the VM). */
+ * which must outlive the VM: the VM holds a reference until it closes). */
 void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred);
 /* gw_cos.c: the credential behind the `gw.cred` userdata at `idx`; raises
  * a Lua error when it is anything else. */

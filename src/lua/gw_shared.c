@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "lua/gw_lua.h"
+#include "runtime/settings.h"
 #include "runtime/shared.h"
 #include "signgw/error.h"
 
@@ -398,7 +399,7 @@ int sgw_lua_shared_config(lua_State *L, int cfg, char *err, size_t errlen) {
   int rc = 0;
 
   cfg = lua_absindex(L, cfg);
-  if (lua_getfield(L, cfg, "shared") == LUA_TNIL) {
+  if (sgw_settings_field(L, cfg, "shared") == LUA_TNIL) {
     lua_pop(L, 1);
     return 0;
   }

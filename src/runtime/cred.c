@@ -1,106 +1,173 @@
 #include "runtime/cred.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
+#include "common/log.h"
 #include "runtime/cred_s3.h"
 #include "signgw/error.h"
 
 #define SGW__PLACEHOLDER_ID "AKIDsigngwDEVPLACEHOLDERnotARealKey"
 #define SGW__PLACEHOLDER_KEY "signgw-dev-placeholder-secret-not-a-real-key"
-#define SGW__MAX_SECRET 4096
+#define SGW__MAX_SECRET 4096 /* bytes of an id or key */
+#define SGW__MAX_TOKEN 16384 /* temporary tokens are long */
 
 static const char *env_nonempty(const char *name) {
   const char *v = getenv(name);
   return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* Reads a small secret file, dropping one trailing newline. The message
- * names the file, never its contents. */
-static int read_secret_file(const char *path, char **out, char *err,
-                            size_t errlen) {
-  char buf[SGW__MAX_SECRET + 2];
-  FILE *f = fopen(path, "r");
-  size_t n;
-
-  if (f == NULL) {
-    snprintf(err, errlen, "cannot read COS_SECRET_KEY_FILE %s: %s", path,
-             strerror(errno));
-    return SGW_EIO;
-  }
-  n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  if (n > SGW__MAX_SECRET) {
-    snprintf(err, errlen, "COS_SECRET_KEY_FILE %s is too large", path);
-    return SGW_ERANGE;
-  }
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-    n--;
-  buf[n] = '\0';
-  if (n == 0 || memchr(buf, '\0', n) != NULL) {
-    snprintf(err, errlen, "COS_SECRET_KEY_FILE %s holds no usable key", path);
-    return SGW_EINVAL;
-  }
-  *out = strdup(buf);
-  memset(buf, 0, sizeof(buf));
-  return *out ? 0 : SGW_ENOMEM;
-}
-
-static int dup_or_fail(char **dst, const char *src) {
-  if (src == NULL)
+/* Ids, keys and tokens go into headers and JSON: visible ASCII only. */
+static int value_ok(const char *s, size_t n) {
+  if (n == 0)
     return 0;
-  *dst = strdup(src);
-  return *dst ? 0 : SGW_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+      return 0;
+  return 1;
 }
 
-int sgw_cred_load(sgw_cred_t *cred, char *err, size_t errlen) {
-  const char *id = env_nonempty("COS_SECRET_ID");
-  const char *key = env_nonempty("COS_SECRET_KEY");
-  const char *key_file = env_nonempty("COS_SECRET_KEY_FILE");
+static void wipe_free(char *s) {
+  if (s != NULL) {
+    memset(s, 0, strlen(s));
+    free(s);
+  }
+}
+
+/* One value: from variable `name`, or from the file `name`_FILE names
+ * (one trailing line end dropped). *out stays NULL when neither is set.
+ * Messages name the variable and the file, never what the file holds. */
+static int read_value(const char *name, size_t max, char **out, char *err,
+                      size_t errlen) {
+  char file_var[64], msg[SGW_ERR_MAX];
+  const char *v, *file;
+  char *text;
+  size_t n;
   int rc;
 
-  memset(cred, 0, sizeof(*cred));
-  if (key != NULL && key_file != NULL) {
-    snprintf(err, errlen, "set COS_SECRET_KEY or COS_SECRET_KEY_FILE, not both");
+  snprintf(file_var, sizeof(file_var), "%s_FILE", name);
+  v = env_nonempty(name);
+  file = env_nonempty(file_var);
+  *out = NULL;
+  if (v != NULL && file != NULL) {
+    snprintf(err, errlen, "set %s or %s, not both", name, file_var);
     return SGW_EINVAL;
   }
-  if (id == NULL && key == NULL && key_file == NULL) {
-    cred->placeholder = 1;
-    id = SGW__PLACEHOLDER_ID;
-    key = SGW__PLACEHOLDER_KEY;
-  } else if (id == NULL || (key == NULL && key_file == NULL)) {
-    snprintf(err, errlen, "COS_SECRET_ID and COS_SECRET_KEY (or "
-             "COS_SECRET_KEY_FILE) must be set together");
+  if (v != NULL) {
+    if (!value_ok(v, strlen(v))) {
+      snprintf(err, errlen, "%s must be visible ASCII without spaces", name);
+      return SGW_EINVAL;
+    }
+    *out = strdup(v);
+    return *out ? 0 : SGW_ENOMEM;
+  }
+  if (file == NULL)
+    return 0;
+  if ((rc = sgw_file_read(file, max + 2, &text, &n, msg, sizeof(msg))) < 0) {
+    snprintf(err, errlen, "%s: %s", file_var, msg);
+    return rc == SGW_ENOMEM ? rc : SGW_EIO;
+  }
+  if (n > 0 && text[n - 1] == '\n')
+    text[--n] = '\0';
+  if (n > 0 && text[n - 1] == '\r')
+    text[--n] = '\0';
+  if (n > max || !value_ok(text, n)) {
+    snprintf(err, errlen, "%s %s holds no usable value (one line of "
+             "visible ASCII expected)", file_var, file);
+    wipe_free(text);
     return SGW_EINVAL;
   }
-  if ((rc = dup_or_fail(&cred->secret_id, id)) < 0 ||
-      (rc = dup_or_fail(&cred->security_token,
-                        env_nonempty("COS_SECURITY_TOKEN"))) < 0)
+  *out = text;
+  return 0;
+}
+
+int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
+                         size_t errlen) {
+  return read_value(name, max, out, err, errlen);
+}
+
+static void cred_free(sgw_cred_t *c) {
+  if (c->secret_key != NULL) {
+    sgw_log_remove_secret(c->secret_key);
+    wipe_free(c->secret_key);
+  }
+  free(c->secret_id);
+  free(c->security_token);
+  sgw_cred_s3_free(c->s3);
+  free(c);
+}
+
+int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen) {
+  sgw_cred_t *c = calloc(1, sizeof(*c));
+  char *key = NULL;
+  int rc;
+
+  *out = NULL;
+  if (c == NULL) {
+    snprintf(err, errlen, "out of memory loading credentials");
+    return SGW_ENOMEM;
+  }
+  atomic_init(&c->refs, 1);
+  if ((rc = read_value("COS_SECRET_ID", SGW__MAX_SECRET, &c->secret_id, err,
+                       errlen)) < 0 ||
+      (rc = read_value("COS_SECRET_KEY", SGW__MAX_SECRET, &key, err,
+                       errlen)) < 0 ||
+      (rc = read_value("COS_SECURITY_TOKEN", SGW__MAX_TOKEN,
+                       &c->security_token, err, errlen)) < 0)
     goto fail;
-  if (key_file != NULL)
-    rc = read_secret_file(key_file, &cred->secret_key, err, errlen);
-  else
-    rc = dup_or_fail(&cred->secret_key, key);
-  if (rc < 0 || (rc = sgw_cred_s3_load(&cred->s3, err, errlen)) < 0)
+  if (c->secret_id == NULL && key == NULL) {
+    c->placeholder = 1;
+    c->secret_id = strdup(SGW__PLACEHOLDER_ID);
+    key = strdup(SGW__PLACEHOLDER_KEY);
+    if (c->secret_id == NULL || key == NULL) {
+      rc = SGW_ENOMEM;
+      goto fail;
+    }
+  } else if (c->secret_id == NULL || key == NULL) {
+    snprintf(err, errlen, "COS_SECRET_ID (or COS_SECRET_ID_FILE) and "
+             "COS_SECRET_KEY (or COS_SECRET_KEY_FILE) must be set together");
+    rc = SGW_EINVAL;
     goto fail;
+  }
+  if ((rc = sgw_cred_s3_load(&c->s3, err, errlen)) < 0)
+    goto fail;
+  /* Registered before anything can use it, and only then owned by c, so
+   * cred_free removes exactly what was added. */
+  if (sgw_log_add_secret(key) < 0) {
+    rc = SGW_ENOMEM;
+    goto fail;
+  }
+  c->secret_key = key;
+  *out = c;
   return 0;
 
 fail:
   if (rc == SGW_ENOMEM)
     snprintf(err, errlen, "out of memory loading credentials");
-  sgw_cred_free(cred);
+  wipe_free(key);
+  cred_free(c);
   return rc;
 }
 
-void sgw_cred_free(sgw_cred_t *cred) {
-  if (cred->secret_key != NULL) {
-    memset(cred->secret_key, 0, strlen(cred->secret_key));
-    free(cred->secret_key);
-  }
-  free(cred->secret_id);
-  free(cred->security_token);
-  sgw_cred_s3_free(cred->s3);
-  memset(cred, 0, sizeof(*cred));
+static int same_string(const char *a, const char *b) {
+  return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int sgw_cred_same(const sgw_cred_t *a, const sgw_cred_t *b) {
+  return same_string(a->secret_id, b->secret_id) &&
+         same_string(a->secret_key, b->secret_key) &&
+         same_string(a->security_token, b->security_token) &&
+         a->placeholder == b->placeholder && sgw_cred_s3_same(a->s3, b->s3);
+}
+
+sgw_cred_t *sgw_cred_ref(sgw_cred_t *cred) {
+  atomic_fetch_add(&cred->refs, 1);
+  return cred;
+}
+
+void sgw_cred_unref(sgw_cred_t *cred) {
+  if (cred != NULL && atomic_fetch_sub(&cred->refs, 1) == 1)
+    cred_free(cred);
 }

@@ -1,12 +1,21 @@
-/* Storage credentials, loaded once at start-up from the environment.
+/* Storage credentials, loaded from the environment at start-up and again
+ * on every reload, so a rotated key file goes live without a restart.
  *
  * The SecretKey lives only here. Lua sees a credential as an opaque
  * userdata (gw.cos takes it as `cred`), so no script can put the key into
- * a response or a log line. Immutable after loading: workers read it
- * without locks. */
+ * a response or a log line.
+ *
+ * Ownership: a credential is immutable once loaded and reference counted.
+ * sgw_cred_load gives the caller one reference; each VM built with it
+ * takes its own (sgw_cred_ref) and drops it when it closes, so a retired
+ * generation signs with its own credentials until its last request ends,
+ * while the new generation already uses the new ones. The last
+ * sgw_cred_unref wipes the key. Workers read a credential without locks;
+ * the count is atomic because VMs close on worker threads. */
 #ifndef SGW_CRED_H
 #define SGW_CRED_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct sgw_cred_s {
@@ -14,17 +23,34 @@ typedef struct sgw_cred_s {
   char *secret_key;
   char *security_token; /* NULL unless temporary credentials are used */
   int placeholder;      /* 1: built-in development values, not a real key */
-  /* The S3 credentials (cred_s3.h), loaded and freed with these; set
-   * after a successful sgw_cred_load. NULL in an S3 credential itself. */
+  atomic_uint refs;
+  /* The S3 credentials (cred_s3.h), loaded, compared and freed with these;
+   * set in every credential sgw_cred_load gives, NULL in an S3 one. */
   struct sgw_cred_s *s3;
 } sgw_cred_t;
 
-/* Reads COS_SECRET_ID and COS_SECRET_KEY (or COS_SECRET_KEY_FILE, a file
- * holding the key) and the optional COS_SECURITY_TOKEN. Without an id and
- * a key, placeholder values are used and cred->placeholder is set. Then
- * the S3 credentials into cred->s3 (sgw_cred_s3_load).
- * Returns 0, or a negative code with a message in `err`. */
-int sgw_cred_load(sgw_cred_t *cred, char *err, size_t errlen);
-void sgw_cred_free(sgw_cred_t *cred);
+/* Reads the credentials: each of COS_SECRET_ID, COS_SECRET_KEY and
+ * COS_SECURITY_TOKEN (optional) from the variable itself or from the file
+ * its *_FILE variable names (not both). Without an id and a key,
+ * placeholder values are used and placeholder is set. The key is
+ * registered with the log's redaction. Then the S3 credentials, into
+ * ->s3 (sgw_cred_s3_load). On success *out holds a new
+ * credential with one reference. Returns 0, or a negative code with a
+ * message in `err` that names variables and files, never a value. */
+int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen);
+
+/* Whether two credentials hold the same id, key and token (and the same
+ * S3 ones). */
+int sgw_cred_same(const sgw_cred_t *a, const sgw_cred_t *b);
+
+/* Takes another reference; returns `cred`. */
+sgw_cred_t *sgw_cred_ref(sgw_cred_t *cred);
+/* Drops a reference (NULL is ignored); the last one wipes and frees. */
+void sgw_cred_unref(sgw_cred_t *cred);
+
+/* For cred_s3.c: reads variable `name` or the file `name`_FILE names, by
+ * the rules above (*out stays NULL when neither is set). */
+int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
+                         size_t errlen);
 
 #endif

@@ -277,7 +277,7 @@ static void on_request(sgw_http_req_t *req, void *ud) {
   sgw_http_req_set_data(req, t);
   lua_rawgeti(t->co, LUA_REGISTRYINDEX, route->handler);
   sgw_lua_push_request(t->co, t);
-  sgw_vm_push_ctx(vm, t->co);
+  sgw_vm_push_ctx(vm, t->co, t->co_ref);
   sgw_task_start(t, 2);
 }
 

@@ -5,19 +5,40 @@
 
 #include "common/log.h"
 #include "runtime/sources.h"
+#include "signgw/error.h"
 
 #define SGW__WATCH_INTERVAL_MS 150
 
+/* The credentials as the environment and their files say now; the live
+ * ones when nothing changed, so a reload for a script edit shares them. */
+static int reload_cred(sgw_reload_t *r, sgw_cred_t **out, char *err,
+                       size_t errlen) {
+  sgw_cred_t *fresh;
+  int rc = sgw_cred_load(&fresh, err, errlen);
+
+  if (rc < 0)
+    return rc;
+  if (r->cred != NULL && sgw_cred_same(fresh, r->cred)) {
+    sgw_cred_unref(fresh);
+    fresh = sgw_cred_ref(r->cred);
+  }
+  *out = fresh;
+  return 0;
+}
+
 int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
-                     sgw_settings_t *file, char *err, size_t errlen) {
+                     sgw_settings_t *file, sgw_cred_t **cred, char *err,
+                     size_t errlen) {
   sgw_sources_t src = {0};
   int rc, i = 0;
 
+  *cred = NULL;
+  if ((rc = reload_cred(r, cred, err, errlen)) < 0)
+    return rc;
   /* One read of the files for every worker: they all run the same code. */
   rc = sgw_sources_read_config(&src, r->config_path, err, errlen);
   for (; rc == 0 && i < r->nworkers; i++) {
-    sgw_vm_opts_t o = {r->config_path, &src, r->cred, &r->status, i,
-                       generation};
+    sgw_vm_opts_t o = {&src, *cred, &r->status, i, generation};
     if ((rc = sgw_vm_open(&o, &vms[i], err, errlen)) < 0)
       break;
     if (i == 0 && file != NULL)
@@ -28,10 +49,27 @@ int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
     vms[i]->settings.workers = r->live.workers;
   }
   sgw_sources_free(&src);
-  if (rc < 0)
+  if (rc < 0) {
     while (i-- > 0)
       sgw_vm_close(vms[i]);
+    sgw_cred_unref(*cred);
+    *cred = NULL;
+  }
   return rc;
+}
+
+void sgw_reload_set_cred(sgw_reload_t *r, sgw_cred_t *cred) {
+  if (cred == r->cred) {
+    sgw_cred_unref(cred); /* the same: drop the extra reference */
+    return;
+  }
+  /* The SecretId is the public half: naming it tells the operator which
+   * pair is live. The old pair stays with the VMs still using it. */
+  if (r->cred != NULL)
+    sgw_log_info("reload: new credentials from the environment (SecretId "
+                 "%s)", cred->secret_id);
+  sgw_cred_unref(r->cred);
+  r->cred = cred;
 }
 
 /* Says which settings of the new config cannot apply while running. */
@@ -47,17 +85,19 @@ static void warn_fixed_settings(sgw_reload_t *r, const sgw_settings_t *now) {
 
 int sgw_reload_run(sgw_reload_t *r, const char *why) {
   unsigned gen = atomic_load(&r->status.generation) + 1;
-  sgw_vm_t *vms[1024];
+  sgw_vm_t *vms[SGW_RELOAD_MAX_WORKERS];
   sgw_settings_t fresh;
-  char err[2048];
+  sgw_cred_t *cred;
+  char err[SGW_ERR_MAX];
 
-  if (sgw_reload_build(r, gen, vms, &fresh, err, sizeof(err)) < 0) {
+  if (sgw_reload_build(r, gen, vms, &fresh, &cred, err, sizeof(err)) < 0) {
     atomic_fetch_add(&r->status.failed_reloads, 1);
     sgw_log_error("reload failed (generation %u stays): %s", gen - 1, err);
     return -1;
   }
   warn_fixed_settings(r, &fresh);
   r->config = fresh;
+  sgw_reload_set_cred(r, cred);
   for (int i = 0; i < r->nworkers; i++)
     sgw_worker_adopt(&r->workers[i], vms[i]);
   atomic_store(&r->status.generation, gen);

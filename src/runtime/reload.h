@@ -3,7 +3,12 @@
  *
  * Runs on the main thread. A new generation is built and validated in
  * full before any worker sees it, so a broken script never goes live; the
- * running generation keeps serving and the error is logged once. */
+ * running generation keeps serving and the error is logged once.
+ *
+ * Each build resolves the config path again (symlink swaps apply) and
+ * reads the credentials again (a rotated key file applies). Credentials
+ * that cannot be read fail the build like a broken script: the running
+ * generation keeps its own. */
 #ifndef SGW_RELOAD_H
 #define SGW_RELOAD_H
 
@@ -13,9 +18,11 @@
 #include "runtime/watch.h"
 #include "runtime/worker.h"
 
+#define SGW_RELOAD_MAX_WORKERS 1024
+
 typedef struct sgw_reload_s {
-  const char *config_path;
-  const sgw_cred_t *cred;
+  const char *config_path; /* as given: resolved anew at every build */
+  sgw_cred_t *cred;        /* the live generation's (one reference) */
   sgw_worker_t *workers;
   int nworkers;
   sgw_settings_t live;     /* listen address and worker count in effect */
@@ -27,10 +34,16 @@ typedef struct sgw_reload_s {
 
 /* Builds generation `generation` for all workers into vms[] (nworkers
  * entries), with the live listen address and worker count; *file (may be
- * NULL) receives the settings as the config file gives them. On failure
- * nothing is left allocated and err holds the message. */
+ * NULL) receives the settings as the config file gives them, and *cred a
+ * reference to the credentials the generation signs with (r->cred itself
+ * when they have not changed). On failure nothing is left allocated and
+ * err holds the message. */
 int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
-                     sgw_settings_t *file, char *err, size_t errlen);
+                     sgw_settings_t *file, sgw_cred_t **cred, char *err,
+                     size_t errlen);
+
+/* Makes `cred` (a reference, from sgw_reload_build) the live one. */
+void sgw_reload_set_cred(sgw_reload_t *r, sgw_cred_t *cred);
 
 /* Builds the next generation and hands it to the workers. `why` is for
  * the log ("SIGHUP", or the changed files). Returns 0 if it went live. */

@@ -37,17 +37,46 @@ bad:
   return SGW_EINVAL;
 }
 
+/* t[k] through __index, with `t` and `k` as arguments. */
+static int field_get(lua_State *L) {
+  lua_gettable(L, 1);
+  return 1;
+}
+
+int sgw_settings_field(lua_State *L, int idx, const char *key) {
+  int st;
+
+  idx = lua_absindex(L, idx);
+  lua_pushstring(L, key);
+  if (lua_rawget(L, idx) != LUA_TNIL || !lua_getmetatable(L, idx))
+    return lua_type(L, -1);
+  lua_pop(L, 2);
+  lua_pushcfunction(L, field_get);
+  lua_pushvalue(L, idx);
+  lua_pushstring(L, key);
+  st = lua_pcall(L, 2, 1, 0);
+  if (st == LUA_ERRMEM)
+    lua_error(L);
+  if (st != LUA_OK) { /* a "strict" table saying it has no such key */
+    lua_pop(L, 1);
+    lua_pushnil(L);
+  }
+  return lua_type(L, -1);
+}
+
 /* Reads an optional non-negative integer field of the table on top. */
 static int read_uint(lua_State *L, const char *table, const char *name,
                      size_t min, size_t max, size_t *out, char *err,
                      size_t errlen) {
-  int isnum, t = lua_getfield(L, -1, name);
+  int isnum, t = sgw_settings_field(L, -1, name);
   lua_Integer v = lua_tointegerx(L, -1, &isnum);
 
   lua_pop(L, 1);
   if (t == LUA_TNIL)
     return 0;
-  if (!isnum || v < 0 || (size_t)v < min || (size_t)v > max) {
+  /* A number, not a string that looks like one. */
+  if (t != LUA_TNUMBER || !isnum || v < 0 || (size_t)v < min ||
+      (size_t)v > max) {
     snprintf(err, errlen, "config: %s.%s must be an integer from %zu to %zu",
              table, name, min, max);
     return SGW_EINVAL;
@@ -114,7 +143,7 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
                              .send_timeout_ms = 30000,
                              .shutdown_timeout_ms = 10000};
   idx = lua_absindex(L, idx);
-  lua_getfield(L, idx, "listen");
+  sgw_settings_field(L, idx, "listen");
   if (lua_type(L, -1) == LUA_TSTRING)
     rc = sgw_settings_listen(s, lua_tostring(L, -1), err, errlen);
   else if (lua_isnil(L, -1))
@@ -134,7 +163,7 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
     return rc;
   s->workers = (int)workers;
 
-  if (lua_getfield(L, idx, "limits") == LUA_TTABLE)
+  if (sgw_settings_field(L, idx, "limits") == LUA_TTABLE)
     rc = read_limits(L, &s->limits, err, errlen);
   else if (!lua_isnil(L, -1)) {
     snprintf(err, errlen, "config: limits must be a table");

@@ -3,61 +3,93 @@
 #include <dirent.h>
 #include <errno.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/file.h"
 #include "signgw/error.h"
 
 #define SGW__SRC_MAX_FILE (4u << 20)
-#define SGW__SRC_MAX_FILES 10000
-#define SGW__SRC_MAX_DEPTH 8
 
 static int read_file(const char *path, char **text, size_t *len, char *err,
                      size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  struct stat st;
-  size_t n;
-
-  if (f == NULL || fstat(fileno(f), &st) < 0) {
-    snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-    if (f)
-      fclose(f);
-    return SGW_EIO;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    fclose(f);
-    snprintf(err, errlen, "%s: not a regular file", path);
-    return SGW_EIO;
-  }
-  if ((size_t)st.st_size > SGW__SRC_MAX_FILE) {
-    fclose(f);
-    snprintf(err, errlen, "%s: larger than %u bytes", path, SGW__SRC_MAX_FILE);
-    return SGW_ERANGE;
-  }
-  if ((*text = malloc((size_t)st.st_size + 1)) == NULL) {
-    fclose(f);
-    return SGW_ENOMEM;
-  }
-  n = fread(*text, 1, (size_t)st.st_size, f);
-  if (ferror(f)) {
-    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-    fclose(f);
-    free(*text);
-    *text = NULL;
-    return SGW_EIO;
-  }
-  fclose(f);
-  (*text)[n] = '\0';
-  *len = n;
-  return 0;
+  return sgw_file_read(path, SGW__SRC_MAX_FILE, text, len, err, errlen);
 }
 
 int sgw_sources_read_config(sgw_sources_t *s, const char *path, char *err,
                             size_t errlen) {
-  return read_file(path, &s->config, &s->config_len, err, errlen);
+  char resolved[PATH_MAX];
+  int rc;
+
+  /* Resolved now, at every read: a symlink swapped since the last
+   * generation (ln -sfn, a Kubernetes ..data swap) leads to the new file,
+   * and the config's folder is the one that file is in. */
+  if (realpath(path, resolved) == NULL) {
+    snprintf(err, errlen, "cannot open config file %s: %s", path,
+             strerror(errno));
+    return errno == ENOENT ? SGW_ENOENT : SGW_EIO;
+  }
+  if ((s->config_path = strdup(resolved)) == NULL)
+    return SGW_ENOMEM;
+  rc = read_file(resolved, &s->config, &s->config_len, err, errlen);
+  if (rc < 0 && strcmp(resolved, path) != 0) {
+    char msg[SGW_ERR_MAX];
+    snprintf(msg, sizeof(msg), "%s", err);
+    snprintf(err, errlen, "config file %s: %s", path, msg);
+  }
+  return rc;
+}
+
+/* ---- the folder walk, shared with the watcher ---- */
+
+static int walk_dir(sgw_walk_t *w, const char *dir, size_t root_len,
+                    int depth) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int rc = 0;
+
+  if (d == NULL) /* a folder that does not exist holds no scripts */
+    return errno == ENOENT || errno == ENOTDIR ? 0 : w->error(w, dir, errno);
+  for (;;) {
+    char path[4096];
+    struct stat st;
+    size_t n;
+
+    errno = 0;
+    if ((e = readdir(d)) == NULL) {
+      if (errno != 0)
+        rc = w->error(w, dir, errno);
+      break;
+    }
+    n = strlen(e->d_name);
+    if (e->d_name[0] == '.' ||
+        (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+            sizeof(path))
+      continue;
+    if (stat(path, &st) < 0) {
+      /* Gone since readdir, a dangling or looping link: nothing there. */
+      if (errno != ENOENT && errno != ELOOP && (rc = w->error(w, path, errno)))
+        break;
+      continue;
+    }
+    if (S_ISDIR(st.st_mode) && depth < SGW_SOURCES_MAX_DEPTH)
+      rc = walk_dir(w, path, root_len, depth + 1);
+    else if (S_ISREG(st.st_mode) && n > 4 &&
+             strcmp(e->d_name + n - 4, ".lua") == 0)
+      rc = w->file(w, path, root_len, &st);
+    if (rc != 0)
+      break;
+  }
+  closedir(d);
+  return rc;
+}
+
+int sgw_sources_walk(sgw_walk_t *w, const char *root) {
+  return walk_dir(w, root, strlen(root), 0);
 }
 
 /* Module name for a file at `rel` (below its folder), or NULL for a file
@@ -86,19 +118,24 @@ static char *module_name(const char *rel, int *init) {
 }
 
 typedef struct walk_s {
+  sgw_walk_t walk;
   sgw_sources_t *s;
   size_t cap;
   int *prio;      /* per module: 2 * folder index + init */
+  int folder;     /* 2 * index of the folder being walked */
   char *err;
   size_t errlen;
 } walk_t;
 
-static int add_module(walk_t *w, const char *path, const char *rel, int prio) {
+static int add_module(sgw_walk_t *ww, const char *path, size_t root_len,
+                      const struct stat *st) {
+  walk_t *w = ww->data;
   sgw_sources_t *s = w->s;
-  int init, rc;
-  char *name = module_name(rel, &init);
+  int init, prio = w->folder, rc;
+  char *name = module_name(path + root_len + 1, &init);
   size_t i;
 
+  (void)st;
   if (name == NULL)
     return 0;
   prio += init;
@@ -109,7 +146,7 @@ static int add_module(walk_t *w, const char *path, const char *rel, int prio) {
     return 0; /* an earlier folder, or "a.lua" over "a/init.lua" */
   }
   if (i == s->nmods) {
-    if (s->nmods == SGW__SRC_MAX_FILES) {
+    if (s->nmods == SGW_SOURCES_MAX_FILES) {
       free(name);
       return 0;
     }
@@ -132,6 +169,7 @@ static int add_module(walk_t *w, const char *path, const char *rel, int prio) {
     free(name);
     free(s->mods[i].path);
     free(s->mods[i].text);
+    s->mods[i].text = NULL;
   }
   w->prio[i] = prio;
   s->mods[i].path = strdup(path);
@@ -141,40 +179,26 @@ static int add_module(walk_t *w, const char *path, const char *rel, int prio) {
   return rc;
 }
 
-static int walk(walk_t *w, const char *dir, size_t root_len, int prio,
-                int depth) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  int rc = 0;
+/* A folder that exists but cannot be read (no descriptors left, no
+ * permission) fails the generation: one built without its modules must
+ * not go live. */
+static int walk_error(sgw_walk_t *ww, const char *path, int e) {
+  walk_t *w = ww->data;
 
-  if (d == NULL)
-    return 0; /* a folder that does not exist holds no modules */
-  while (rc == 0 && (e = readdir(d)) != NULL) {
-    char path[4096];
-    struct stat st;
-    size_t n = strlen(e->d_name);
-    if (e->d_name[0] == '.' ||
-        (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
-            sizeof(path) ||
-        stat(path, &st) < 0)
-      continue;
-    if (S_ISDIR(st.st_mode) && depth < SGW__SRC_MAX_DEPTH)
-      rc = walk(w, path, root_len, prio, depth + 1);
-    else if (S_ISREG(st.st_mode) && n > 4 &&
-             strcmp(e->d_name + n - 4, ".lua") == 0)
-      rc = add_module(w, path, path + root_len + 1, prio);
-  }
-  closedir(d);
-  return rc;
+  snprintf(w->err, w->errlen, "cannot read %s: %s", path, strerror(e));
+  return SGW_EIO;
 }
 
 int sgw_sources_read_modules(sgw_sources_t *s, char *const *dirs,
                              size_t ndirs, char *err, size_t errlen) {
-  walk_t w = {s, 0, NULL, err, errlen};
+  walk_t w = {{add_module, walk_error, NULL}, s, 0, NULL, 0, err, errlen};
   int rc = 0;
 
-  for (size_t i = 0; rc == 0 && i < ndirs; i++)
-    rc = walk(&w, dirs[i], strlen(dirs[i]), (int)(2 * i), 0);
+  w.walk.data = &w;
+  for (size_t i = 0; rc == 0 && i < ndirs; i++) {
+    w.folder = (int)(2 * i);
+    rc = sgw_sources_walk(&w.walk, dirs[i]);
+  }
   free(w.prio);
   if (rc == SGW_ENOMEM)
     snprintf(err, errlen, "out of memory reading the scripts");
@@ -190,6 +214,7 @@ void sgw_sources_free(sgw_sources_t *s) {
   }
   free(s->mods);
   free(s->config);
+  free(s->config_path);
   memset(s, 0, sizeof(*s));
 }
 

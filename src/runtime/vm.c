@@ -4,6 +4,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,9 @@ static const luaL_Reg gw_modules[] = {
     {"gw.s3", luaopen_gw_s3},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
-/* An error outside any protected call: nothing sane is left to do. */
+/* An error outside any protected call: nothing sane is left to do.
+ * Building a VM runs entirely inside one (vm_build_protected), so a
+ * config cannot get here; this is for bugs in the runtime itself. */
 static int vm_panic(lua_State *L) {
   sgw_log_error("Lua panic: %s", lua_tostring(L, -1));
   abort();
@@ -44,9 +47,15 @@ static void vm_warn(void *ud, const char *msg, int tocont) {
     sgw_log_warn("script warning: %s", msg);
 }
 
-static int vm_fail(char *err, size_t errlen, const char *fmt, const char *a,
-                   const char *b) {
-  snprintf(err, errlen, fmt, a, b);
+static int vm_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int vm_fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
   return SGW_EINVAL;
 }
 
@@ -72,21 +81,19 @@ static int vm_run_config(lua_State *L, const char *path,
   lua_pushfstring(L, "@%s", path);
   if (luaL_loadbufferx(L, src->config, src->config_len, lua_tostring(L, -1),
                        "t") != LUA_OK)
-    return vm_fail(err, errlen, "%s%s", lua_tostring(L, -1), "");
+    return vm_fail(err, errlen, "%s", lua_tostring(L, -1));
   if (slash == NULL)
     lua_pushliteral(L, ".");
   else
     lua_pushlstring(L, path, slash == path ? 1 : (size_t)(slash - path));
   if (lua_pcall(L, 1, 1, 0) != LUA_OK)
-    return vm_fail(err, errlen, "%s%s", luaL_tolstring(L, -1, NULL), "");
+    return vm_fail(err, errlen, "%s", luaL_tolstring(L, -1, NULL));
   if (!lua_istable(L, -1))
     return vm_fail(err, errlen, "%s: config must return a table, got %s",
                    path, luaL_typename(L, -1));
   return 0;
 }
 
-/* package.path from config.paths, relative entries taken from the config
- * file's directory. C modules are never loaded. */
 /* Remembers one resolved script folder for the watcher. */
 static int vm_add_dir(sgw_vm_t *vm, const char *base, size_t blen,
                       const char *dir) {
@@ -117,18 +124,19 @@ static int vm_set_paths(sgw_vm_t *vm, int cfg, const char *config_path,
   size_t dlen = slash ? (size_t)(slash - config_path) : 0;
   int n, rc = 0;
 
-  if (lua_getfield(L, cfg, "paths") == LUA_TNIL) {
+  if (sgw_settings_field(L, cfg, "paths") == LUA_TNIL) {
     lua_pop(L, 1);
     return vm_add_dir(vm, config_path, dlen, ".");
   }
   if (!lua_istable(L, -1))
-    return vm_fail(err, errlen, "config: paths must be a list of folders%s%s",
-                   "", "");
+    return vm_fail(err, errlen, "config: paths must be a list of folders");
   n = (int)luaL_len(L, -1);
+  if (n < 1 || n > 64)
+    return vm_fail(err, errlen, "config: paths must list 1 to 64 folders");
   for (int i = 1; rc == 0 && i <= n; i++) {
-    if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
-      return vm_fail(err, errlen, "config: paths[%s] must be a string%s",
-                     lua_pushfstring(L, "%d", i), "");
+    if (lua_geti(L, -1, i) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+      return vm_fail(err, errlen, "config: paths[%d] must be a folder name",
+                     i);
     rc = vm_add_dir(vm, config_path, dlen, lua_tostring(L, -1));
     lua_pop(L, 1);
   }
@@ -230,11 +238,18 @@ static int vm_parse_route_key(const char *key, char **method, char **path) {
 /* require()s one route module; leaves the handler function. */
 static int vm_require_route(lua_State *L, const char *key, const char *mod,
                             char *err, size_t errlen) {
+  const char *msg;
+
   lua_getglobal(L, "require");
   lua_pushstring(L, mod);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK)
-    return vm_fail(err, errlen, "route '%s': %s", key,
-                   luaL_tolstring(L, -1, NULL));
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    msg = luaL_tolstring(L, -1, NULL);
+    /* A setting refused by the scripts' own checks (policy/check.lua):
+     * the config is what to fix, so the message names it. */
+    if (strncmp(msg, "config: ", 8) == 0)
+      return vm_fail(err, errlen, "%s", msg);
+    return vm_fail(err, errlen, "route '%s': %s", key, msg);
+  }
   if (!lua_isfunction(L, -1))
     return vm_fail(err, errlen, "route '%s': module '%s' must return a "
                    "handler function", key, mod);
@@ -261,7 +276,7 @@ static int vm_route_value(lua_State *L, const char *key, sgw_route_t *r,
     lua_pop(L, 1);
   }
   return vm_fail(err, errlen, "config: route '%s' must name a module, or be "
-                 "{ module = \"name\", body = true }%s", key, "");
+                 "{ module = \"name\", body = true }", key);
 }
 
 /* config.errors: the module whose function answers the errors the server
@@ -277,8 +292,7 @@ static int vm_load_error_handler(sgw_vm_t *vm, int cfg, char *err,
     return 0;
   }
   if (lua_type(L, -1) != LUA_TSTRING)
-    return vm_fail(err, errlen, "config: errors must name a module%s%s",
-                   "", "");
+    return vm_fail(err, errlen, "config: errors must name a module");
   if ((rc = vm_require_route(L, "errors", lua_tostring(L, -1), err,
                              errlen)) < 0)
     return rc;
@@ -293,7 +307,7 @@ static int vm_check_outbound(lua_State *L, char *err, size_t errlen) {
   lua_getglobal(L, "require");
   lua_pushliteral(L, "gw.http");
   if (lua_pcall(L, 1, 0, 0) != LUA_OK)
-    return vm_fail(err, errlen, "%s%s", lua_tostring(L, -1), "");
+    return vm_fail(err, errlen, "%s", lua_tostring(L, -1));
   return 0;
 }
 
@@ -303,7 +317,7 @@ static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
   int rc;
 
   if (lua_getfield(L, cfg, "routes") != LUA_TTABLE)
-    return vm_fail(err, errlen, "config: routes must be a table%s%s", "", "");
+    return vm_fail(err, errlen, "config: routes must be a table");
   for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1))
     n++;
   vm->routes = calloc(n ? n : 1, sizeof(*vm->routes));
@@ -315,7 +329,7 @@ static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
                                                      : NULL;
     if (key == NULL || vm_parse_route_key(key, &r->method, &r->path) < 0)
       return vm_fail(err, errlen, "config: route key '%s' must look like "
-                     "\"GET /path\"%s", key ? key : "?", "");
+                     "\"GET /path\"", key ? key : "?");
     vm->nroutes++;
     if ((rc = vm_route_value(L, key, r, err, errlen)) < 0 ||
         (rc = vm_require_route(L, key, lua_tostring(L, -1), err, errlen)) < 0)
@@ -327,6 +341,17 @@ static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
   return 0;
 }
 
+/* t.config and t.worker_id, for the table on top: both gw and ctx
+ * have them. */
+static void vm_set_identity(sgw_vm_t *vm, int cfg) {
+  lua_State *L = vm->L;
+
+  lua_pushvalue(L, cfg);
+  lua_setfield(L, -2, "config");
+  lua_pushinteger(L, vm->worker_id);
+  lua_setfield(L, -2, "worker_id");
+}
+
 static void vm_set_gw_fields(sgw_vm_t *vm, int cfg,
                              const struct sgw_status_s *status) {
   lua_State *L = vm->L;
@@ -335,36 +360,57 @@ static void vm_set_gw_fields(sgw_vm_t *vm, int cfg,
   lua_setfield(L, LUA_REGISTRYINDEX, SGW_STATUS_KEY);
 
   lua_getglobal(L, "gw");
-  lua_pushvalue(L, cfg);
-  lua_setfield(L, -2, "config");
-  lua_pushinteger(L, vm->worker_id);
-  lua_setfield(L, -2, "worker_id");
+  vm_set_identity(vm, cfg);
   lua_pushinteger(L, vm->generation);
   lua_setfield(L, -2, "generation");
   lua_pop(L, 1);
 }
 
-static void vm_make_ctx(sgw_vm_t *vm, int cfg, const sgw_cred_t *cred) {
+/* ctx.k = v on a request's ctx. Fields of the shared part cannot be
+ * replaced; any other field is the request's own. Upvalue 1: the shared
+ * part. */
+static int vm_ctx_newindex(lua_State *L) {
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+    return luaL_error(L, "ctx.%s is shared by every request and read-only; "
+                      "keep per-request state in fields of your own on ctx "
+                      "(such as ctx.user): those belong to this request "
+                      "alone and are dropped when it ends",
+                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2)
+                                                    : "?");
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 0;
+}
+
+/* The part of ctx every request of this VM shares (config, cred,
+ * worker_id) and the metatable that puts it under each request's own
+ * ctx table. */
+static void vm_make_ctx(sgw_vm_t *vm, int cfg) {
   lua_State *L = vm->L;
 
-  lua_createtable(L, 0, 3);
-  lua_pushvalue(L, cfg);
-  lua_setfield(L, -2, "config");
-  sgw_lua_push_cred(L, cred);
+  lua_createtable(L, 0, 3); /* metatable */
+  lua_createtable(L, 0, 3); /* shared part */
+  vm_set_identity(vm, cfg);
+  sgw_lua_push_cred(L, vm->cred);
   lua_setfield(L, -2, "cred");
-  if (cred->s3 != NULL) { /* gw.s3 signs with it */
-    sgw_lua_push_cred(L, cred->s3);
+  if (vm->cred->s3 != NULL) { /* gw.s3 signs with it */
+    sgw_lua_push_cred(L, vm->cred->s3);
     lua_setfield(L, -2, "s3_cred");
   }
-  lua_pushinteger(L, vm->worker_id);
-  lua_setfield(L, -2, "worker_id");
-  vm->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
+  lua_pushcclosure(L, vm_ctx_newindex, 1);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushliteral(L, "locked"); /* getmetatable() must not reach it */
+  lua_setfield(L, -2, "__metatable");
+  vm->ctx_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /* "config: x must be ..." becomes "/path/config.lua: x must be ...":
  * a value's line is not known, its file is. */
 static void vm_name_config(char *err, size_t errlen, const char *path) {
-  char msg[1024];
+  char msg[SGW_ERR_MAX];
 
   if (strncmp(err, "config: ", 8) != 0)
     return;
@@ -375,21 +421,22 @@ static void vm_name_config(char *err, size_t errlen, const char *path) {
 static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
                     size_t errlen) {
   lua_State *L = vm->L;
+  const char *path = o->sources->config_path;
   int rc, cfg;
 
   luaL_openlibs(L);
   vm_preload(L);
-  if ((rc = vm_run_config(L, o->config_path, o->sources, err, errlen)) < 0)
+  if ((rc = vm_run_config(L, path, o->sources, err, errlen)) < 0)
     return rc;
   cfg = lua_gettop(L);
   if ((rc = sgw_settings_read(L, cfg, &vm->settings, err, errlen)) < 0 ||
-      (rc = vm_set_paths(vm, cfg, o->config_path, err, errlen)) < 0) {
-    vm_name_config(err, errlen, o->config_path);
+      (rc = vm_set_paths(vm, cfg, path, err, errlen)) < 0) {
+    vm_name_config(err, errlen, path);
     return rc;
   }
   /* config.shared: before the routes, which may look their dicts up. */
   if ((rc = sgw_lua_shared_config(L, cfg, err, errlen)) < 0) {
-    vm_name_config(err, errlen, o->config_path);
+    vm_name_config(err, errlen, path);
     return rc;
   }
   if (!o->sources->have_mods &&
@@ -398,12 +445,56 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
     return rc;
   vm_set_gw_fields(vm, cfg, o->status);
   vm_sandbox(L, o->sources);
-  vm_make_ctx(vm, cfg, o->cred);
+  vm_make_ctx(vm, cfg);
   if ((rc = vm_check_outbound(L, err, errlen)) < 0 ||
       (rc = vm_load_routes(vm, cfg, err, errlen)) < 0 ||
       (rc = vm_load_error_handler(vm, cfg, err, errlen)) < 0)
-    vm_name_config(err, errlen, o->config_path);
+    vm_name_config(err, errlen, path);
   return rc;
+}
+
+typedef struct vm_build_args_s {
+  sgw_vm_t *vm;
+  const sgw_vm_opts_t *opts;
+  char *err;
+  size_t errlen;
+  int rc;
+} vm_build_args_t;
+
+/* Runs vm_build inside lua_pcall: everything the config and the scripts
+ * hand over (tables with metamethods, error objects with __tostring) is
+ * read under protection, so no script can raise outside it. */
+static int vm_build_protected(lua_State *L) {
+  vm_build_args_t *a = lua_touserdata(L, 1);
+
+  lua_pop(L, 1);
+  a->rc = vm_build(a->vm, a->opts, a->err, a->errlen);
+  return 0;
+}
+
+static int vm_build_all(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
+                        size_t errlen) {
+  vm_build_args_t a = {vm, o, err, errlen, 0};
+  const char *path = o->sources->config_path, *msg;
+  int st;
+
+  lua_pushcfunction(vm->L, vm_build_protected);
+  lua_pushlightuserdata(vm->L, &a);
+  st = lua_pcall(vm->L, 1, 0, 0);
+  if (st == LUA_OK)
+    return a.rc;
+  if (st == LUA_ERRMEM)
+    return SGW_ENOMEM;
+  /* Raised by a metamethod of the config (a "strict" table refusing a
+   * key the C core asked for, say): it carries its own file:line. */
+  msg = lua_tostring(vm->L, -1);
+  if (msg == NULL)
+    msg = "(error object is not a string)";
+  if (strncmp(msg, path, strlen(path)) == 0)
+    snprintf(err, errlen, "%s", msg);
+  else
+    snprintf(err, errlen, "%s: %s", path, msg);
+  return SGW_EINVAL;
 }
 
 int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
@@ -427,7 +518,8 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   sgw_budget_install(vm);
   vm->worker_id = o->worker_id;
   vm->generation = o->generation;
-  vm->ctx_ref = LUA_NOREF;
+  vm->cred = sgw_cred_ref(o->cred);
+  vm->ctx_mt_ref = LUA_NOREF;
   vm->error_handler = LUA_NOREF;
   vm->idle = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle));
   vm->idle_refs = calloc(SGW__IDLE_THREADS, sizeof(*vm->idle_refs));
@@ -435,7 +527,7 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
     rc = SGW_ENOMEM;
   else {
     sgw_budget_arm(vm, NULL, SGW__LOAD_BUDGET_NS);
-    rc = vm_build(vm, o, err, errlen);
+    rc = vm_build_all(vm, o, err, errlen);
     sgw_budget_arm(vm, NULL, 0);
   }
   if (rc < 0) {
@@ -447,8 +539,9 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   lua_settop(vm->L, 0);
   vm->mem_limit = (size_t)vm->settings.limits.script_memory_mb << 20;
   if (vm->mem_used >= vm->mem_limit) {
-    snprintf(err, errlen, "config: the scripts need %zu KiB at load, more "
-             "than limits.script_memory_mb", vm->mem_used >> 10);
+    snprintf(err, errlen, "%s: the scripts need %zu KiB at load, more "
+             "than limits.script_memory_mb", o->sources->config_path,
+             vm->mem_used >> 10);
     sgw_vm_close(vm);
     return SGW_ERANGE;
   }
@@ -456,17 +549,54 @@ int sgw_vm_open(const sgw_vm_opts_t *o, sgw_vm_t **out, char *err,
   return 0;
 }
 
-lua_State *sgw_vm_thread(sgw_vm_t *vm, int *ref) {
-  lua_State *co;
+/* A new coroutine and its ctx table. The registry anchors the ctx; the
+ * ctx's own metatable (a copy of the shared one, out of the scripts'
+ * reach) anchors the coroutine, so one ref keeps both and one unref lets
+ * both go. Leaves nothing on the stack. */
+static lua_State *vm_new_thread(sgw_vm_t *vm, int *ref) {
+  static const char *const fields[] = {"__index", "__newindex",
+                                       "__metatable"};
+  lua_State *L = vm->L, *co;
 
+  lua_createtable(L, 0, 4); /* ctx: room for a few fields before a rehash */
+  lua_createtable(L, 1, 3);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ctx_mt_ref);
+  for (int i = 0; i < 3; i++) {
+    lua_getfield(L, -1, fields[i]);
+    lua_setfield(L, -3, fields[i]);
+  }
+  lua_pop(L, 1);
+  co = lua_newthread(L);
+  lua_rawseti(L, -2, 1);
+  lua_setmetatable(L, -2);
+  *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return co;
+}
+
+lua_State *sgw_vm_thread(sgw_vm_t *vm, int *ref) {
   if (vm->nidle > 0) {
     vm->nidle--;
     *ref = vm->idle_refs[vm->nidle];
     return vm->idle[vm->nidle];
   }
-  co = lua_newthread(vm->L);
-  *ref = luaL_ref(vm->L, LUA_REGISTRYINDEX);
-  return co;
+  return vm_new_thread(vm, ref);
+}
+
+/* The ctx is emptied here, as its next request starts, rather than when
+ * the last one ended: it is on the stack now anyway. */
+void sgw_vm_push_ctx(sgw_vm_t *vm, lua_State *co, int ref) {
+  int ctx;
+
+  (void)vm;
+  lua_rawgeti(co, LUA_REGISTRYINDEX, ref);
+  ctx = lua_gettop(co);
+  lua_pushnil(co);
+  while (lua_next(co, ctx)) {
+    lua_pop(co, 1);
+    lua_pushvalue(co, -1);
+    lua_pushnil(co);
+    lua_rawset(co, ctx);
+  }
 }
 
 void sgw_vm_thread_done(sgw_vm_t *vm, lua_State *co, int ref, int reusable) {
@@ -484,6 +614,7 @@ void sgw_vm_close(sgw_vm_t *vm) {
   if (vm == NULL)
     return;
   lua_close(vm->L);
+  sgw_cred_unref(vm->cred); /* after the VM: its cred userdata points here */
   for (size_t i = 0; i < vm->nroutes; i++) {
     free(vm->routes[i].method);
     free(vm->routes[i].path);
@@ -495,10 +626,6 @@ void sgw_vm_close(sgw_vm_t *vm) {
     free(vm->dirs[i]);
   free(vm->dirs);
   free(vm);
-}
-
-void sgw_vm_push_ctx(sgw_vm_t *vm, lua_State *co) {
-  lua_rawgeti(co, LUA_REGISTRYINDEX, vm->ctx_ref);
 }
 
 /* Appends ", METHOD" (or "METHOD" first) to allow, unless it is there. */

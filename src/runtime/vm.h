@@ -3,7 +3,16 @@
  *
  * Building one runs the config chunk, applies the script sandbox, loads
  * every route module and checks it returns a function, so a broken script
- * fails here (with file:line) and never at request time. */
+ * fails here (with file:line) and never at request time. All of it runs
+ * inside a protected call: whatever the config returns (tables with
+ * metamethods that raise, say), a bad one is refused with a message and
+ * never aborts the process.
+ *
+ * ctx, the handler's second argument, is per request: a table of the
+ * request's own whose __index is the part every request of the VM shares
+ * (config, cred, worker_id). That part cannot be replaced through ctx.
+ * Each pooled coroutine keeps one ctx table, emptied when its next
+ * request starts, so a request does not allocate one. */
 #ifndef SGW_VM_H
 #define SGW_VM_H
 
@@ -26,12 +35,12 @@ struct sgw_status_s;
 struct sgw_sources_s;
 
 typedef struct sgw_vm_opts_s {
-  const char *config_path;
-  /* The generation's sources: the config text must be read; the modules
+  /* The generation's sources: the config text must be read (its resolved
+   * path names the config in messages and gives its folder); the modules
    * are read by the first VM built (from the folders its config names)
    * and shared by the others. */
   struct sgw_sources_s *sources;
-  const sgw_cred_t *cred;
+  sgw_cred_t *cred;       /* the VM takes its own reference */
   const struct sgw_status_s *status; /* for gw.status(); may be NULL */
   int worker_id;
   unsigned generation;
@@ -41,8 +50,9 @@ typedef struct sgw_vm_s {
   struct lua_State *L;
   sgw_route_t *routes;
   size_t nroutes;
-  int ctx_ref;            /* registry ref of the ctx table */
+  int ctx_mt_ref;         /* registry ref of the ctx metatable's model */
   int error_handler;      /* registry ref of config.errors, or LUA_NOREF */
+  sgw_cred_t *cred;       /* this generation's credentials (a reference) */
   sgw_settings_t settings;
   char **dirs;            /* script folders, resolved (for the watcher) */
   size_t ndirs;
@@ -66,15 +76,16 @@ int sgw_vm_open(const sgw_vm_opts_t *opts, sgw_vm_t **out, char *err,
 void sgw_vm_close(sgw_vm_t *vm);
 
 /* A coroutine for one request, reused from earlier requests when one is
- * free; *ref anchors it in the registry. */
+ * free; *ref anchors it, and its ctx table, in the registry. */
 struct lua_State *sgw_vm_thread(sgw_vm_t *vm, int *ref);
+/* Pushes onto `co` the ctx of the request it runs (`co` and `ref` from
+ * sgw_vm_thread): the coroutine's own table, emptied of what its last
+ * request left. */
+void sgw_vm_push_ctx(sgw_vm_t *vm, struct lua_State *co, int ref);
 /* Gives a coroutine back. Only one that finished normally (reusable) is
  * kept; an errored or abandoned one is left to the collector. */
 void sgw_vm_thread_done(sgw_vm_t *vm, struct lua_State *co, int ref,
                         int reusable);
-
-/* Pushes the `ctx` argument of a handler onto co. */
-void sgw_vm_push_ctx(sgw_vm_t *vm, struct lua_State *co);
 
 /* Finds the route for method+path; HEAD takes the GET route when it has
  * none of its own. When none matches but the path exists for another

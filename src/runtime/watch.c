@@ -1,15 +1,14 @@
 #include "runtime/watch.h"
 
-#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "runtime/sources.h"
 #include "signgw/error.h"
 
-#define SGW__WATCH_MAX_DEPTH 8
-#define SGW__WATCH_MAX_FILES 10000
 #define SGW__WATCH_MAX_WAIT_MS 800 /* report even if saves never stop */
 #define SGW__WATCH_MAX_LISTED 20
 
@@ -21,8 +20,12 @@ struct sgw_fent_s {
 };
 
 typedef struct scan_s {
+  sgw_walk_t walk;
   sgw_fent_t *v;
   size_t n, cap;
+  char **unread;          /* paths that could not be read this time */
+  size_t nunread;
+  int err;                /* errno of the first of them, for the log */
 } scan_t;
 
 static void scan_free(sgw_fent_t *v, size_t n) {
@@ -31,57 +34,105 @@ static void scan_free(sgw_fent_t *v, size_t n) {
   free(v);
 }
 
-static int scan_add(scan_t *s, const char *path, const struct stat *st) {
-  if (s->n == SGW__WATCH_MAX_FILES)
+static int scan_push(scan_t *s, sgw_fent_t e) {
+  if (s->n == SGW_SOURCES_MAX_FILES) {
+    free(e.path);
     return 0; /* a runaway folder: watch what fits */
+  }
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 64;
     sgw_fent_t *v = realloc(s->v, cap * sizeof(*v));
-    if (v == NULL)
+    if (v == NULL) {
+      free(e.path);
       return SGW_ENOMEM;
+    }
     s->v = v;
     s->cap = cap;
   }
-  s->v[s->n] = (sgw_fent_t){.path = strdup(path), .mtime = st->st_mtim,
-                            .ctim = st->st_ctim, .size = st->st_size,
-                            .ino = st->st_ino};
-  return s->v[s->n++].path ? 0 : SGW_ENOMEM;
+  s->v[s->n++] = e;
+  return 0;
 }
 
-static int is_lua(const char *name) {
-  size_t n = strlen(name);
-  return n > 4 && strcmp(name + n - 4, ".lua") == 0;
+static int scan_add(scan_t *s, const char *path, const struct stat *st) {
+  sgw_fent_t e = {.path = strdup(path), .mtime = st->st_mtim,
+                  .ctim = st->st_ctim, .size = st->st_size, .ino = st->st_ino};
+
+  return e.path ? scan_push(s, e) : SGW_ENOMEM;
 }
 
-/* Adds every *.lua below dir. Hidden entries are skipped (editor swap
- * files, ConfigMap internals: the visible names are links into them). */
-static int scan_dir(scan_t *s, const char *dir, int depth) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  int rc = 0;
+static int scan_file(sgw_walk_t *w, const char *path, size_t root_len,
+                     const struct stat *st) {
+  (void)root_len;
+  return scan_add(w->data, path, st);
+}
 
-  if (d == NULL)
-    return 0; /* a missing folder is simply empty */
-  while (rc == 0 && (e = readdir(d)) != NULL) {
-    char path[4096];
-    struct stat st;
-    if (e->d_name[0] == '.')
-      continue;
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
-            sizeof(path) ||
-        stat(path, &st) < 0)
-      continue;
-    if (S_ISDIR(st.st_mode) && depth < SGW__WATCH_MAX_DEPTH)
-      rc = scan_dir(s, path, depth + 1);
-    else if (S_ISREG(st.st_mode) && is_lua(e->d_name))
-      rc = scan_add(s, path, &st);
-  }
-  closedir(d);
-  return rc;
+/* Not readable now (no descriptors left, say): remembered, so that what
+ * the last scan saw there is kept rather than reported as deleted. */
+static int scan_unread(scan_t *s, const char *path, int e) {
+  char **v = realloc(s->unread, (s->nunread + 1) * sizeof(*v));
+
+  if (v == NULL)
+    return SGW_ENOMEM;
+  s->unread = v;
+  if ((v[s->nunread] = strdup(path)) == NULL)
+    return SGW_ENOMEM;
+  s->nunread++;
+  if (s->err == 0)
+    s->err = e;
+  return 0;
+}
+
+static int scan_error(sgw_walk_t *w, const char *path, int e) {
+  return scan_unread(w->data, path, e);
+}
+
+/* Whether `path` is `dir` or lies below it. */
+static int below(const char *path, const char *dir) {
+  size_t n = strlen(dir);
+  return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int unread(const scan_t *s, const char *path) {
+  for (size_t i = 0; i < s->nunread; i++)
+    if (below(path, s->unread[i]))
+      return 1;
+  return 0;
 }
 
 static int fent_cmp(const void *a, const void *b) {
   return strcmp(((const sgw_fent_t *)a)->path, ((const sgw_fent_t *)b)->path);
+}
+
+static void scan_fini(scan_t *s) {
+  for (size_t i = 0; i < s->nunread; i++)
+    free(s->unread[i]);
+  free(s->unread);
+  s->unread = NULL;
+  s->nunread = 0;
+}
+
+/* Below an unreadable path, the entries of the last scan stand in for
+ * what could not be seen (a partial read of a folder is dropped). */
+static int scan_keep_unread(sgw_watch_t *w, scan_t *s) {
+  size_t j = 0;
+  int rc = 0;
+
+  for (size_t i = 0; i < s->n; i++) {
+    if (unread(s, s->v[i].path))
+      free(s->v[i].path);
+    else
+      s->v[j++] = s->v[i];
+  }
+  s->n = j;
+  for (size_t i = 0; rc == 0 && i < w->nsnap; i++) {
+    sgw_fent_t e = w->snap[i];
+    if (!unread(s, e.path))
+      continue;
+    if ((e.path = strdup(e.path)) == NULL)
+      return SGW_ENOMEM;
+    rc = scan_push(s, e);
+  }
+  return rc;
 }
 
 static int scan(sgw_watch_t *w, scan_t *s) {
@@ -89,12 +140,18 @@ static int scan(sgw_watch_t *w, scan_t *s) {
   int rc = 0;
 
   memset(s, 0, sizeof(*s));
+  s->walk = (sgw_walk_t){scan_file, scan_error, s};
   if (stat(w->config_path, &st) == 0)
     rc = scan_add(s, w->config_path, &st);
+  else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+    rc = scan_unread(s, w->config_path, errno);
   for (size_t i = 0; rc == 0 && i < w->nroots; i++)
-    rc = scan_dir(s, w->roots[i], 0);
+    rc = sgw_sources_walk(&s->walk, w->roots[i]);
+  if (rc == 0 && s->nunread > 0)
+    rc = scan_keep_unread(w, s);
   if (rc < 0) {
     scan_free(s->v, s->n);
+    scan_fini(s);
     return rc;
   }
   qsort(s->v, s->n, sizeof(*s->v), fent_cmp);
@@ -180,6 +237,13 @@ static void on_poll(uv_timer_t *t) {
     sgw_log_warn("reload: out of memory scanning the scripts");
     return;
   }
+  /* Said once per spell of trouble, not at every poll. */
+  if (s.nunread > 0 && !w->unreadable)
+    sgw_log_warn("reload: cannot read %s (%s); its scripts count as "
+                 "unchanged until it can be read", s.unread[0],
+                 strerror(s.err));
+  w->unreadable = s.nunread > 0;
+  scan_fini(&s);
   if (diff(w, &s) > 0) {
     if (!w->pending)
       w->first_change = now;
@@ -234,6 +298,7 @@ int sgw_watch_start(sgw_watch_t *w, uv_loop_t *loop, const char *config_path,
   if ((w->config_path = strdup(config_path)) == NULL ||
       (rc = copy_roots(w, roots, nroots)) < 0 || (rc = scan(w, &s)) < 0)
     return SGW_ENOMEM;
+  scan_fini(&s);
   w->snap = s.v;
   w->nsnap = s.n;
   uv_timer_init(loop, &w->timer);

@@ -4,7 +4,12 @@
  *
  * Polling (rather than inotify) sees every editor's save pattern the same
  * way: in-place writes, truncation, rename over, new folders, deletions,
- * and symlink swaps such as Kubernetes ConfigMaps use. */
+ * and symlink swaps such as Kubernetes ConfigMaps use.
+ *
+ * Only a file that is not there any more counts as deleted. A folder or
+ * file that exists but cannot be read right now (no descriptors left, no
+ * permission) keeps what the last scan saw, so running out of descriptors
+ * does not look like every script being deleted. */
 #ifndef SGW_WATCH_H
 #define SGW_WATCH_H
 
@@ -28,6 +33,7 @@ struct sgw_watch_s {
   sgw_fent_t *snap;       /* last scan, sorted by path */
   size_t nsnap;
   int pending;            /* a change is waiting for quiet */
+  int unreadable;         /* the last scan could not read everything */
   uint64_t first_change;  /* loop time of the first unreported change */
   sgw_buf_t changed;
   sgw_watch_cb cb;

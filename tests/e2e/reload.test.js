@@ -122,6 +122,8 @@ const BROKEN = [
   configBreak('route pointing at a missing module', ['c.routes["GET /extra"] = "no_such_module"'], /no_such_module/),
   configBreak('invalid upload.prefix', ['c.upload.prefix = "/abs/"'], /upload\.prefix/),
   configBreak('invalid limits.max_body', ['c.limits.max_body = -1'], /limits\.max_body/),
+  configBreak('upload.expires = 0', ['c.upload.expires = 0'], /config\.lua: upload\.expires/),
+  configBreak('upload.ext_allow as a string', ['c.upload.ext_allow = "jpg"'], /config\.lua: upload\.ext_allow/),
   configBreak('routes is not a table', ['c.routes = 5'], /routes/),
   configBreak('config syntax error', ['c.upload.expires = = 900'], /config\.lua:6:/),
   {

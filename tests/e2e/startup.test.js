@@ -1,11 +1,13 @@
 'use strict';
 // Start-up failures: one clear message and exit status 1, never a server
 // half up. Incomplete or conflicting credentials, an unreadable key file
-// or config, a port already in use (also by another signgw, which binds
-// with SO_REUSEPORT), invalid config values.
+// or config (a FIFO is refused at once, never waited on), a port already
+// in use (also by another signgw, which binds with SO_REUSEPORT), invalid
+// config values (also those the scripts check: upload, cos, policy).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
@@ -69,6 +71,42 @@ test('COS_SECRET_KEY_FILE that is empty: one message, exit 1', (t) => {
   startFails([], { COS_SECRET_KEY: undefined, COS_SECRET_KEY_FILE: file }, /COS_SECRET_KEY_FILE/);
 });
 
+function mkfifo(t) {
+  const fifo = path.join(tmpdir(t), 'fifo');
+  const r = spawnSync('mkfifo', [fifo]);
+  assert.equal(r.status, 0, 'mkfifo');
+  return fifo;
+}
+
+test('COS_SECRET_KEY_FILE that is a FIFO: refused at once, not waited on', (t) => {
+  const fifo = mkfifo(t);
+  const t0 = performance.now();
+  startFails([], { COS_SECRET_KEY: undefined, COS_SECRET_KEY_FILE: fifo }, /COS_SECRET_KEY_FILE.*not a regular file/);
+  assert.ok(performance.now() - t0 < 5000, 'quickly');
+});
+
+test('COS_SECRET_ID_FILE and COS_SECURITY_TOKEN_FILE: read like the key file; both forms at once refused', async (t) => {
+  const dir = tmpdir(t);
+  const id = path.join(dir, 'id');
+  const token = path.join(dir, 'token');
+  fs.writeFileSync(id, h.CREDS.COS_SECRET_ID + '\n');
+  fs.writeFileSync(token, 'sgwTestToken0123\r\n');
+  startFails([], { COS_SECRET_ID_FILE: id }, /COS_SECRET_ID.*COS_SECRET_ID_FILE.*not both/);
+  startFails([], { COS_SECURITY_TOKEN: 'x1234567', COS_SECURITY_TOKEN_FILE: token }, /COS_SECURITY_TOKEN.*not both/);
+  startFails([], { COS_SECRET_ID: undefined, COS_SECRET_ID_FILE: path.join(dir, 'missing') }, /COS_SECRET_ID_FILE.*missing/);
+  fs.writeFileSync(path.join(dir, 'two-lines'), 'AKIDone\nAKIDtwo\n');
+  startFails([], { COS_SECRET_ID: undefined, COS_SECRET_ID_FILE: path.join(dir, 'two-lines') }, /COS_SECRET_ID_FILE.*no usable value/);
+  const gw = await h.start({ workers: 1, env: { COS_SECRET_ID: undefined, COS_SECRET_ID_FILE: id, COS_SECURITY_TOKEN_FILE: token } });
+  try {
+    const r = await h.request(gw.base, '/put-sign?ext=jpg');
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.json.authorization, new RegExp(`q-ak=${h.CREDS.COS_SECRET_ID}&`));
+    assert.equal(r.json.securityToken, 'sgwTestToken0123', 'the token, line end dropped');
+  } finally {
+    await gw.stop();
+  }
+});
+
 test('control: a readable COS_SECRET_KEY_FILE starts', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-startup-'));
   const file = path.join(dir, 'key');
@@ -103,6 +141,19 @@ test('a config path that is a directory: one message, exit 1', (t) => {
   assert.match(r.output, /not a regular file/);
 });
 
+test('a config path that is a FIFO: refused at once with one message, exit 1 (-t too)', (t) => {
+  const fifo = mkfifo(t);
+  for (const args of [['-c', fifo, '-l', '127.0.0.1:0'], ['-t', '-c', fifo]]) {
+    const t0 = performance.now();
+    const r = h.runCli(args);
+    assert.equal(r.signal, null, `${args}: hung, killed by ${r.signal}`);
+    assert.equal(r.status, 1, r.output);
+    assert.equal(r.output.trim().split('\n').length, 1, r.output);
+    assert.match(r.output, /fifo: not a regular file/);
+    assert.ok(performance.now() - t0 < 5000, 'quickly');
+  }
+});
+
 // ---- invalid values ----
 
 const INVALID = {
@@ -114,6 +165,25 @@ const INVALID = {
   'limits = 5': [/limits/, 'c.limits = 5'],
   'workers = -1': [/workers/, 'c.workers = -1'],
   'listen = 42': [/listen/, 'c.listen = 42'],
+  'limits.max_body = "4096"': [/limits\.max_body/, 'c.limits = { max_body = "4096" }'],
+  // Settings the scripts read, checked by lua/policy/check.lua at load.
+  'upload.expires = 0': [/config\.lua: upload\.expires/, 'c.upload.expires = 0'],
+  'upload.expires = "soon"': [/config\.lua: upload\.expires/, 'c.upload.expires = "soon"'],
+  'upload.max_size = 0': [/config\.lua: upload\.max_size/, 'c.upload.max_size = 0'],
+  'upload.max_size = -1': [/config\.lua: upload\.max_size/, 'c.upload.max_size = -1'],
+  'upload.min_size > max_size': [/config\.lua: upload\.min_size/, 'c.upload.min_size = 200; c.upload.max_size = 100'],
+  'upload.ext_allow = "jpg"': [/config\.lua: upload\.ext_allow must be a list/, 'c.upload.ext_allow = "jpg"'],
+  'upload.ext_allow with "../x"': [/config\.lua: upload\.ext_allow\[2\]/, 'c.upload.ext_allow = { "jpg", "../x" }'],
+  'upload.prefix = "/abs/"': [/config\.lua: upload\.prefix/, 'c.upload.prefix = "/abs/"'],
+  'upload.skew = 99999': [/config\.lua: upload\.skew/, 'c.upload.skew = 99999'],
+  'upload.conditions = "x"': [/config\.lua: upload\.conditions/, 'c.upload.conditions = "x"'],
+  'upload.conditions with an unknown op': [/config\.lua: upload\.conditions\[1\]/, 'c.upload.conditions = { { "regex", "$key", "x" } }'],
+  'upload.user_segment = "yes"': [/config\.lua: upload\.user_segment/, 'c.upload.user_segment = "yes"'],
+  'cos.bucket = "Bad Bucket"': [/config\.lua: cos\.bucket/, 'c.cos.bucket = "Bad Bucket"'],
+  'cos.region = 5': [/config\.lua: cos\.region/, 'c.cos.region = 5'],
+  'policy.auth = "../x"': [/config\.lua: policy\.auth/, 'c.policy.auth = "../x"'],
+  'policy.shape = "no_such_module"': [/config\.lua: policy\.shape.*no_such_module/, 'c.policy.shape = "no_such_module"'],
+  'auth_bearer with no tokens': [/config\.lua: auth\.tokens is empty/, 'c.policy.auth = "auth_bearer"; c.auth = { tokens = {} }'],
 };
 for (const [name, [re, line]] of Object.entries(INVALID)) {
   test(`invalid config value (${name}): one message naming it, exit 1, also with -t`, (t) => {

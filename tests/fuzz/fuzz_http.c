@@ -9,7 +9,6 @@
  * runs until the connection is gone or 100 iterations pass. Whatever is
  * left is closed, so no state leaks into the next input. */
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "runtime/worker.h"
 #include "server/conn.h"
 #include "server/server.h"
+#include "signgw/error.h"
 
 /* Bytes written per loop iteration, chosen by the input's first byte:
  * the server must not care how a request is cut into reads. */
@@ -33,7 +33,7 @@ static const size_t chunk_sizes[8] = {1, 2, 5, 13, 64, 512, 4096, 65536};
 #define MAX_ROUNDS 100  /* loop iterations after the half-close */
 
 static sgw_worker_t worker;
-static sgw_cred_t cred;
+static sgw_cred_t *cred;
 static int echo; /* SGW_FUZZ_ECHO=1: copy the server's output to stderr */
 
 static void die(const char *what, const char *err) {
@@ -42,7 +42,7 @@ static void die(const char *what, const char *err) {
 }
 
 static void setup(void) {
-  char config[PATH_MAX], err[2048];
+  char err[SGW_ERR_MAX];
   sgw_sources_t src = {0};
   sgw_vm_t *vm;
 
@@ -53,14 +53,14 @@ static void setup(void) {
   unsetenv("COS_SECRET_ID");
   unsetenv("COS_SECRET_KEY");
   unsetenv("COS_SECRET_KEY_FILE");
+  unsetenv("COS_SECRET_ID_FILE");
   unsetenv("COS_SECURITY_TOKEN");
+  unsetenv("COS_SECURITY_TOKEN_FILE");
   if (sgw_cred_load(&cred, err, sizeof(err)) < 0)
     die("credentials", err);
-  if (realpath(SGW_FUZZ_CONFIG, config) == NULL)
-    die("config", SGW_FUZZ_CONFIG);
-  if (sgw_sources_read_config(&src, config, err, sizeof(err)) < 0)
+  if (sgw_sources_read_config(&src, SGW_FUZZ_CONFIG, err, sizeof(err)) < 0)
     die("config", err);
-  sgw_vm_opts_t vo = {config, &src, &cred, NULL, 0, 1};
+  sgw_vm_opts_t vo = {&src, cred, NULL, 0, 1};
   if (sgw_vm_open(&vo, &vm, err, sizeof(err)) < 0)
     die("vm", err);
   sgw_sources_free(&src);

@@ -150,7 +150,7 @@ const cases = [
   { name: 'POST expiring in a week', kind: 'post', key: 'a.jpg', expires: 604800 },
 ];
 
-// The Lua spec's vectors (tests/lua/spec/s3_vectors.lua): signed with the
+// The Lua spec's vectors (tests/lua/s3_vectors.lua): signed with the
 // S3 credential tests/lua/run.test.js starts signgw with, as gw.s3 options
 // next to what the SDK answers.
 const LUA_CRED = {
@@ -223,7 +223,7 @@ async function writeLuaVectors() {
     '}',
     '',
   ].join('\n');
-  const file = path.join(__dirname, '..', 'lua', 'spec', 's3_vectors.lua');
+  const file = path.join(__dirname, '..', 'lua', 's3_vectors.lua');
   fs.writeFileSync(file, text);
   console.log(`wrote ${out.length} Lua spec vectors to ${file}`);
 }

@@ -1,7 +1,7 @@
 'use strict';
 // Writes tc3_vectors.json: fixed TC3-HMAC-SHA256 requests signed by the
 // official SDK (tencentcloud-sdk-nodejs-common Sign.sign3, see
-// tc3_refs.js), and tests/lua/spec/tc3_vectors.lua, the same kind of
+// tc3_refs.js), and tests/lua/tc3_vectors.lua, the same kind of
 // vector for the Lua spec (signed with the credential the spec's server
 // runs with). test_tc3_vectors.c and spec/tc3.lua replay them.
 //
@@ -130,6 +130,6 @@ const lua = [
   '}',
   '',
 ].join('\n');
-const luaFile = path.join(__dirname, '..', 'lua', 'spec', 'tc3_vectors.lua');
+const luaFile = path.join(__dirname, '..', 'lua', 'tc3_vectors.lua');
 fs.writeFileSync(luaFile, lua);
 console.log(`wrote the Lua spec vector to ${luaFile}`);

@@ -2,7 +2,7 @@
 -- message), key sets that never show a secret, and gw.env refusing the
 -- JWT secret variables. Needs no token maker: signed tokens from jose are
 -- checked by tests/e2e/jwt.test.js through the same module.
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local jwt, crypto = require "gw.jwt", require "gw.crypto"
 
 local function b64(s) return crypto.base64url(s) end

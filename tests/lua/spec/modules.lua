@@ -1,6 +1,6 @@
 -- The gw.* modules as scripts see them. Expected values come from the
 -- RFCs (hashes, base64) and from JavaScript's encodeURIComponent (URLs).
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local crypto, json, url, time, cos =
   require "gw.crypto", require "gw.json", require "gw.url", require "gw.time", require "gw.cos"
 

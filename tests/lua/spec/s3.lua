@@ -1,11 +1,11 @@
 -- gw.s3 as scripts see it. The expected URLs, fields and headers come from
 -- the AWS SDK for JavaScript v3: tests/oracle/gen_s3_vectors.js wrote
--- spec/s3_vectors.lua with the S3 credential this spec's server runs with
+-- tests/lua/s3_vectors.lua with the S3 credential this spec's server runs with
 -- (tests/lua/run.test.js). Also: the credential stays opaque, misuse
 -- raises errors that never hold the secret, defaults.
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local s3, time = require "gw.s3", require "gw.time"
-local V = require "spec.s3_vectors"
+local V = require "s3_vectors"
 
 local SECRET_PART = "NeverLeaves"
 

@@ -1,5 +1,5 @@
 -- What route scripts must not reach.
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 
 return {
   { "io is absent", function() eq(io, nil, "io") end },
@@ -31,6 +31,9 @@ return {
   { "gw.env refuses the credential variables", function()
       eq(pcall(gw.env, "COS_SECRET_KEY"), false, "gw.env COS_SECRET_KEY")
       eq(pcall(gw.env, "COS_SECURITY_TOKEN"), false, "gw.env COS_SECURITY_TOKEN")
+      for _, name in ipairs { "COS_SECRET_KEY_FILE", "COS_SECRET_ID_FILE", "COS_SECURITY_TOKEN_FILE" } do
+        eq(pcall(gw.env, name), false, "gw.env " .. name)
+      end
     end },
   { "the credential hides the key", function(req, ctx)
       eq(ctx.cred.secret_key, nil, "cred.secret_key")

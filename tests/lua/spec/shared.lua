@@ -1,7 +1,7 @@
 -- gw.shared as route scripts see it, in a real worker VM. The dicts come
 -- from tests/lua/config.lua: spec = "64k", spec_small = 8192. Expected
 -- values follow ngx.shared.DICT's documented behaviour.
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local shared = require "gw.shared"
 local gw = require "gw"
 

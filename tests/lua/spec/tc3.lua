@@ -1,10 +1,10 @@
 -- gw.tc3 as scripts see it. The expected headers come from the official
 -- SDK (tencentcloud-sdk-nodejs-common Sign.sign3): tests/oracle/
--- gen_tc3_vectors.js wrote spec/tc3_vectors.lua with the credential this
+-- gen_tc3_vectors.js wrote tests/lua/tc3_vectors.lua with the credential this
 -- spec's server runs with (tests/lua/run.test.js).
-local eq = require("spec.helpers").eq
+local eq = require("helpers").eq
 local tc3, time = require "gw.tc3", require "gw.time"
-local V = require "spec.tc3_vectors"
+local V = require "tc3_vectors"
 
 local function opts(ctx, over)
   local o = { cred = ctx.cred, service = V.service, host = V.host, action = V.action,
