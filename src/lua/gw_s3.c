@@ -10,6 +10,8 @@
  *   authorization{cred, method, bucket, key, query, headers, body |
  *                 payload_hash, region, endpoint, path_style, service, date}
  *     -> {url, headers}  (for gw.http.request)
+ *   endpoint(url) -> {https, host, port, path}, or nil, message
+ *     (how an endpoint URL is read; for checking settings at load)
  *
  * Credentials are the opaque `gw.cred` userdata (ctx.s3_cred): a script
  * chooses what to sign, never sees what it is signed with. Each VM keeps
@@ -387,10 +389,38 @@ static int l_authorization(lua_State *L) {
   return 1;
 }
 
+/* endpoint(url) -> {https, host, port (nil: the default), path}, or
+ * nil, message. */
+static int l_endpoint(lua_State *L) {
+  size_t len;
+  const char *url = luaL_checklstring(L, 1, &len);
+  sgw_s3_endpoint_t ep;
+
+  if (strlen(url) != len || len > SGW__S3_URL_MAX ||
+      sgw_s3_endpoint_parse(url, &ep) < 0) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "not an http:// or https:// URL of a host name or "
+                       "IP address, an optional port and path, without "
+                       "user, query, fragment or dot segments");
+    return 2;
+  }
+  lua_createtable(L, 0, 4);
+  lua_pushboolean(L, ep.https);
+  lua_setfield(L, -2, "https");
+  set_string(L, "host", ep.host, strlen(ep.host));
+  if (ep.port != 0) {
+    lua_pushinteger(L, ep.port);
+    lua_setfield(L, -2, "port");
+  }
+  set_string(L, "path", ep.path, strlen(ep.path));
+  return 1;
+}
+
 int luaopen_gw_s3(lua_State *L) {
   static const luaL_Reg funcs[] = {{"presign_url", l_presign_url},
                                    {"post_policy", l_post_policy},
                                    {"authorization", l_authorization},
+                                   {"endpoint", l_endpoint},
                                    {NULL, NULL}};
   s3_state_t *st;
 

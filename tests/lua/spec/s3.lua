@@ -152,6 +152,21 @@ local more = {
       refuses("cannot sign the request", s3.authorization, { cred = cred, bucket = "b", key = "k",
         headers = { ["x-amz-date"] = "now" } })
     end },
+  { "endpoint() reads URLs as signing does", function()
+      local e = s3.endpoint "https://MinIO.Example.COM:443/base/"
+      eq(e.https, true, "https")
+      eq(e.host, "minio.example.com", "host")
+      eq(e.port, nil, "default port")
+      eq(e.path, "/base/", "path")
+      e = s3.endpoint "http://127.0.0.1:9000"
+      eq(e.https, false, "http")
+      eq(e.port, 9000, "port")
+      eq(e.path, "", "root path")
+      for _, bad in ipairs { "ftp://h", "https://u@h", "https://h?q", "https://h/../x", "h:9000", "https://h\0" } do
+        local ok, err = s3.endpoint(bad)
+        assert(ok == nil and type(err) == "string", bad)
+      end
+    end },
   { "a key with a NUL byte is refused, not cut short", function(req, ctx)
       refuses("cannot sign the URL", s3.presign_url, with_cred(ctx, { bucket = "b-1", key = "a\0b" }))
     end },

@@ -1,0 +1,42 @@
+-- S3 mode: GET /put-sign?ext=EXT[&size=N] ->
+--   { url, key, method = "PUT", headers = { ... } }
+-- `url` is a SigV4 presigned PUT (query authentication, valid for
+-- upload.expires seconds) for this one key in this one bucket; the client
+-- sends the file as the body with the `headers` listed (none by default;
+-- Content-Type with s3.sign_content_type, Content-Length with
+-- s3.sign_content_length, which also needs ?size= within upload.min_size
+-- .. upload.max_size).
+local s3, policy = require "gw.s3", require "policy.s3"
+
+-- Fixed for the generation: looked up once, not per request.
+local presign_url, prepare, opts, content_type = s3.presign_url, policy.prepare, policy.opts,
+  policy.content_type
+local ok, fail = policy.shape.ok, policy.shape.error
+local up, S = policy.settings, policy.s3
+local expires, min_size, max_size = up.expires, up.min_size, up.max_size
+local sign_type, sign_length = S.sign_content_type, S.sign_content_length
+local query = { ["x-id"] = "PutObject" } -- as the AWS SDK signs a PutObject
+local no_headers = {}
+
+return function(req, ctx)
+  local key, ext, body, headers = prepare(req, ctx)
+  if not key then return ext, body, headers end
+  local signed = no_headers
+  if sign_type or sign_length then
+    signed = {}
+    if sign_type then signed["Content-Type"] = content_type(ext) end
+    if sign_length then
+      local size = req:query "size"
+      local n = size and #size <= 16 and size:match "^%d+$" and math.tointeger(tonumber(size))
+      if not n or n < min_size or n > max_size then
+        return fail(400, "bad_size", ("size must be the file's length in bytes, %d to %d")
+          :format(min_size, max_size), nil, ctx)
+      end
+      signed["Content-Length"] = size
+    end
+  end
+  local url, send = presign_url(opts(ctx, {
+    method = "PUT", key = key, expires = expires, headers = signed, query = query,
+  }))
+  return ok({ url = url, key = key, method = "PUT", headers = send }, ctx)
+end
