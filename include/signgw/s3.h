@@ -104,11 +104,17 @@ int sgw_s3_endpoint_default(const char *region, sgw_s3_endpoint_t *ep);
 /* ---- signing keys ---------------------------------------------------- */
 
 /* Derived signing keys, reused while date, region, service and secret
- * stay the same (a signing key lives for a UTC day). Owned by the caller,
- * who keeps one per thread or guards it: signing writes to it. It holds
- * key material (the derived keys and a copy of each secret to compare
- * against), so release it with sgw_s3_key_cache_wipe(). */
+ * stay the same (a signing key lives for a UTC day), each kept as an
+ * HMAC state already keyed with it. Owned by the caller, who keeps one
+ * per thread or guards it: signing writes to it. It holds key material
+ * (the keys, their HMAC states and a copy of each secret to compare
+ * against) and OpenSSL contexts, so release it with
+ * sgw_s3_key_cache_wipe(). Without a cache, every key is derived and
+ * keyed in contexts made for the call and wiped at its end: no key
+ * outlives a signing call outside a cache. */
 #define SGW_S3_CACHE_SLOTS 4
+
+struct evp_mac_ctx_st; /* OpenSSL's EVP_MAC_CTX */
 
 typedef struct sgw_s3_cached_key_s {
   uint64_t last_use;               /* 0: empty */
@@ -117,17 +123,19 @@ typedef struct sgw_s3_cached_key_s {
   char service[SGW_S3_NAME_MAX + 1];
   size_t secret_len;
   unsigned char secret[SGW_S3_SECRET_MAX];
-  unsigned char key[SGW_SHA256_LEN];
+  struct evp_mac_ctx_st *keyed;    /* HMAC-SHA256 keyed with the key */
 } sgw_s3_cached_key_t;
 
 typedef struct sgw_s3_key_cache_s {
   sgw_s3_cached_key_t slot[SGW_S3_CACHE_SLOTS];
+  struct evp_mac_ctx_st *derive;   /* for deriving keys */
   uint64_t clock;
   uint64_t hits, misses;           /* for tests and statistics */
 } sgw_s3_key_cache_t;
 
 void sgw_s3_key_cache_init(sgw_s3_key_cache_t *cache);
-/* Forgets every key, overwriting the memory (OPENSSL_cleanse). */
+/* Forgets every key, freeing its contexts and overwriting the memory
+ * (OPENSSL_cleanse). The cache can be used again afterwards. */
 void sgw_s3_key_cache_wipe(sgw_s3_key_cache_t *cache);
 
 /* ---- who signs, for which store -------------------------------------- */

@@ -9,19 +9,19 @@
 local s3, policy = require "gw.s3", require "policy.s3"
 
 -- Fixed for the generation: looked up once, not per request.
-local presign_url, prepare, opts, content_type = s3.presign_url, policy.prepare, policy.opts,
-  policy.content_type
+local presign_url, prepare, content_type = s3.presign_url, policy.prepare, policy.content_type
 local ok, fail = policy.shape.ok, policy.shape.error
 local up, S = policy.settings, policy.s3
+local bucket, region, endpoint, path_style = S.bucket, S.region, S.endpoint, S.path_style
 local expires, min_size, max_size = up.expires, up.min_size, up.max_size
 local sign_type, sign_length = S.sign_content_type, S.sign_content_length
 local query = { ["x-id"] = "PutObject" } -- as the AWS SDK signs a PutObject
-local no_headers = {}
 
 return function(req, ctx)
+  -- prepare answers key, ext; or nil, status, body, headers
   local key, ext, body, headers = prepare(req, ctx)
   if not key then return ext, body, headers end
-  local signed = no_headers
+  local signed
   if sign_type or sign_length then
     signed = {}
     if sign_type then signed["Content-Type"] = content_type(ext) end
@@ -35,8 +35,10 @@ return function(req, ctx)
       signed["Content-Length"] = size
     end
   end
-  local url, send = presign_url(opts(ctx, {
-    method = "PUT", key = key, expires = expires, headers = signed, query = query,
-  }))
+  local url, send = presign_url{
+    cred = ctx.s3_cred, bucket = bucket, region = region, endpoint = endpoint,
+    path_style = path_style, method = "PUT", key = key, expires = expires,
+    headers = signed, query = query,
+  }
   return ok({ url = url, key = key, method = "PUT", headers = send }, ctx)
 end

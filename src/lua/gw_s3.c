@@ -34,9 +34,10 @@
 
 typedef struct s3_state_s {
   sgw_s3_key_cache_t cache;
+  sgw_buf_t url;        /* reused for every presigned URL */
   /* The endpoint of the last call, parsed: a generation signs for one
    * store, so this almost always hits. */
-  char url[SGW__S3_URL_MAX + 1]; /* "" with region: a default endpoint */
+  char ep_url[SGW__S3_URL_MAX + 1]; /* "" with region: a default endpoint */
   char region[SGW_S3_NAME_MAX + 1];
   sgw_s3_endpoint_t ep;
   int have_ep;
@@ -49,6 +50,7 @@ static s3_state_t *state(lua_State *L) {
 static int state_gc(lua_State *L) {
   s3_state_t *st = luaL_checkudata(L, 1, SGW__S3_STATE);
   sgw_s3_key_cache_wipe(&st->cache);
+  sgw_buf_free(&st->url);
   return 0;
 }
 
@@ -163,7 +165,7 @@ static void opt_signer(lua_State *L, sgw_s3_signer_t *s, int *anchor) {
   lua_pop(L, 1);
   if (url_len > SGW__S3_URL_MAX)
     luaL_error(L, "'endpoint' is too long");
-  if (!st->have_ep || strcmp(st->url, url) != 0 ||
+  if (!st->have_ep || strcmp(st->ep_url, url) != 0 ||
       (url_len == 0 && strcmp(st->region, s->region) != 0)) {
     st->have_ep = 0;
     rc = url_len ? sgw_s3_endpoint_parse(url, &st->ep)
@@ -174,7 +176,7 @@ static void opt_signer(lua_State *L, sgw_s3_signer_t *s, int *anchor) {
                       "without user, query or fragment");
       luaL_error(L, "'region' cannot make an AWS endpoint: give 'endpoint'");
     }
-    memcpy(st->url, url, url_len + 1);
+    memcpy(st->ep_url, url, url_len + 1);
     snprintf(st->region, sizeof(st->region), "%s", s->region);
     st->have_ep = 1;
   }
@@ -203,7 +205,7 @@ static int l_presign_url(lua_State *L) {
   sgw_kv_t headers[SGW_S3_MAX_PAIRS], query[SGW_S3_MAX_PAIRS];
   sgw_s3_presign_t p;
   sgw_s3_signer_t s;
-  sgw_buf_t url;
+  sgw_buf_t *url;
   int anchor, rc;
 
   opt_signer(L, &s, &anchor);
@@ -220,13 +222,11 @@ static int l_presign_url(lua_State *L) {
   if (p.bucket == NULL)
     return luaL_error(L, "'bucket' is required");
 
-  sgw_buf_init(&url);
-  if ((rc = sgw_s3_presign(&s, &p, &url)) < 0) {
-    sgw_buf_free(&url);
+  url = &state(L)->url;
+  sgw_buf_reset(url);
+  if ((rc = sgw_s3_presign(&s, &p, url)) < 0)
     return sign_error(L, "URL", rc);
-  }
-  lua_pushlstring(L, url.base, url.len);
-  sgw_buf_free(&url);
+  lua_pushlstring(L, url->base, url->len);
   lua_createtable(L, 0, (int)p.nheaders);
   for (size_t i = 0; i < p.nheaders; i++) {
     if (sgw_s3_header_hoisted(headers[i].name, headers[i].name_len))
@@ -428,6 +428,7 @@ int luaopen_gw_s3(lua_State *L) {
   st = lua_newuserdatauv(L, sizeof(*st), 0);
   memset(st, 0, sizeof(*st));
   sgw_s3_key_cache_init(&st->cache);
+  sgw_buf_init(&st->url);
   if (luaL_newmetatable(L, SGW__S3_STATE)) {
     lua_pushcfunction(L, state_gc);
     lua_setfield(L, -2, "__gc");

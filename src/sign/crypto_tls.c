@@ -86,6 +86,11 @@ static EVP_MAC_CTX *hmac_new(sgw__hash_t h) {
   return ctx;
 }
 
+EVP_MAC_CTX *sgw__hmac_new(sgw__hash_t h) {
+  pthread_once(&crypto_once, crypto_init);
+  return hmac_new(h);
+}
+
 EVP_MAC_CTX *sgw__hmac_ctx(sgw__hash_t h) {
   crypto_thread_t *t = crypto_thread();
 

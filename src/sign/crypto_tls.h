@@ -18,6 +18,10 @@ typedef enum { SGW__SHA1, SGW__SHA256 } sgw__hash_t;
 
 /* The fetched digest, or NULL if OpenSSL cannot provide it. */
 const EVP_MD *sgw__md(sgw__hash_t h);
+/* A new HMAC context for `h` that the caller owns (EVP_MAC_CTX_free,
+ * which wipes it), or NULL: for keys that must not stay in a thread's
+ * state. */
+EVP_MAC_CTX *sgw__hmac_new(sgw__hash_t h);
 /* This thread's HMAC context for `h`, or NULL on failure. */
 EVP_MAC_CTX *sgw__hmac_ctx(sgw__hash_t h);
 /* This thread's HMAC-SHA1 context that stays keyed with `key` between

@@ -18,7 +18,9 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
+#include "sign/crypto_tls.h"
 #include "signgw/error.h"
 #include "signgw/json.h"
 
@@ -35,34 +37,65 @@ typedef struct s3__w_s {
 } s3__w_t;
 
 static void w_add(s3__w_t *w, const void *p, size_t n) {
-  if (w->rc == 0 && n > 0)
-    w->rc = sgw_buf_append(w->b, p, n);
+  sgw_buf_t *b = w->b;
+  if (w->rc != 0 || n == 0)
+    return;
+  if (b->base == NULL || n >= b->cap - b->len) { /* no room: grow */
+    w->rc = sgw_buf_append(b, p, n);
+    return;
+  }
+  memcpy(b->base + b->len, p, n);
+  b->len += n;
+  b->base[b->len] = '\0';
 }
 
 static void w_adds(s3__w_t *w, const char *s) { w_add(w, s, strlen(s)); }
 
-static void w_addc(s3__w_t *w, char c) { w_add(w, &c, 1); }
-
-static int s3__unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-         c == '~';
+static void w_addc(s3__w_t *w, char c) {
+  sgw_buf_t *b = w->b;
+  if (w->rc == 0 && b->base != NULL && b->len + 1 < b->cap) {
+    b->base[b->len++] = c;
+    b->base[b->len] = '\0';
+    return;
+  }
+  w_add(w, &c, 1);
 }
 
+/* Bytes AWS UriEncode keeps: 1 for the unreserved A-Z a-z 0-9 - . _ ~,
+ * 2 for '/' (kept in object key paths only). */
+static const unsigned char s3__keep[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['/'] = 2,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1};
+
+static int s3__unreserved(unsigned char c) { return s3__keep[c] == 1; }
+
 /* AWS UriEncode: %XX (upper-case hex) for every byte but the unreserved
- * ones; with keep_slash, '/' too is kept (object key paths). */
-static void w_encode(s3__w_t *w, const char *s, size_t n, int keep_slash) {
+ * ones; with keep_slash, '/' too is kept (object key paths). Returns
+ * whether anything was escaped. */
+static int w_encode(s3__w_t *w, const char *s, size_t n, int keep_slash) {
   static const char hex[] = "0123456789ABCDEF";
-  char *o;
+  unsigned char keep = keep_slash ? 3 : 1;
+  char *o, *start;
 
   if (w->rc != 0)
-    return;
+    return 0;
   if (n > ((size_t)-1 - 1) / 3 || (w->rc = sgw_buf_reserve(w->b, 3 * n)) < 0)
-    return;
-  o = w->b->base + w->b->len;
+    return 0;
+  o = start = w->b->base + w->b->len;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (s3__unreserved(c) || (keep_slash && c == '/')) {
+    if (s3__keep[c] & keep) {
       *o++ = (char)c;
     } else {
       *o++ = '%';
@@ -70,8 +103,9 @@ static void w_encode(s3__w_t *w, const char *s, size_t n, int keep_slash) {
       *o++ = hex[c & 15];
     }
   }
-  w->b->len = (size_t)(o - w->b->base);
+  w->b->len += (size_t)(o - start);
   w->b->base[w->b->len] = '\0';
+  return (size_t)(o - start) != n;
 }
 
 static char s3__lower(char c) {
@@ -534,28 +568,55 @@ static int s3__virtual(const sgw_s3_signer_t *s, const char *bucket) {
   return 1;
 }
 
-/* host[:port] as sent in the Host header and signed. */
-static void s3__host(const sgw_s3_signer_t *s, const char *bucket,
-                     char *out, size_t size) {
-  const sgw_s3_endpoint_t *ep = s->endpoint;
+/* Appends decimal v (no sign) at out; returns the end. */
+static char *s3__put_uint(char *out, uint64_t v) {
+  char tmp[24];
   int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0)
+    *out++ = tmp[--n];
+  return out;
+}
 
-  if (s3__virtual(s, bucket))
-    n = snprintf(out, size, "%s.", bucket);
-  n += snprintf(out + n, size - (size_t)n, "%s", ep->host);
-  if (ep->port != 0)
-    snprintf(out + n, size - (size_t)n, ":%u", ep->port);
+static char *s3__put(char *out, const char *s) {
+  size_t n = strlen(s);
+  memcpy(out, s, n);
+  return out + n;
+}
+
+/* host[:port] as sent in the Host header and signed, NUL-terminated in
+ * out (SGW_S3_BUCKET_MAX + SGW_S3_HOST_MAX + 8 bytes); its length. virt:
+ * s3__virtual(s, bucket). */
+static size_t s3__host(const sgw_s3_signer_t *s, const char *bucket,
+                       int virt, char *out) {
+  const sgw_s3_endpoint_t *ep = s->endpoint;
+  char *o = out;
+
+  if (virt) {
+    o = s3__put(o, bucket);
+    *o++ = '.';
+  }
+  o = s3__put(o, ep->host);
+  if (ep->port != 0) {
+    *o++ = ':';
+    o = s3__put_uint(o, ep->port);
+  }
+  *o = '\0';
+  return (size_t)(o - out);
 }
 
 /* The path the endpoint rules give the bucket (or the service): the
  * endpoint's path for virtual hosting, that path with a '/' and the
  * bucket for path style. */
 static void s3__base_path(s3__w_t *w, const sgw_s3_signer_t *s,
-                          const char *bucket) {
+                          const char *bucket, int virt) {
   const char *path = s->endpoint->path;
   size_t n = strlen(path);
 
-  if (bucket == NULL || s3__virtual(s, bucket)) {
+  if (bucket == NULL || virt) {
     w_adds(w, n ? path : "/");
     return;
   }
@@ -568,10 +629,10 @@ static void s3__base_path(s3__w_t *w, const sgw_s3_signer_t *s,
 /* The request path, as sent and as signed: the base path, then "/" and
  * the encoded key (or just "/"), without doubling a root "/". */
 static void s3__path(s3__w_t *w, const sgw_s3_signer_t *s, const char *bucket,
-                     const char *key, size_t key_len) {
+                     int virt, const char *key, size_t key_len) {
   size_t start = w->b->len;
 
-  s3__base_path(w, s, bucket);
+  s3__base_path(w, s, bucket, virt);
   if (w->rc == 0 && w->b->len - start == 1 && w->b->base[start] == '/')
     w->b->len = start; /* the root: the operation's path replaces it */
   w_addc(w, '/');
@@ -579,13 +640,11 @@ static void s3__path(s3__w_t *w, const sgw_s3_signer_t *s, const char *bucket,
     w_encode(w, key, key_len, 1);
 }
 
+/* scheme://host[:port] */
 static void s3__origin(s3__w_t *w, const sgw_s3_signer_t *s,
-                       const char *bucket) {
-  char host[SGW_S3_BUCKET_MAX + SGW_S3_HOST_MAX + 8];
-
-  s3__host(s, bucket, host, sizeof(host));
+                       const char *host, size_t host_len) {
   w_adds(w, s->endpoint->https ? "https://" : "http://");
-  w_adds(w, host);
+  w_add(w, host, host_len);
 }
 
 int sgw_s3_bucket_url(const sgw_s3_signer_t *s, const char *bucket,
@@ -599,8 +658,13 @@ int sgw_s3_bucket_url(const sgw_s3_signer_t *s, const char *bucket,
   mark = out->len;
   w.b = out;
   w.rc = 0;
-  s3__origin(&w, s, bucket);
-  s3__base_path(&w, s, bucket);
+  {
+    char host[SGW_S3_BUCKET_MAX + SGW_S3_HOST_MAX + 8];
+    int virt = s3__virtual(s, bucket);
+    size_t n = s3__host(s, bucket, virt, host);
+    s3__origin(&w, s, host, n);
+    s3__base_path(&w, s, bucket, virt);
+  }
   if (w.rc < 0 && out->base != NULL) {
     out->len = mark;
     out->base[mark] = '\0';
@@ -636,19 +700,35 @@ static void s3__amz_date(int64_t t, char out[17]) {
   out[16] = '\0';
 }
 
-static int s3__derive(const char *secret, size_t secret_len, const char *date,
-                      const char *region, const char *service,
-                      unsigned char out[SGW_SHA256_LEN]) {
+/* HMAC-SHA256 in `ctx` (key NULL: the key it holds already). */
+static int s3__hmac(EVP_MAC_CTX *ctx, const void *key, size_t key_len,
+                    const void *data, size_t len,
+                    unsigned char out[SGW_SHA256_LEN]) {
+  size_t n = 0;
+  if (!EVP_MAC_init(ctx, key, key_len, NULL) ||
+      !EVP_MAC_update(ctx, data, len) ||
+      !EVP_MAC_final(ctx, out, &n, SGW_SHA256_LEN) || n != SGW_SHA256_LEN)
+    return SGW_ECRYPTO;
+  return 0;
+}
+
+/* The signing key for date/region/service, derived in `ctx`, which is
+ * then left keyed with it (what signing uses next). The intermediate
+ * keys are wiped. */
+static int s3__derive(EVP_MAC_CTX *ctx, const char *secret, size_t secret_len,
+                      const char *date, const char *region,
+                      const char *service) {
   unsigned char k[4 + SGW_S3_SECRET_MAX], a[SGW_SHA256_LEN],
       b[SGW_SHA256_LEN];
   int rc = SGW_ECRYPTO;
 
   memcpy(k, "AWS4", 4);
   memcpy(k + 4, secret, secret_len);
-  if (sgw_hmac_sha256(k, 4 + secret_len, date, 8, a) == 0 &&
-      sgw_hmac_sha256(a, sizeof(a), region, strlen(region), b) == 0 &&
-      sgw_hmac_sha256(b, sizeof(b), service, strlen(service), a) == 0 &&
-      sgw_hmac_sha256(a, sizeof(a), "aws4_request", 12, out) == 0)
+  if (s3__hmac(ctx, k, 4 + secret_len, date, 8, a) == 0 &&
+      s3__hmac(ctx, a, sizeof(a), region, strlen(region), b) == 0 &&
+      s3__hmac(ctx, b, sizeof(b), service, strlen(service), a) == 0 &&
+      s3__hmac(ctx, a, sizeof(a), "aws4_request", 12, b) == 0 &&
+      EVP_MAC_init(ctx, b, sizeof(b), NULL))
     rc = 0;
   OPENSSL_cleanse(k, sizeof(k));
   OPENSSL_cleanse(a, sizeof(a));
@@ -661,23 +741,32 @@ void sgw_s3_key_cache_init(sgw_s3_key_cache_t *cache) {
 }
 
 void sgw_s3_key_cache_wipe(sgw_s3_key_cache_t *cache) {
-  if (cache != NULL)
-    OPENSSL_cleanse(cache, sizeof(*cache));
+  if (cache == NULL)
+    return;
+  for (int i = 0; i < SGW_S3_CACHE_SLOTS; i++)
+    EVP_MAC_CTX_free(cache->slot[i].keyed); /* wipes its key */
+  EVP_MAC_CTX_free(cache->derive);
+  OPENSSL_cleanse(cache, sizeof(*cache));
 }
 
-/* The signing key for date/region/service, from the cache when it has
- * it (the secret is compared in constant time), else derived and kept in
- * the slot used longest ago. */
-static int s3__signing_key(const sgw_s3_signer_t *s, const char *date,
-                           unsigned char out[SGW_SHA256_LEN]) {
+/* An HMAC context keyed with the signing key for date/region/service:
+ * from the cache when it has it (the secret is compared in constant
+ * time), else derived and kept in the slot used longest ago; without a
+ * cache, a new context in *tmp that the caller frees. */
+static EVP_MAC_CTX *s3__signing_ctx(const sgw_s3_signer_t *s,
+                                    const char *date, EVP_MAC_CTX **tmp) {
   sgw_s3_key_cache_t *c = s->cache;
   const char *secret = s->secret_access_key, *service = s3__service(s);
   size_t secret_len = strlen(secret);
   sgw_s3_cached_key_t *victim;
-  int rc;
 
-  if (c == NULL)
-    return s3__derive(secret, secret_len, date, s->region, service, out);
+  *tmp = NULL;
+  if (c == NULL) {
+    if ((*tmp = sgw__hmac_new(SGW__SHA256)) == NULL ||
+        s3__derive(*tmp, secret, secret_len, date, s->region, service) < 0)
+      return NULL;
+    return *tmp;
+  }
   victim = &c->slot[0];
   for (int i = 0; i < SGW_S3_CACHE_SLOTS; i++) {
     sgw_s3_cached_key_t *e = &c->slot[i];
@@ -687,30 +776,56 @@ static int s3__signing_key(const sgw_s3_signer_t *s, const char *date,
         CRYPTO_memcmp(e->secret, secret, secret_len) == 0) {
       e->last_use = ++c->clock;
       c->hits++;
-      memcpy(out, e->key, SGW_SHA256_LEN);
-      return 0;
+      return e->keyed;
     }
     if (e->last_use < victim->last_use)
       victim = e;
   }
   c->misses++;
-  if ((rc = s3__derive(secret, secret_len, date, s->region, service, out)) < 0)
-    return rc;
-  OPENSSL_cleanse(victim, sizeof(*victim));
+  victim->last_use = 0; /* unusable until derived */
+  if (victim->keyed == NULL &&
+      (victim->keyed = sgw__hmac_new(SGW__SHA256)) == NULL)
+    return NULL;
+  if (s3__derive(victim->keyed, secret, secret_len, date, s->region,
+                 service) < 0)
+    return NULL;
+  OPENSSL_cleanse(victim->secret, sizeof(victim->secret));
   memcpy(victim->date, date, 8);
-  snprintf(victim->region, sizeof(victim->region), "%s", s->region);
-  snprintf(victim->service, sizeof(victim->service), "%s", service);
+  memcpy(victim->region, s->region, strlen(s->region) + 1);
+  memcpy(victim->service, service, strlen(service) + 1);
   memcpy(victim->secret, secret, secret_len);
   victim->secret_len = secret_len;
-  memcpy(victim->key, out, SGW_SHA256_LEN);
   victim->last_use = ++c->clock;
-  return 0;
+  return victim->keyed;
 }
 
+/* hex(HMAC(SigningKey, data)) into out. */
+static int s3__sign_with_key(const sgw_s3_signer_t *s, const char *amz_date,
+                             const void *data, size_t len, char out[65]) {
+  unsigned char mac[SGW_SHA256_LEN];
+  EVP_MAC_CTX *tmp, *ctx = s3__signing_ctx(s, amz_date, &tmp);
+  int rc = SGW_ECRYPTO;
+
+  if (ctx != NULL && s3__hmac(ctx, NULL, 0, data, len, mac) == 0) {
+    sgw_hex_encode(mac, sizeof(mac), out);
+    rc = 0;
+  }
+  EVP_MAC_CTX_free(tmp); /* wipes the key */
+  OPENSSL_cleanse(mac, sizeof(mac));
+  return rc;
+}
+
+/* YYYYMMDD/region/service/aws4_request into out (S3__SCOPE_MAX bytes). */
 static void s3__scope(const sgw_s3_signer_t *s, const char *amz_date,
-                      char *out, size_t size) {
-  snprintf(out, size, "%.8s/%s/%s/aws4_request", amz_date, s->region,
-           s3__service(s));
+                      char *out) {
+  char *o = out;
+  memcpy(o, amz_date, 8);
+  o += 8;
+  *o++ = '/';
+  o = s3__put(o, s->region);
+  *o++ = '/';
+  o = s3__put(o, s3__service(s));
+  memcpy(o, "/aws4_request", 14);
 }
 
 /* hex(HMAC(SigningKey, StringToSign)) with StringToSign built from the
@@ -718,49 +833,45 @@ static void s3__scope(const sgw_s3_signer_t *s, const char *amz_date,
 static int s3__signature(const sgw_s3_signer_t *s, const char *amz_date,
                          const char *scope, const sgw_buf_t *canonical,
                          char out[65]) {
-  unsigned char hash[SGW_SHA256_LEN], key[SGW_SHA256_LEN],
-      mac[SGW_SHA256_LEN];
-  char to_sign[S3__SCOPE_MAX + 128], hex[65];
-  int n, rc;
+  unsigned char hash[SGW_SHA256_LEN];
+  char to_sign[S3__SCOPE_MAX + 128], *o = to_sign;
 
   if (sgw_sha256(canonical->base, canonical->len, hash) < 0)
     return SGW_ECRYPTO;
-  sgw_hex_encode(hash, sizeof(hash), hex);
-  n = snprintf(to_sign, sizeof(to_sign), SGW_S3_ALGORITHM "\n%s\n%s\n%s",
-               amz_date, scope, hex);
-  rc = s3__signing_key(s, amz_date, key);
-  if (rc == 0 && sgw_hmac_sha256(key, sizeof(key), to_sign, (size_t)n,
-                                 mac) < 0)
-    rc = SGW_ECRYPTO;
-  if (rc == 0)
-    sgw_hex_encode(mac, sizeof(mac), out);
-  OPENSSL_cleanse(key, sizeof(key));
-  OPENSSL_cleanse(mac, sizeof(mac));
-  return rc;
+  o = s3__put(o, SGW_S3_ALGORITHM "\n");
+  o = s3__put(o, amz_date);
+  *o++ = '\n';
+  o = s3__put(o, scope);
+  *o++ = '\n';
+  sgw_hex_encode(hash, sizeof(hash), o);
+  o += 2 * SGW_SHA256_LEN;
+  return s3__sign_with_key(s, amz_date, to_sign, (size_t)(o - to_sign), out);
 }
 
 /* ------------------------------------------------------------------ */
 /* Query parameters                                                    */
 
+/* Each parameter is encoded once, as "name=value", into one buffer; the
+ * signed query and the URL copy the pairs out in their own orders. */
 typedef struct s3__param_s {
-  const char *name;
+  const char *name;   /* raw, for the URL's order */
   size_t name_len;
-  const char *value;
-  size_t value_len;
-  size_t enc;        /* offset of the encoded name in the scratch buffer */
-  size_t enc_len;
+  size_t enc;         /* offset of "name=value", encoded, in q->text */
+  size_t enc_name;    /* length of the encoded name */
+  size_t enc_len;     /* length of the encoded pair */
 } s3__param_t;
 
 typedef struct s3__query_s {
   s3__param_t p[S3__MAX_QUERY];
   size_t n;
-  sgw_buf_t names;   /* encoded names, back to back */
+  int escaped;        /* some name was escaped: the two orders may differ */
+  sgw_buf_t text;
 } s3__query_t;
 
 static int s3__query_add(s3__query_t *q, const char *name, size_t name_len,
                          const char *value, size_t value_len) {
   s3__param_t *p;
-  s3__w_t w = {&q->names, 0};
+  s3__w_t w = {&q->text, 0};
 
   if (q->n == S3__MAX_QUERY)
     return SGW_EINVAL;
@@ -773,13 +884,14 @@ static int s3__query_add(s3__query_t *q, const char *name, size_t name_len,
   p = &q->p[q->n];
   p->name = name;
   p->name_len = name_len;
-  p->value = value ? value : "";
-  p->value_len = value_len;
-  p->enc = q->names.len;
-  w_encode(&w, name, name_len, 0);
+  p->enc = q->text.len;
+  q->escaped |= w_encode(&w, name, name_len, 0);
+  p->enc_name = q->text.len - p->enc;
+  w_addc(&w, '=');
+  w_encode(&w, value ? value : "", value_len, 0);
   if (w.rc < 0)
     return w.rc;
-  p->enc_len = q->names.len - p->enc;
+  p->enc_len = q->text.len - p->enc;
   q->n++;
   return 0;
 }
@@ -888,18 +1000,33 @@ static int s3__cmp_bytes(const char *a, size_t alen, const char *b,
   return alen < blen ? -1 : alen > blen;
 }
 
+/* UTF-8 byte order is UTF-16 order unless a code point of U+E000..U+FFFF
+ * (lead byte 0xEE or 0xEF) meets one above U+FFFF (0xF0..0xF4). */
+static int s3__cmp_raw(const char *a, size_t alen, const char *b,
+                       size_t blen) {
+  for (size_t i = 0; i < alen; i++)
+    if ((unsigned char)a[i] >= 0xee)
+      return s3__cmp_utf16(a, alen, b, blen);
+  for (size_t i = 0; i < blen; i++)
+    if ((unsigned char)b[i] >= 0xee)
+      return s3__cmp_utf16(a, alen, b, blen);
+  return s3__cmp_bytes(a, alen, b, blen);
+}
+
 /* Insertion sort of an index (at most a few dozen entries): by encoded
- * name for signing, by raw name in UTF-16 order for the URL. */
-static void s3__query_order(const s3__query_t *q, size_t *idx, int raw) {
-  for (size_t i = 0; i < q->n; i++) {
-    size_t j = i, v = i;
+ * name for signing, by raw name in UTF-16 order for the URL. Sorting an
+ * index that is already nearly in order costs one pass. */
+static void s3__query_order(const s3__query_t *q, size_t *idx, size_t n,
+                            int raw) {
+  for (size_t i = 0; i < n; i++) {
+    size_t j = i, v = idx[i];
     const s3__param_t *pv = &q->p[v];
     while (j > 0) {
       const s3__param_t *pj = &q->p[idx[j - 1]];
-      int c = raw ? s3__cmp_utf16(pj->name, pj->name_len, pv->name,
-                                  pv->name_len)
-                  : s3__cmp_bytes(q->names.base + pj->enc, pj->enc_len,
-                                  q->names.base + pv->enc, pv->enc_len);
+      int c = raw ? s3__cmp_raw(pj->name, pj->name_len, pv->name,
+                                pv->name_len)
+                  : s3__cmp_bytes(q->text.base + pj->enc, pj->enc_name,
+                                  q->text.base + pv->enc, pv->enc_name);
       if (c <= 0)
         break;
       idx[j] = idx[j - 1];
@@ -909,21 +1036,14 @@ static void s3__query_order(const s3__query_t *q, size_t *idx, int raw) {
   }
 }
 
-/* name=value pairs joined by '&', in the order of idx, skipping `skip`
- * (the signature, which the signed query leaves out). */
+/* The encoded pairs joined by '&', in the order of idx. */
 static void s3__query_write(s3__w_t *w, const s3__query_t *q,
-                            const size_t *idx, const s3__param_t *skip) {
-  int first = 1;
-  for (size_t i = 0; i < q->n; i++) {
+                            const size_t *idx, size_t n) {
+  for (size_t i = 0; i < n; i++) {
     const s3__param_t *p = &q->p[idx[i]];
-    if (p == skip)
-      continue;
-    if (!first)
+    if (i > 0)
       w_addc(w, '&');
-    first = 0;
-    w_add(w, q->names.base + p->enc, p->enc_len);
-    w_addc(w, '=');
-    w_encode(w, p->value, p->value_len, 0);
+    w_add(w, q->text.base + p->enc, p->enc_len);
   }
 }
 
@@ -1032,6 +1152,8 @@ typedef struct s3__req_s {
   s3__query_t q;
   s3__headers_t hs;
   sgw_buf_t path, canonical, list;
+  int virt;           /* virtual-hosted style */
+  size_t host_len;
   char host[SGW_S3_BUCKET_MAX + SGW_S3_HOST_MAX + 8];
   char amz_date[17];
   char scope[S3__SCOPE_MAX];
@@ -1040,29 +1162,42 @@ typedef struct s3__req_s {
   size_t qidx[S3__MAX_QUERY], hidx[S3__MAX_HEADERS];
 } s3__req_t;
 
-static void s3__req_init(s3__req_t *r) {
-  r->q.n = 0;
-  r->hs.n = 0;
-  sgw_buf_init(&r->q.names);
-  sgw_buf_init(&r->hs.text);
-  sgw_buf_init(&r->path);
-  sgw_buf_init(&r->canonical);
-  sgw_buf_init(&r->list);
-}
-
 static void s3__req_free(s3__req_t *r) {
-  sgw_buf_free(&r->q.names);
+  sgw_buf_free(&r->q.text);
   sgw_buf_free(&r->hs.text);
   sgw_buf_free(&r->path);
   sgw_buf_free(&r->canonical);
   sgw_buf_free(&r->list);
 }
 
-/* Common start: checks, date, scope, host, path. */
+/* Room for a typical request up front: growing from empty would
+ * reallocate each buffer several times. */
+static int s3__req_init(s3__req_t *r) {
+  r->q.n = 0;
+  r->q.escaped = 0;
+  r->hs.n = 0;
+  sgw_buf_init(&r->q.text);
+  sgw_buf_init(&r->hs.text);
+  sgw_buf_init(&r->path);
+  sgw_buf_init(&r->canonical);
+  sgw_buf_init(&r->list);
+  if (sgw_buf_reserve(&r->q.text, 1000) < 0 ||
+      sgw_buf_reserve(&r->hs.text, 250) < 0 ||
+      sgw_buf_reserve(&r->path, 250) < 0 ||
+      sgw_buf_reserve(&r->canonical, 1000) < 0 ||
+      sgw_buf_reserve(&r->list, 120) < 0) {
+    s3__req_free(r);
+    return SGW_ENOMEM;
+  }
+  return 0;
+}
+
+/* Common start: checks, date, scope, credential, host, path. */
 static int s3__req_begin(s3__req_t *r, const sgw_s3_signer_t *s,
                          const char *method, const char *bucket,
                          const char *key, size_t key_len, int64_t date) {
   s3__w_t w = {&r->path, 0};
+  char *o;
   int rc;
 
   if ((rc = s3__check_signer(s)) < 0 || (rc = s3__check_method(method)) < 0 ||
@@ -1071,29 +1206,32 @@ static int s3__req_begin(s3__req_t *r, const sgw_s3_signer_t *s,
   if (!s3__date_ok(date))
     return SGW_ERANGE;
   s3__amz_date(date, r->amz_date);
-  s3__scope(s, r->amz_date, r->scope, sizeof(r->scope));
-  snprintf(r->credential, sizeof(r->credential), "%s/%s", s->access_key_id,
-           r->scope);
-  s3__host(s, bucket, r->host, sizeof(r->host));
-  s3__path(&w, s, bucket, key, key_len);
+  s3__scope(s, r->amz_date, r->scope);
+  o = s3__put(r->credential, s->access_key_id);
+  *o++ = '/';
+  strcpy(o, r->scope);
+  r->virt = s3__virtual(s, bucket);
+  r->host_len = s3__host(s, bucket, r->virt, r->host);
+  s3__path(&w, s, bucket, r->virt, key, key_len);
   if (w.rc < 0)
     return w.rc;
-  return s3__headers_add(&r->hs, "host", 4, r->host, strlen(r->host));
+  return s3__headers_add(&r->hs, "host", 4, r->host, r->host_len);
 }
 
 /* METHOD \n path \n query \n headers \n list \n payload, then the
- * signature over it. */
+ * signature over it. The query is sorted into r->qidx. */
 static int s3__req_sign(s3__req_t *r, const sgw_s3_signer_t *s,
-                        const char *method, const char *payload_hash,
-                        const s3__param_t *skip) {
+                        const char *method, const char *payload_hash) {
   s3__w_t w = {&r->canonical, 0};
 
-  s3__query_order(&r->q, r->qidx, 0);
+  for (size_t i = 0; i < r->q.n; i++)
+    r->qidx[i] = i;
+  s3__query_order(&r->q, r->qidx, r->q.n, 0);
   w_adds(&w, method);
   w_addc(&w, '\n');
   w_add(&w, r->path.base, r->path.len);
   w_addc(&w, '\n');
-  s3__query_write(&w, &r->q, r->qidx, skip);
+  s3__query_write(&w, &r->q, r->qidx, r->q.n);
   w_addc(&w, '\n');
   s3__headers_canonical(&w, &r->hs, r->hidx);
   w_add(&w, r->list.base, r->list.len);
@@ -1112,20 +1250,41 @@ static int s3__req_list(s3__req_t *r) {
   return w.rc;
 }
 
+/* The URL: origin, path, and the query in the SDK's order (the signed
+ * order when no name needed escaping: raw and encoded names then sort
+ * alike). */
+static int s3__req_url(s3__req_t *r, const sgw_s3_signer_t *s,
+                       sgw_buf_t *url) {
+  size_t mark = url->len;
+  s3__w_t w = {url, 0};
+
+  if ((w.rc = sgw_buf_reserve(url, r->host_len + r->path.len +
+                                       r->q.text.len + r->q.n + 16)) < 0)
+    return w.rc;
+  s3__origin(&w, s, r->host, r->host_len);
+  w_add(&w, r->path.base, r->path.len);
+  if (r->q.n > 0) {
+    w_addc(&w, '?');
+    s3__query_order(&r->q, r->qidx, r->q.n, r->q.escaped);
+    s3__query_write(&w, &r->q, r->qidx, r->q.n);
+  }
+  if (w.rc < 0 && url->base != NULL) {
+    url->len = mark;
+    url->base[mark] = '\0';
+  }
+  return w.rc;
+}
+
 int sgw_s3_presign(const sgw_s3_signer_t *s, const sgw_s3_presign_t *req,
                    sgw_buf_t *url) {
   char expires[24];
-  s3__param_t *sig;
-  s3__req_t *r;
-  size_t mark;
-  s3__w_t w;
+  s3__req_t state, *r = &state; /* about 10 KiB */
   int rc;
 
   if (req == NULL || url == NULL)
     return SGW_EINVAL;
-  if ((r = malloc(sizeof(*r))) == NULL)
-    return SGW_ENOMEM;
-  s3__req_init(r);
+  if ((rc = s3__req_init(r)) < 0)
+    return rc;
   rc = s3__req_begin(r, s, req->method, req->bucket, req->key, req->key_len,
                      req->date);
   if (rc == 0 && (req->expires < 1 || req->expires > SGW_S3_EXPIRES_MAX))
@@ -1170,7 +1329,7 @@ int sgw_s3_presign(const sgw_s3_signer_t *s, const sgw_s3_presign_t *req,
       }
   if ((rc = s3__req_list(r)) < 0)
     goto done;
-  snprintf(expires, sizeof(expires), "%" PRId64, req->expires);
+  *s3__put_uint(expires, (uint64_t)req->expires) = '\0';
   if ((rc = s3__query_add_s(&r->q, "X-Amz-Algorithm", SGW_S3_ALGORITHM)) < 0 ||
       (!req->omit_content_sha256 &&
        (rc = s3__query_add_s(&r->q, "X-Amz-Content-Sha256",
@@ -1182,31 +1341,18 @@ int sgw_s3_presign(const sgw_s3_signer_t *s, const sgw_s3_presign_t *req,
        (rc = s3__query_add_s(&r->q, "X-Amz-Security-Token",
                              s->session_token)) < 0) ||
       (rc = s3__query_add(&r->q, "X-Amz-SignedHeaders", 19, r->list.base,
-                          r->list.len)) < 0 ||
-      (rc = s3__query_add(&r->q, "X-Amz-Signature", 15, "", 0)) < 0)
+                          r->list.len)) < 0)
     goto done;
-  sig = &r->q.p[r->q.n - 1];
-  if ((rc = s3__req_sign(r, s, req->method, SGW_S3_UNSIGNED_PAYLOAD, sig)) < 0)
+  /* The signature is signed over everything but itself, then joins the
+   * query (after the sorted ones: the URL's sort moves it in place). */
+  if ((rc = s3__req_sign(r, s, req->method, SGW_S3_UNSIGNED_PAYLOAD)) < 0 ||
+      (rc = s3__query_add(&r->q, "X-Amz-Signature", 15, r->signature, 64)) < 0)
     goto done;
-  sig->value = r->signature;
-  sig->value_len = 64;
-
-  mark = url->len;
-  w.b = url;
-  w.rc = 0;
-  s3__origin(&w, s, req->bucket);
-  w_add(&w, r->path.base, r->path.len);
-  w_addc(&w, '?');
-  s3__query_order(&r->q, r->qidx, 1);
-  s3__query_write(&w, &r->q, r->qidx, NULL);
-  if ((rc = w.rc) < 0 && url->base != NULL) {
-    url->len = mark;
-    url->base[mark] = '\0';
-  }
+  r->qidx[r->q.n - 1] = r->q.n - 1;
+  rc = s3__req_url(r, s, url);
 
 done:
   s3__req_free(r);
-  free(r);
   return rc;
 }
 
@@ -1245,7 +1391,7 @@ static int s3__payload_hash(const sgw_s3_request_t *req, char out[65]) {
 
 int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
                         sgw_s3_signed_t *out) {
-  s3__req_t *r;
+  s3__req_t state, *r = &state; /* about 10 KiB */
   s3__w_t w;
   int rc;
 
@@ -1256,9 +1402,8 @@ int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
   sgw_buf_init(&out->authorization);
   if (req == NULL)
     return SGW_EINVAL;
-  if ((r = malloc(sizeof(*r))) == NULL)
-    return SGW_ENOMEM;
-  s3__req_init(r);
+  if ((rc = s3__req_init(r)) < 0)
+    return rc;
   rc = s3__req_begin(r, s, req->method, req->bucket, req->key, req->key_len,
                      req->date);
   if (rc == 0)
@@ -1281,7 +1426,7 @@ int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
   if (rc < 0)
     goto done;
   memcpy(out->amz_date, r->amz_date, sizeof(out->amz_date));
-  snprintf(out->host, sizeof(out->host), "%s", r->host);
+  memcpy(out->host, r->host, r->host_len + 1);
   if ((rc = s3__headers_add(&r->hs, "x-amz-content-sha256", 20,
                             out->content_sha256,
                             strlen(out->content_sha256))) < 0 ||
@@ -1291,7 +1436,7 @@ int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
                              s->session_token,
                              strlen(s->session_token))) < 0) ||
       (rc = s3__req_list(r)) < 0 ||
-      (rc = s3__req_sign(r, s, req->method, out->content_sha256, NULL)) < 0)
+      (rc = s3__req_sign(r, s, req->method, out->content_sha256)) < 0)
     goto done;
 
   w.b = &out->authorization;
@@ -1304,19 +1449,10 @@ int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
   w_add(&w, r->signature, 64);
   if ((rc = w.rc) < 0)
     goto done;
-  w.b = &out->url;
-  s3__origin(&w, s, req->bucket);
-  w_add(&w, r->path.base, r->path.len);
-  if (r->q.n > 0) {
-    w_addc(&w, '?');
-    s3__query_order(&r->q, r->qidx, 1);
-    s3__query_write(&w, &r->q, r->qidx, NULL);
-  }
-  rc = w.rc;
+  rc = s3__req_url(r, s, &out->url);
 
 done:
   s3__req_free(r);
-  free(r);
   return rc;
 }
 
@@ -1440,7 +1576,7 @@ int sgw_s3_post_policy(const sgw_s3_signer_t *s, const sgw_s3_post_t *p,
     return SGW_ENOMEM;
 
   s3__amz_date(p->date, res->amz_date);
-  s3__scope(s, res->amz_date, scope, sizeof(scope));
+  s3__scope(s, res->amz_date, scope);
   snprintf(res->credential, sizeof(res->credential), "%s/%s",
            s->access_key_id, scope);
   s3__amz_date(p->date + p->expires, expiration);
@@ -1493,17 +1629,8 @@ int sgw_s3_post_policy(const sgw_s3_signer_t *s, const sgw_s3_post_t *p,
                     res->policy_b64.base, &b64_len, 0);
   res->policy_b64.len = b64_len;
 
-  {
-    unsigned char key[SGW_SHA256_LEN], mac[SGW_SHA256_LEN];
-    rc = s3__signing_key(s, res->amz_date, key);
-    if (rc == 0 && sgw_hmac_sha256(key, sizeof(key), res->policy_b64.base,
-                                   res->policy_b64.len, mac) < 0)
-      rc = SGW_ECRYPTO;
-    if (rc == 0)
-      sgw_hex_encode(mac, sizeof(mac), res->signature);
-    OPENSSL_cleanse(key, sizeof(key));
-    OPENSSL_cleanse(mac, sizeof(mac));
-  }
+  rc = s3__sign_with_key(s, res->amz_date, res->policy_b64.base,
+                         res->policy_b64.len, res->signature);
   if (rc == 0)
     rc = sgw_s3_bucket_url(s, p->bucket, &res->url);
 
