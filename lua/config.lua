@@ -33,6 +33,9 @@ return {
     ["GET /post-policy"] = s3 and "routes.s3_post_policy" or "routes.post_policy",
     ["GET /get-sign"]    = s3 and "routes.s3_get_sign" or nil, -- S3 mode only, for now
     ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
+    -- With COS_CREDENTIALS=sts: temporary credentials for Tencent's SDKs
+    -- (their getAuthorization callback), limited to the upload prefix.
+    ["GET /sts"] = env("COS_CREDENTIALS") == "sts" and "routes.sts" or nil,
   },
 
   storage = storage,
@@ -65,7 +68,24 @@ return {
     -- true: keys are <prefix><user>/YYYYMMDD/..., with the user the
     -- permission check returns (policy.auth); no valid user: 403.
     user_segment = false,
+    -- true: /put-sign needs ?size=N (min_size..max_size) and signs
+    -- Content-Length: N, so max_size binds PUT too. The seed's client
+    -- sends no size: keep it off for it.
+    sign_size = false,
     -- conditions = { { "starts-with", "$Content-Type", "image/" } },
+  },
+
+  -- Which credential signs: "static" (the permanent key from the
+  -- environment) or "sts" (a temporary key from Tencent Cloud STS, asked
+  -- for with the permanent one; never a fallback to it). Checked at load.
+  credentials = {
+    mode       = env("COS_CREDENTIALS") or "static",
+    scope      = env("COS_STS_SCOPE") or "key",   -- key: one per signature; prefix: one per worker
+    endpoint   = env("COS_STS_ENDPOINT") or "https://sts.tencentcloudapi.com/",
+    region     = env("COS_STS_REGION"),           -- default: cos.region
+    role_arn   = env("COS_STS_ROLE_ARN"),         -- set: AssumeRole, else GetFederationToken
+    duration   = math.tointeger(tonumber(env("COS_STS_DURATION") or "")) or 1800,
+    timeout_ms = math.tointeger(tonumber(env("COS_STS_TIMEOUT_MS") or "")) or 5000,
   },
 
   -- The answer to errors the server itself finds (malformed HTTP, unknown

@@ -25,6 +25,13 @@ int sgw_buf_appends(sgw_buf_t *b, const char *s);
 int sgw_buf_appendc(sgw_buf_t *b, char c);
 /* Decimal text of v, without printf (hot path). */
 int sgw_buf_append_int(sgw_buf_t *b, long long v);
+
+/* Bytes the decimal text of any long long needs, its NUL included. */
+#define SGW_INT_DEC_SIZE 24
+/* Writes the decimal text of v and a NUL into out (SGW_INT_DEC_SIZE
+ * bytes); returns the text's length. The one integer formatter: the
+ * buffer append above and the signing code both use it. */
+size_t sgw_int_to_dec(long long v, char *out);
 /* printf-style append. */
 int sgw_buf_appendf(sgw_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

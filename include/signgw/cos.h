@@ -1,7 +1,10 @@
 /* Tencent Cloud COS request signatures (XML API, "q-sign-algorithm=sha1")
  * and POST Object policies.
  *
- * Pure functions: no Lua, no I/O, no globals. The output is byte-identical
+ * Pure functions: no Lua, no I/O, no globals or thread-locals. What is
+ * kept between calls (OpenSSL contexts, the last SignKey) lives in the
+ * caller's signer (signgw/signer.h); every function that signs takes one,
+ * or NULL for a one-off signer. The output is byte-identical
  * to the official SDK (cos-nodejs-sdk-v5, COS.getAuthorization with an
  * explicit KeyTime), including its choices that the protocol leaves open:
  *   - only headers COS signs are signed: names that contain "x-cos-" or
@@ -26,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "signgw/buf.h"
+#include "signgw/signer.h"
 
 typedef struct sgw_kv_s {
   const char *name;
@@ -52,7 +56,46 @@ typedef struct sgw_cos_sign_s {
  * required field is missing or empty (secret_id, secret_key, method; path
  * may be NULL only with path_len 0, which signs "/"), a kv array is NULL
  * with a non-zero count, or end < start. */
-int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out);
+int sgw_cos_authorization(sgw_signer_t *signer, const sgw_cos_sign_t *req,
+                          sgw_buf_t *out);
+
+/* A presigned URL, as cos-nodejs-sdk-v5's getObjectUrl (Sign: true)
+ * builds it:
+ *   <scheme>://<host>/<cam-safe key, '/' kept>?<Authorization, with the
+ *   q-url-param-list value URL-encoded and '%' in q-header-list too>
+ *   [&x-cos-security-token=<token>]
+ *   [&<name>=<value> for each parameter, cam-safe, in signing order]
+ * A leading '/' of the key is dropped, as the SDK does; the signed path
+ * is then "/" + key. The signed headers are the given ones
+ * with a non-empty value (of those COS signs) plus Host: host unless a
+ * host header is given. Parameters are signed and sent. Unlike the SDK,
+ * the token and the '%' of encoded header names are URL-encoded, so that
+ * they survive the server's decoding of the query (the SDK leaves the
+ * header "x-cos-meta-a!" listed as "x-cos-meta-a%21", which decodes to
+ * "!"); the text is the SDK's for a token of letters, digits and "-_.~"
+ * and header names that need no encoding. */
+typedef struct sgw_cos_presign_s {
+  const char *secret_id;       /* NUL-terminated */
+  const char *secret_key;      /* NUL-terminated; never copied into output */
+  const char *security_token;  /* optional */
+  const char *scheme;          /* "https" when NULL */
+  const char *host;            /* "bucket.cos.region.myqcloud.com[:port]" */
+  const char *method;          /* any case */
+  const char *key;             /* the object key, not URL-encoded */
+  size_t key_len;
+  int64_t start;               /* key time, unix seconds */
+  int64_t end;
+  const sgw_kv_t *headers;
+  size_t nheaders;
+  const sgw_kv_t *params;
+  size_t nparams;
+} sgw_cos_presign_t;
+
+/* Appends the URL to `out`. SGW_EINVAL for a missing or empty secret_id,
+ * secret_key, method or host, a NULL key with a length, a kv array NULL
+ * with a count, or end < start (nothing is appended then). */
+int sgw_cos_presign_url(sgw_signer_t *signer, const sgw_cos_presign_t *p,
+                        sgw_buf_t *out);
 
 /* "start;end" into `out` (at least 48 bytes). */
 void sgw_cos_key_time(int64_t start, int64_t end, char *out, size_t size);
@@ -102,7 +145,7 @@ typedef struct sgw_cos_policy_result_s {
  * round it) or end outside JS Date's range (+-8.64e12 s).
  * The result's buffers are initialised here; the caller releases them
  * with sgw_cos_policy_result_free(), also after an error. */
-int sgw_cos_post_policy(const sgw_cos_policy_t *p,
+int sgw_cos_post_policy(sgw_signer_t *signer, const sgw_cos_policy_t *p,
                         sgw_cos_policy_result_t *res);
 void sgw_cos_policy_result_free(sgw_cos_policy_result_t *res);
 

@@ -1,7 +1,9 @@
 /* Hashing, MACs, encodings and randomness on top of OpenSSL.
  *
  * Every function writes into caller-owned memory and returns 0 or a
- * negative SGW_E* code. Nothing here allocates. */
+ * negative SGW_E* code. No key is kept between calls: an HMAC gets a
+ * context of its own that is wiped when it returns (code that signs many
+ * messages with one key keeps it in a signer; see signer.h). */
 #ifndef SIGNGW_CRYPTO_H
 #define SIGNGW_CRYPTO_H
 
@@ -20,12 +22,6 @@ int sgw_hmac_sha1(const void *key, size_t key_len, const void *data,
                   size_t len, unsigned char out[SGW_SHA1_LEN]);
 int sgw_hmac_sha256(const void *key, size_t key_len, const void *data,
                     size_t len, unsigned char out[SGW_SHA256_LEN]);
-/* Like sgw_hmac_sha1, for one key used for many messages in a row (a COS
- * SignKey lives for a second): each thread keeps the last key of at most
- * 64 bytes keyed, so repeating it skips the key set-up. The kept key is
- * wiped when the thread exits. */
-int sgw_hmac_sha1_repeat(const void *key, size_t key_len, const void *data,
-                         size_t len, unsigned char out[SGW_SHA1_LEN]);
 
 /* Lower-case hex. `out` holds 2*len + 1 bytes; it is NUL-terminated. */
 void sgw_hex_encode(const unsigned char *in, size_t len, char *out);

@@ -27,13 +27,24 @@ local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, set
 -- auth.check returns true, or the user it let in; that user becomes
 -- ctx.user for the rest of the request (shape and log code can read it),
 -- and with upload.user_segment on, the key's folder: <prefix><user>/...
-function M.prepare(req, ctx)
+--
+-- authorize(req, ctx) -> true, or nil, status, body, headers: the
+-- permission check alone (for routes that sign no key, such as /sts).
+function M.authorize(req, ctx)
   local ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
       message or "not allowed", headers, ctx)
   end
   if ok ~= true then ctx.user = ok end
+  return true
+end
+
+local authorize = M.authorize
+
+function M.prepare(req, ctx)
+  local ok, status, body, headers = authorize(req, ctx)
+  if not ok then return nil, status, body, headers end
   local ext, err = ext_of(req:query "ext", ext_allow)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)

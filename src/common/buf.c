@@ -91,17 +91,27 @@ int sgw_buf_appendc(sgw_buf_t *b, char c) {
   return sgw_buf_append(b, &c, 1);
 }
 
-int sgw_buf_append_int(sgw_buf_t *b, long long v) {
-  char tmp[24], *p = tmp + sizeof(tmp);
+size_t sgw_int_to_dec(long long v, char *out) {
+  char tmp[SGW_INT_DEC_SIZE], *p = tmp + sizeof(tmp);
   unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
                                 : (unsigned long long)v;
+  size_t n;
 
   do
     *--p = (char)('0' + u % 10);
   while ((u /= 10) != 0);
   if (v < 0)
     *--p = '-';
-  return sgw_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+  n = (size_t)(tmp + sizeof(tmp) - p);
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return n;
+}
+
+int sgw_buf_append_int(sgw_buf_t *b, long long v) {
+  char tmp[SGW_INT_DEC_SIZE];
+
+  return sgw_buf_append(b, tmp, sgw_int_to_dec(v, tmp));
 }
 
 int sgw_buf_appendf(sgw_buf_t *b, const char *fmt, ...) {

@@ -16,16 +16,19 @@
 #define SGW__MAX_CONDITIONS 32
 #define SGW__DEFAULT_EXPIRES 900
 #define SGW__DEFAULT_SKEW 60
+#define SGW__OPT_SLOTS 16 /* more than the options any function reads */
 
 /* ---- credentials ----------------------------------------------------- */
 
 static int cred_index(lua_State *L);
 static int cred_tostring(lua_State *L);
+static int cred_gc(lua_State *L);
 
 /* Pushes the credential metatable, creating it on first use. */
 static void cred_metatable(lua_State *L) {
   static const luaL_Reg meta[] = {{"__index", cred_index},
                                   {"__tostring", cred_tostring},
+                                  {"__gc", cred_gc},
                                   {NULL, NULL}};
 
   if (luaL_newmetatable(L, SGW__CRED_MT)) {
@@ -35,18 +38,29 @@ static void cred_metatable(lua_State *L) {
   }
 }
 
-void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred) {
-  const sgw_cred_t **ud = lua_newuserdatauv(L, sizeof(*ud), 0);
+/* The userdata holds a reference: a temporary credential lives as long
+ * as a script keeps it. */
+void sgw_lua_push_cred(lua_State *L, sgw_cred_t *cred) {
+  sgw_cred_t **ud = lua_newuserdatauv(L, sizeof(*ud), 0);
 
-  *ud = cred;
+  *ud = NULL;
   cred_metatable(L);
   lua_setmetatable(L, -2);
+  *ud = sgw_cred_ref(cred);
+}
+
+static int cred_gc(lua_State *L) {
+  sgw_cred_t **ud = luaL_checkudata(L, 1, SGW__CRED_MT);
+
+  sgw_cred_unref(*ud);
+  *ud = NULL;
+  return 0;
 }
 
 static const sgw_cred_t *check_cred(lua_State *L, int idx) {
-  const sgw_cred_t **ud = luaL_testudata(L, idx, SGW__CRED_MT);
+  sgw_cred_t **ud = luaL_testudata(L, idx, SGW__CRED_MT);
 
-  if (ud == NULL)
+  if (ud == NULL || *ud == NULL)
     luaL_error(L, "'cred' must be a credential (ctx.cred)");
   return *ud;
 }
@@ -65,6 +79,10 @@ static int cred_index(lua_State *L) {
     lua_pushstring(L, c->security_token); /* nil when none */
   else if (strcmp(k, "placeholder") == 0)
     lua_pushboolean(L, c->placeholder);
+  else if (strcmp(k, "temporary") == 0)
+    lua_pushboolean(L, c->temporary);
+  else if (strcmp(k, "expires") == 0 && c->expires != 0)
+    lua_pushinteger(L, (lua_Integer)c->expires);
   else
     lua_pushnil(L);
   return 1;
@@ -75,13 +93,41 @@ static int cred_tostring(lua_State *L) {
   return 1;
 }
 
+/* ---- the signer ----------------------------------------------------- */
+
+/* Registry key of the signer the VM's owner installed (light userdata). */
+static const char signer_key = 0;
+
+void sgw_lua_set_signer(lua_State *L, sgw_signer_t *signer) {
+  if (signer != NULL)
+    lua_pushlightuserdata(L, signer);
+  else
+    lua_pushnil(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &signer_key);
+}
+
+/* The installed signer, or NULL: the cos.h calls then use a one-off
+ * signer (a VM built without a worker, e.g. by signgw -t). */
+static sgw_signer_t *get_signer(lua_State *L) {
+  sgw_signer_t *s;
+
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &signer_key);
+  s = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return s;
+}
+
 /* ---- option helpers -------------------------------------------------- */
+
+/* The options table may be a proxy whose fields come from __index, and
+ * any Lua code that runs while the options are read (an __index, a
+ * finalizer) may drop what a table held. So every string whose pointer is
+ * kept for the C call is left on this function's own stack, where nothing
+ * but our return can release it. */
 
 static const char *opt_string(lua_State *L, int t, const char *k,
                               const char *def, size_t *len) {
-  const char *s;
-
-  lua_getfield(L, t, k);
+  lua_getfield(L, t, k); /* room made by opt_begin */
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     if (len)
@@ -90,9 +136,7 @@ static const char *opt_string(lua_State *L, int t, const char *k,
   }
   if (lua_type(L, -1) != LUA_TSTRING)
     luaL_error(L, "'%s' must be a string", k);
-  s = lua_tolstring(L, -1, len);
-  lua_pop(L, 1); /* still referenced by the options table */
-  return s;
+  return lua_tolstring(L, -1, len); /* stays on the stack */
 }
 
 static lua_Integer opt_integer(lua_State *L, int t, const char *k,
@@ -126,62 +170,82 @@ static void opt_key_time(lua_State *L, int t, int64_t *start, int64_t *end) {
     luaL_error(L, "the signature must end after it starts");
 }
 
-/* The anchor table at `slot`, made on first use: most calls convert
- * nothing and should not allocate a table for it. */
-static int opt_anchor(lua_State *L, int slot) {
-  if (lua_isnil(L, slot)) {
-    lua_newtable(L);
-    lua_replace(L, slot);
-  }
-  return slot;
-}
-
-/* Collects a name->value table into kv. Strings are kept alive by the
- * table itself; numbers are converted and anchored in `anchor`. */
-static size_t opt_pairs(lua_State *L, int t, const char *k, int anchor,
-                        sgw_kv_t *kv) {
+/* Collects a name->value table into kv. A copy of each name and value is
+ * pushed (numbers converted in the copy), so they outlive any change to
+ * the table; the table stays on the stack too. */
+static size_t opt_pairs(lua_State *L, int t, const char *k, sgw_kv_t *kv) {
   size_t n = 0;
+  int tab;
 
+  luaL_checkstack(L, 3, "gw.cos: options");
   if (lua_getfield(L, t, k) == LUA_TNIL) {
     lua_pop(L, 1);
     return 0;
   }
   luaL_argcheck(L, lua_istable(L, -1), 1, "headers/params must be tables");
-  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+  tab = lua_gettop(L);
+  for (lua_pushnil(L); lua_next(L, tab); lua_pop(L, 1)) {
     if (lua_type(L, -2) != LUA_TSTRING ||
         (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
       luaL_error(L, "'%s' must map strings to strings or numbers", k);
     if (n == SGW__MAX_PAIRS)
       luaL_error(L, "too many entries in '%s'", k);
+    luaL_checkstack(L, 4, "gw.cos: options");
+    /* Copies of the name and the value (lua_tolstring converts a number
+     * in the copy only: lua_next needs the key as it was), then moved
+     * below the key and value, where they stay. */
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
     kv[n].name = lua_tolstring(L, -2, &kv[n].name_len);
-    if (lua_type(L, -1) == LUA_TNUMBER) {
-      lua_pushvalue(L, -1);
-      kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
-      luaL_ref(L, opt_anchor(L, anchor));
-    } else {
-      kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
-    }
+    kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
+    lua_rotate(L, -4, 2); /* key value name value -> name value key value */
     n++;
   }
-  lua_pop(L, 1);
   return n;
 }
 
-/* Checks the options table (argument 1), keeps stack slot 2 for an anchor
- * of converted strings (its index goes to *anchor) and returns the cred. */
-static const sgw_cred_t *opt_begin(lua_State *L, int *anchor) {
-  const sgw_cred_t *cred;
+/* What every signed request has: its key time, headers and parameters. */
+static void opt_request(lua_State *L, int64_t *start, int64_t *end,
+                        sgw_kv_t *headers, size_t *nheaders, sgw_kv_t *params,
+                        size_t *nparams) {
+  opt_key_time(L, 1, start, end);
+  *nheaders = opt_pairs(L, 1, "headers", headers);
+  *nparams = opt_pairs(L, 1, "params", params);
+}
 
+/* Checks the options table (argument 1), leaves the cred on the stack and
+ * returns it. Makes room for every option a function reads (each string
+ * stays on the stack; tables make their own room). */
+static const sgw_cred_t *opt_begin(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 2); /* slot 2: nil until something needs anchoring */
-  *anchor = 2;
+  lua_settop(L, 1);
+  luaL_checkstack(L, SGW__OPT_SLOTS, "gw.cos: options");
   lua_getfield(L, 1, "cred");
-  cred = check_cred(L, -1);
-  lua_pop(L, 1);
-  return cred;
+  return check_cred(L, -1);
+}
+
+/* A signature never outlives its credential: a temporary one ends the
+ * validity window at its expiry. */
+static void cred_window(lua_State *L, const sgw_cred_t *cred, int64_t *end) {
+  if (cred->expires == 0 || *end <= cred->expires)
+    return;
+  if (cred->expires <= (int64_t)time(NULL))
+    luaL_error(L, "the credential has expired");
+  *end = cred->expires;
 }
 
 /* ---- functions ------------------------------------------------------- */
+
+/* Returns the text signing left in `out` (released here), or raises. */
+static int push_signed(lua_State *L, int rc, sgw_buf_t *out) {
+  if (rc < 0) {
+    sgw_buf_free(out);
+    return luaL_error(L, "cannot sign: %s", sgw_strerror(rc));
+  }
+  lua_pushlstring(L, out->base, out->len);
+  sgw_buf_free(out);
+  return 1;
+}
 
 /* host(bucket, region) -> "bucket.cos.region.myqcloud.com" */
 static int l_host(lua_State *L) {
@@ -206,45 +270,41 @@ static int l_authorization(lua_State *L) {
   sgw_cos_sign_t req = {0};
   const sgw_cred_t *cred;
   sgw_buf_t out;
-  int anchor, rc;
 
-  cred = opt_begin(L, &anchor);
+  cred = opt_begin(L);
   req.secret_id = cred->secret_id;
   req.secret_key = cred->secret_key;
   req.method = opt_string(L, 1, "method", "get", NULL);
   req.path = opt_string(L, 1, "path", NULL, &req.path_len);
   if (req.path == NULL)
     return luaL_error(L, "'path' is required");
-  opt_key_time(L, 1, &req.start, &req.end);
-  req.nheaders = opt_pairs(L, 1, "headers", anchor, headers);
+  opt_request(L, &req.start, &req.end, headers, &req.nheaders, params,
+              &req.nparams);
+  cred_window(L, cred, &req.end);
   req.headers = headers;
-  req.nparams = opt_pairs(L, 1, "params", anchor, params);
   req.params = params;
 
   sgw_buf_init(&out);
-  if ((rc = sgw_cos_authorization(&req, &out)) < 0) {
-    sgw_buf_free(&out);
-    return luaL_error(L, "cannot sign: %s", sgw_strerror(rc));
-  }
-  lua_pushlstring(L, out.base, out.len);
-  sgw_buf_free(&out);
-  return 1;
+  return push_signed(L, sgw_cos_authorization(get_signer(L), &req, &out),
+                     &out);
 }
 
-/* Encodes each extra condition to JSON text, anchored in `anchor`. */
-static size_t opt_conditions(lua_State *L, int t, int anchor,
-                             const char **out) {
+/* Encodes each extra condition to JSON text, left on the stack. */
+static size_t opt_conditions(lua_State *L, int t, const char **out) {
   size_t n = 0;
   char err[128];
   sgw_buf_t b;
+  int list;
 
+  luaL_checkstack(L, SGW__MAX_CONDITIONS + 3, "gw.cos: options");
   if (lua_getfield(L, t, "conditions") == LUA_TNIL) {
     lua_pop(L, 1);
     return 0;
   }
   luaL_argcheck(L, lua_istable(L, -1), 1, "'conditions' must be a list");
+  list = lua_gettop(L);
   sgw_buf_init(&b);
-  for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+  for (lua_Integer i = 1; lua_rawgeti(L, list, i) != LUA_TNIL; i++) {
     if (n == SGW__MAX_CONDITIONS || !lua_istable(L, -1)) {
       sgw_buf_free(&b);
       luaL_error(L, "'conditions' must be a list of at most %d tables",
@@ -256,11 +316,10 @@ static size_t opt_conditions(lua_State *L, int t, int anchor,
       luaL_error(L, "condition %d: %s", (int)i, err);
     }
     lua_pop(L, 1);
-    lua_pushlstring(L, b.base, b.len);
+    lua_pushlstring(L, b.base, b.len); /* stays on the stack */
     out[n++] = lua_tostring(L, -1);
-    luaL_ref(L, opt_anchor(L, anchor));
   }
-  lua_pop(L, 2);
+  lua_pop(L, 1);
   sgw_buf_free(&b);
   return n;
 }
@@ -278,9 +337,9 @@ static int l_post_policy(lua_State *L) {
   sgw_cos_policy_t p = {0};
   sgw_cos_policy_result_t res;
   const sgw_cred_t *cred;
-  int anchor, rc;
+  int rc;
 
-  cred = opt_begin(L, &anchor);
+  cred = opt_begin(L);
   p.secret_id = cred->secret_id;
   p.secret_key = cred->secret_key;
   p.security_token = cred->security_token;
@@ -289,14 +348,15 @@ static int l_post_policy(lua_State *L) {
   if (p.bucket == NULL || p.key == NULL)
     return luaL_error(L, "'bucket' and 'key' are required");
   opt_key_time(L, 1, &p.start, &p.end);
+  cred_window(L, cred, &p.end);
   p.min_size = opt_integer(L, 1, "min_size", 0);
   p.max_size = opt_integer(L, 1, "max_size", 0);
   if (p.min_size < 0 || (p.max_size > 0 && p.max_size < p.min_size))
     return luaL_error(L, "'min_size'/'max_size' out of order");
-  p.nextra_conditions = opt_conditions(L, 1, anchor, conds);
+  p.nextra_conditions = opt_conditions(L, 1, conds);
   p.extra_conditions = conds;
 
-  rc = sgw_cos_post_policy(&p, &res);
+  rc = sgw_cos_post_policy(get_signer(L), &p, &res);
   if (rc < 0) {
     sgw_cos_policy_result_free(&res);
     return luaL_error(L, "cannot sign the policy: %s", sgw_strerror(rc));
@@ -314,10 +374,58 @@ static int l_post_policy(lua_State *L) {
   return 1;
 }
 
+/* presign_url{cred=, method=, key=, host= | bucket= and region=,
+ *             scheme=, headers=, params=, expires=, skew=, start=, ["end"]=}
+ *   -> the presigned URL (the COS form: signature in the query, and
+ *      x-cos-security-token when the credential has a token) */
+static int l_presign_url(lua_State *L) {
+  sgw_kv_t headers[SGW__MAX_PAIRS], params[SGW__MAX_PAIRS];
+  sgw_cos_presign_t p = {0};
+  const sgw_cred_t *cred;
+  const char *bucket, *region;
+  sgw_buf_t out, host;
+  int rc;
+
+  cred = opt_begin(L);
+  p.secret_id = cred->secret_id;
+  p.secret_key = cred->secret_key;
+  p.security_token = cred->security_token;
+  p.method = opt_string(L, 1, "method", "get", NULL);
+  p.key = opt_string(L, 1, "key", NULL, &p.key_len);
+  p.scheme = opt_string(L, 1, "scheme", "https", NULL);
+  p.host = opt_string(L, 1, "host", NULL, NULL);
+  bucket = opt_string(L, 1, "bucket", NULL, NULL);
+  region = opt_string(L, 1, "region", NULL, NULL);
+  if (p.key == NULL)
+    return luaL_error(L, "'key' is required");
+  if (strcmp(p.scheme, "https") != 0 && strcmp(p.scheme, "http") != 0)
+    return luaL_error(L, "'scheme' must be \"https\" or \"http\"");
+  if ((p.host == NULL) == (bucket == NULL || region == NULL))
+    return luaL_error(L, "give 'host', or 'bucket' and 'region'");
+  opt_request(L, &p.start, &p.end, headers, &p.nheaders, params,
+              &p.nparams);
+  cred_window(L, cred, &p.end);
+  p.headers = headers;
+  p.params = params;
+
+  sgw_buf_init(&out);
+  sgw_buf_init(&host);
+  if (p.host == NULL && sgw_cos_host(bucket, region, &host) < 0) {
+    sgw_buf_free(&host);
+    return luaL_error(L, "invalid bucket or region name");
+  }
+  if (p.host == NULL)
+    p.host = host.base;
+  rc = sgw_cos_presign_url(get_signer(L), &p, &out);
+  sgw_buf_free(&host);
+  return push_signed(L, rc, &out);
+}
+
 int luaopen_gw_cos(lua_State *L) {
   static const luaL_Reg funcs[] = {{"host", l_host},
                                    {"authorization", l_authorization},
                                    {"post_policy", l_post_policy},
+                                   {"presign_url", l_presign_url},
                                    {NULL, NULL}};
 
   cred_metatable(L);

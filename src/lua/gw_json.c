@@ -1,12 +1,14 @@
 /* gw.json: JSON for scripts and for handler bodies.
  *
  * Encoding walks the Lua value straight into a buffer (no intermediate
- * tree): it is on every request's path. Decoding uses cJSON.
+ * tree): it is on every request's path. Decoding uses the strict parser
+ * of signgw/json.h, which keeps every string's length: "a\u0000b" is
+ * three bytes in Lua, as it is in JavaScript (cJSON's NUL-terminated
+ * strings cannot say that, and would cut it to "a").
  *
  * Lua has one table type, so: a table whose keys are exactly 1..n is an
  * array; any other table is an object; an empty table is an object unless
  * made with gw.json.array(). gw.json.null stands for null. */
-#include <cjson/cJSON.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
@@ -192,58 +194,86 @@ static int l_encode(lua_State *L) {
 
 /* ---- decoding -------------------------------------------------------- */
 
-static int dec_push(lua_State *L, const cJSON *j, int depth) {
-  if (depth >= SGW__JSON_DEPTH || !lua_checkstack(L, 4))
-    return -1;
-  if (cJSON_IsNull(j))
+/* Pushes the value; the depth was bounded by the parser. */
+static void dec_push(lua_State *L, const sgw_json_t *j) {
+  switch (j->type) {
+  case SGW_JSON_NULL:
     lua_pushlightuserdata(L, NULL);
-  else if (cJSON_IsBool(j))
-    lua_pushboolean(L, cJSON_IsTrue(j));
-  else if (cJSON_IsNumber(j)) {
-    double d = j->valuedouble;
-    if (d == floor(d) && fabs(d) < 9007199254740992.0)
-      lua_pushinteger(L, (lua_Integer)d);
+    break;
+  case SGW_JSON_FALSE:
+  case SGW_JSON_TRUE:
+    lua_pushboolean(L, j->type == SGW_JSON_TRUE);
+    break;
+  case SGW_JSON_NUMBER:
+    /* Integers written as such stay exact; a whole double below 2^53
+     * (1.0, 1e3) becomes an integer too. */
+    if (j->is_integer)
+      lua_pushinteger(L, (lua_Integer)j->integer);
+    else if (j->number == floor(j->number) &&
+             fabs(j->number) < 9007199254740992.0)
+      lua_pushinteger(L, (lua_Integer)j->number);
     else
-      lua_pushnumber(L, d);
-  } else if (cJSON_IsString(j))
-    lua_pushstring(L, j->valuestring);
-  else if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
-    int arr = cJSON_IsArray(j), i = 1;
-    lua_newtable(L);
+      lua_pushnumber(L, j->number);
+    break;
+  case SGW_JSON_STRING:
+    lua_pushlstring(L, j->str, j->len);
+    break;
+  case SGW_JSON_ARRAY:
+  case SGW_JSON_OBJECT: {
+    int arr = j->type == SGW_JSON_ARRAY;
+    lua_Integer i = 1;
+    luaL_checkstack(L, 3, "json: nested too deeply");
+    lua_createtable(L, arr ? (int)(j->count < 1024 ? j->count : 1024) : 0,
+                    arr ? 0 : (int)(j->count < 1024 ? j->count : 1024));
     if (arr)
       luaL_setmetatable(L, SGW__ARRAY_MT);
-    for (const cJSON *c = j->child; c != NULL; c = c->next) {
-      if (dec_push(L, c, depth + 1) < 0)
-        return -1;
-      if (arr)
+    for (const sgw_json_t *c = j->child; c != NULL; c = c->next) {
+      if (arr) {
+        dec_push(L, c);
         lua_rawseti(L, -2, i++);
-      else
-        lua_setfield(L, -2, c->string);
+      } else {
+        /* Raw, with the length: a name may hold NUL bytes too. The last
+         * of duplicate names wins, as in JSON.parse. */
+        lua_pushlstring(L, c->name, c->name_len);
+        dec_push(L, c);
+        lua_rawset(L, -3);
+      }
     }
-  } else
-    return -1;
-  return 0;
+    break;
+  }
+  }
+}
+
+/* Runs in protected mode (decode's Lua stack and allocations may fail);
+ * the document is freed by the caller either way. */
+static int dec_protected(lua_State *L) {
+  dec_push(L, lua_touserdata(L, 1));
+  return 1;
 }
 
 /* decode(s) -> value, or nil, message. */
 static int l_decode(lua_State *L) {
   size_t len;
-  const char *s = luaL_checklstring(L, 1, &len), *end = NULL;
-  cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
-  int top = lua_gettop(L);
+  const char *s = luaL_checklstring(L, 1, &len);
+  sgw_json_doc_t doc;
+  int rc = sgw_json_parse(&doc, s, len, SGW__JSON_DEPTH);
 
-  if (j != NULL)
-    while (end < s + len && strchr(" \t\r\n", *end) && *end)
-      end++;
-  if (j == NULL || end != s + len || dec_push(L, j, 0) < 0) {
-    cJSON_Delete(j);
-    lua_settop(L, top);
-    lua_pushnil(L);
-    lua_pushliteral(L, "invalid JSON");
-    return 2;
+  if (rc == SGW_OK) {
+    lua_pushcfunction(L, dec_protected);
+    lua_pushlightuserdata(L, doc.root);
+    rc = lua_pcall(L, 1, 1, 0);
+    sgw_json_doc_free(&doc);
+    if (rc != LUA_OK)
+      return lua_error(L); /* out of memory: not the text's fault */
+    return 1;
   }
-  cJSON_Delete(j);
-  return 1;
+  sgw_json_doc_free(&doc);
+  lua_pushnil(L);
+  if (rc == SGW_ENOMEM)
+    lua_pushliteral(L, "json: out of memory");
+  else
+    lua_pushliteral(L, "invalid JSON");
+  return 2;
 }
 
 /* array(t): marks t so it encodes as a JSON array even when empty. */

@@ -8,6 +8,7 @@
 #include "runtime/cred.h"
 #include "runtime/task.h"
 #include "signgw/buf.h"
+#include "signgw/signer.h"
 
 /* Registry key of the process status (struct sgw_status_s *). */
 #define SGW_STATUS_KEY "signgw.status"
@@ -35,13 +36,20 @@ int luaopen_gw_s3(lua_State *L);
 int luaopen_gw_jwt(lua_State *L);
 int luaopen_gw_http(lua_State *L);
 int luaopen_gw_event(lua_State *L);
+int luaopen_gw_sts(lua_State *L);
 
-/* gw_cos.c: pushes the opaque credential userdata (points at `cred`,
- * which must outlive the VM: the VM holds a reference until it closes). */
-void sgw_lua_push_cred(lua_State *L, const sgw_cred_t *cred);
+/* gw_cos.c: pushes the opaque credential userdata; it holds a reference
+ * to `cred` until it is collected. */
+void sgw_lua_push_cred(lua_State *L, sgw_cred_t *cred);
 /* gw_cos.c: the credential behind the `gw.cred` userdata at `idx`; raises
  * a Lua error when it is anything else. */
 const sgw_cred_t *sgw_lua_check_cred(lua_State *L, int idx);
+
+/* gw_cos.c: makes `signer` the one gw.cos signs with in this VM (NULL:
+ * none; each call then uses a one-off signer). The signer stays the
+ * caller's (a worker's, used only on its thread) and must outlive the VM
+ * or be replaced first. */
+void sgw_lua_set_signer(lua_State *L, sgw_signer_t *signer);
 
 /* gw_json.c: appends the JSON text of the value at `idx` to `out`.
  * Returns 0, or a negative code with a message in err. */

@@ -90,7 +90,8 @@ int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
 
 static void cred_free(sgw_cred_t *c) {
   if (c->secret_key != NULL) {
-    sgw_log_remove_secret(c->secret_key);
+    if (!c->temporary)
+      sgw_log_remove_secret(c->secret_key);
     wipe_free(c->secret_key);
   }
   free(c->secret_id);
@@ -149,6 +150,34 @@ fail:
   wipe_free(key);
   cred_free(c);
   return rc;
+}
+
+int sgw_cred_temporary(const char *id, size_t id_len, const char *key,
+                       size_t key_len, const char *token, size_t token_len,
+                       int64_t expires, sgw_cred_t **out) {
+  sgw_cred_t *c;
+
+  *out = NULL;
+  if (id_len == 0 || key_len == 0 || token_len == 0 ||
+      id_len > SGW__MAX_SECRET || key_len > SGW__MAX_SECRET ||
+      token_len > SGW__MAX_TOKEN || !value_ok(id, id_len) ||
+      !value_ok(key, key_len) || !value_ok(token, token_len))
+    return SGW_EINVAL;
+  if ((c = calloc(1, sizeof(*c))) == NULL)
+    return SGW_ENOMEM;
+  atomic_init(&c->refs, 1);
+  c->temporary = 1;
+  c->expires = expires;
+  c->secret_id = strndup(id, id_len);
+  c->secret_key = strndup(key, key_len);
+  c->security_token = strndup(token, token_len);
+  if (c->secret_id == NULL || c->secret_key == NULL ||
+      c->security_token == NULL) {
+    cred_free(c);
+    return SGW_ENOMEM;
+  }
+  *out = c;
+  return 0;
 }
 
 static int same_string(const char *a, const char *b) {

@@ -17,12 +17,15 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct sgw_cred_s {
   char *secret_id;
   char *secret_key;
   char *security_token; /* NULL unless temporary credentials are used */
   int placeholder;      /* 1: built-in development values, not a real key */
+  int temporary;        /* 1: issued by STS, see sgw_cred_temporary */
+  int64_t expires;      /* unix time it stops working; 0: never */
   atomic_uint refs;
   /* The S3 credentials (cred_s3.h), loaded, compared and freed with these;
    * set in every credential sgw_cred_load gives, NULL in an S3 one. */
@@ -38,6 +41,15 @@ typedef struct sgw_cred_s {
  * credential with one reference. Returns 0, or a negative code with a
  * message in `err` that names variables and files, never a value. */
 int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen);
+
+/* A temporary credential (STS's TmpSecretId, TmpSecretKey and Token)
+ * valid until `expires`, with one reference. It is not added to the
+ * log's redaction list: one may be issued per request and lives minutes;
+ * code never logs keys anyway. SGW_EINVAL for an empty or non-printable
+ * value, SGW_ENOMEM. */
+int sgw_cred_temporary(const char *id, size_t id_len, const char *key,
+                       size_t key_len, const char *token, size_t token_len,
+                       int64_t expires, sgw_cred_t **out);
 
 /* Whether two credentials hold the same id, key and token (and the same
  * S3 ones). */

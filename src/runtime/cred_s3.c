@@ -24,17 +24,9 @@ static void wipe_free(char *s) {
   }
 }
 
-void sgw_cred_s3_free(sgw_cred_t *c) {
-  if (c == NULL)
-    return;
-  if (c->secret_key != NULL) {
-    sgw_log_remove_secret(c->secret_key);
-    wipe_free(c->secret_key);
-  }
-  free(c->secret_id);
-  free(c->security_token);
-  free(c);
-}
+/* The COS credential's reference; a credential userdata (ctx.s3_cred)
+ * holds its own, so the last one out wipes and frees. */
+void sgw_cred_s3_free(sgw_cred_t *c) { sgw_cred_unref(c); }
 
 int sgw_cred_s3_load(sgw_cred_t **out, char *err, size_t errlen) {
   sgw_cred_t *c = calloc(1, sizeof(*c));

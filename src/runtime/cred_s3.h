@@ -21,7 +21,8 @@
  * negative code with a message in `err` that names variables and files,
  * never a value. */
 int sgw_cred_s3_load(sgw_cred_t **out, char *err, size_t errlen);
-/* Wipes and frees (NULL is ignored). */
+/* Drops the reference sgw_cred_s3_load gave (NULL is ignored): the last
+ * one wipes and frees, as sgw_cred_unref. */
 void sgw_cred_s3_free(sgw_cred_t *cred);
 /* Whether both are NULL or hold the same id, secret and token. */
 int sgw_cred_s3_same(const sgw_cred_t *a, const sgw_cred_t *b);

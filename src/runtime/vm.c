@@ -28,6 +28,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw.http", luaopen_gw_http},
     {"gw.event", luaopen_gw_event},
     {"gw.s3", luaopen_gw_s3},
+    {"gw.sts", luaopen_gw_sts},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "lua/gw_lua.h"
 #include "runtime/dispatch.h"
 #include "runtime/task.h"
 
@@ -56,6 +57,7 @@ static void on_reload(uv_async_t *a) {
   w->retired = w->vm;
   w->vm = vm;
   sgw_server_set_limits(&w->server, &vm->settings.limits);
+  sgw_lua_set_signer(vm->L, w->signer);
   sgw_worker_reap(w);
 }
 
@@ -148,12 +150,18 @@ int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
   sgw_buf_init(&w->json);
   sgw_buf_init(&w->hdrs);
   uv_mutex_init(&w->lock);
-  if ((rc = uv_loop_init(&w->loop)) < 0)
+  if (sgw_signer_new(&w->signer) < 0)
+    return UV_ENOMEM;
+  sgw_lua_set_signer(vm->L, w->signer);
+  if ((rc = uv_loop_init(&w->loop)) < 0) {
+    sgw_signer_free(w->signer);
     return rc;
+  }
   h = sgw_dispatch_handler(w);
   if ((rc = sgw_server_init(&w->server, &w->loop, &vm->settings.limits,
                             &h)) < 0) {
     uv_loop_close(&w->loop);
+    sgw_signer_free(w->signer);
     return rc;
   }
   w->server.on_drained = on_drained;
@@ -209,6 +217,8 @@ static void worker_free(sgw_worker_t *w) {
     w->task_pool = t->next_free;
     free(t);
   }
+  sgw_signer_free(w->signer); /* after the VMs: they may sign as they close */
+  w->signer = NULL;
   uv_mutex_destroy(&w->lock);
   sgw_server_fini(&w->server);
   sgw_buf_free(&w->json);

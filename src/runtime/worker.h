@@ -10,6 +10,7 @@
 #include "runtime/vm.h"
 #include "server/server.h"
 #include "signgw/buf.h"
+#include "signgw/signer.h"
 
 struct sgw_task_s;
 
@@ -42,6 +43,7 @@ typedef struct sgw_worker_s {
   struct sgw_task_s *task_pool;
   unsigned ntask_pool;
   sgw_service_t *services;
+  sgw_signer_t *signer;        /* signing state (OpenSSL contexts, SignKey) */
   sgw_buf_t json;              /* scratch for a handler's JSON body */
   sgw_buf_t hdrs;              /* scratch for a handler's headers */
 } sgw_worker_t;

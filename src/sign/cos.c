@@ -7,13 +7,11 @@
  * hashes, encoded names for the lists it publishes). */
 #include "signgw/cos.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
+#include "sign/cos_int.h"
+#include "sign/signer_int.h"
 #include "signgw/crypto.h"
 #include "signgw/error.h"
 #include "signgw/json.h"
@@ -122,27 +120,13 @@ static int sgw__cmp_utf16_lower(const char *a, size_t alen, const char *b,
 /* ------------------------------------------------------------------ */
 /* Canonical name/value sets                                           */
 
-typedef struct sgw__cos_pair_s {
-  const sgw_kv_t *kv;
-  size_t index;     /* input position: ties keep it, as JS's stable sort */
-  size_t enc_off;   /* lower(cam-safe(name)) inside the set's `names` */
-  size_t enc_len;
-  const char *enc;  /* set once `names` stops growing */
-} sgw__cos_pair_t;
-
-typedef struct sgw__cos_set_s {
-  sgw__cos_pair_t *v;
-  size_t n;
-  sgw_buf_t names;
-} sgw__cos_set_t;
-
-static void sgw__cos_set_init(sgw__cos_set_t *s) {
+void sgw__cos_set_init(sgw__cos_set_t *s) {
   s->v = NULL;
   s->n = 0;
   sgw_buf_init(&s->names);
 }
 
-static void sgw__cos_set_free(sgw__cos_set_t *s) {
+void sgw__cos_set_free(sgw__cos_set_t *s) {
   free(s->v);
   sgw_buf_free(&s->names);
 }
@@ -175,14 +159,14 @@ static int sgw__kv_valid(const sgw_kv_t *kv, size_t n) {
   return 1;
 }
 
-static int sgw__cos_set_build(sgw__cos_set_t *s, const sgw_kv_t *kv,
-                              size_t n, int headers) {
+int sgw__cos_set_build(sgw__cos_set_t *s, const sgw_kv_t *kv, size_t n,
+                       int only_signed) {
   int rc;
   if (!sgw__kv_valid(kv, n)) return SGW_EINVAL;
   if (n == 0) return 0;
   if ((s->v = calloc(n, sizeof(*s->v))) == NULL) return SGW_ENOMEM;
   for (size_t i = 0; i < n; i++) {
-    if (headers && !sgw__cos_signed_header(kv[i].name, kv[i].name_len))
+    if (only_signed && !sgw__cos_signed_header(kv[i].name, kv[i].name_len))
       continue;
     if ((rc = sgw__cos_set_add(s, &kv[i], i)) < 0) return rc;
   }
@@ -230,7 +214,7 @@ static int sgw__cos_append_pairs(sgw_buf_t *out, sgw__cos_set_t *s) {
 }
 
 /* "k1;k2" in encoded-name order. */
-static int sgw__cos_append_list(sgw_buf_t *out, sgw__cos_set_t *s) {
+int sgw__cos_append_list(sgw_buf_t *out, sgw__cos_set_t *s) {
   int rc = 0;
   if (s->n) qsort(s->v, s->n, sizeof(*s->v), sgw__cmp_enc);
   for (size_t i = 0; i < s->n && rc == 0; i++) {
@@ -243,96 +227,17 @@ static int sgw__cos_append_list(sgw_buf_t *out, sgw__cos_set_t *s) {
 /* ------------------------------------------------------------------ */
 /* Signing                                                             */
 
-/* Decimal text of v into out (at least 21 bytes); returns its length. No
- * printf: this runs several times for every signature. */
-static size_t sgw__i64(char *out, int64_t v) {
-  char tmp[24], *p = tmp + sizeof(tmp);
-  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  size_t n;
-
-  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
-  if (v < 0) *--p = '-';
-  n = (size_t)(tmp + sizeof(tmp) - p);
-  memcpy(out, p, n);
-  return n;
-}
-
 void sgw_cos_key_time(int64_t start, int64_t end, char *out, size_t size) {
-  char tmp[48];
+  char tmp[2 * SGW_INT_DEC_SIZE];
   size_t n;
 
   if (out == NULL || size == 0) return;
-  n = sgw__i64(tmp, start);
+  n = sgw_int_to_dec(start, tmp);
   tmp[n++] = ';';
-  n += sgw__i64(tmp + n, end);
+  n += sgw_int_to_dec(end, tmp + n);
   if (n >= size) n = size - 1;
   memcpy(out, tmp, n);
   out[n] = '\0';
-}
-
-/* hex(HMAC-SHA1(hex(HMAC-SHA1(SecretKey, KeyTime)), msg)): the last step
- * of both the request signature and the POST policy signature. The
- * intermediate SignKey is wiped: it is a credential for the whole key time. */
-/* The SignKey depends only on the SecretKey and the KeyTime, which stay
- * the same for every request signed within one second: each thread keeps
- * the last one. The cache holds a copy of the key it was made from (not
- * more exposure than the key's own copy in this process). */
-#define SGW__SIGN_CACHE_KEY 128
-
-typedef struct sgw__sign_cache_s {
-  char secret[SGW__SIGN_CACHE_KEY];
-  char key_time[48];
-  char sign_key[2 * SGW_SHA1_LEN + 1];
-} sgw__sign_cache_t;
-
-static _Thread_local sgw__sign_cache_t sgw__cache;
-
-static int sgw__sign_key(const char *secret_key, const char *key_time,
-                         char sign_key[41]) {
-  size_t slen = strlen(secret_key), klen = strlen(key_time);
-  int cacheable = slen < sizeof(sgw__cache.secret) &&
-                  klen < sizeof(sgw__cache.key_time);
-  unsigned char mac[SGW_SHA1_LEN];
-  int rc;
-
-  if (cacheable && strcmp(sgw__cache.key_time, key_time) == 0 &&
-      sgw__cache.sign_key[0] != '\0' &&
-      strcmp(sgw__cache.secret, secret_key) == 0) {
-    memcpy(sign_key, sgw__cache.sign_key, sizeof(sgw__cache.sign_key));
-    return 0;
-  }
-  rc = sgw_hmac_sha1(secret_key, slen, key_time, klen, mac);
-  if (rc == 0) {
-    sgw_hex_encode(mac, sizeof(mac), sign_key);
-    if (cacheable) {
-      memcpy(sgw__cache.secret, secret_key, slen + 1);
-      memcpy(sgw__cache.key_time, key_time, klen + 1);
-      memcpy(sgw__cache.sign_key, sign_key, 2 * SGW_SHA1_LEN + 1);
-    }
-  }
-  OPENSSL_cleanse(mac, sizeof(mac));
-  return rc;
-}
-
-static int sgw__cos_sign(const char *secret_key, const char *key_time,
-                         const char *msg, size_t msg_len, char sig[41]) {
-  unsigned char mac[SGW_SHA1_LEN];
-  char sign_key[2 * SGW_SHA1_LEN + 1];
-  int rc = sgw__sign_key(secret_key, key_time, sign_key);
-
-  if (rc == 0)
-    rc = sgw_hmac_sha1_repeat(sign_key, strlen(sign_key), msg, msg_len, mac);
-  if (rc == 0) sgw_hex_encode(mac, sizeof(mac), sig);
-  OPENSSL_cleanse(mac, sizeof(mac));
-  OPENSSL_cleanse(sign_key, sizeof(sign_key));
-  return rc;
-}
-
-static int sgw__sha1_hex(const char *data, size_t len, char hex[41]) {
-  unsigned char md[SGW_SHA1_LEN];
-  int rc = sgw_sha1(data, len, md);
-  if (rc == 0) sgw_hex_encode(md, sizeof(md), hex);
-  return rc;
 }
 
 static int sgw__cos_sign_valid(const sgw_cos_sign_t *r) {
@@ -342,17 +247,18 @@ static int sgw__cos_sign_valid(const sgw_cos_sign_t *r) {
 }
 
 /* method \n path \n params \n headers \n  — sorts both sets by raw name. */
-static int sgw__cos_http_string(const sgw_cos_sign_t *r, sgw__cos_set_t *params,
+static int sgw__cos_http_string(const char *method, const char *path,
+                                size_t path_len, sgw__cos_set_t *params,
                                 sgw__cos_set_t *headers, sgw_buf_t *out) {
   int rc = 0;
-  for (const char *m = r->method; *m && rc == 0; m++)
+  for (const char *m = method; *m && rc == 0; m++)
     rc = sgw_buf_appendc(out, sgw__lower(*m));
   if (rc == 0) rc = sgw_buf_appendc(out, '\n');
   /* The SDK prepends '/' unless the path already starts with one and
    * signs it without encoding. */
-  if (rc == 0 && (r->path_len == 0 || r->path[0] != '/'))
+  if (rc == 0 && (path_len == 0 || path[0] != '/'))
     rc = sgw_buf_appendc(out, '/');
-  if (rc == 0 && r->path_len) rc = sgw_buf_append(out, r->path, r->path_len);
+  if (rc == 0 && path_len) rc = sgw_buf_append(out, path, path_len);
   if (rc == 0) rc = sgw_buf_appendc(out, '\n');
   if (rc == 0) rc = sgw__cos_append_pairs(out, params);
   if (rc == 0) rc = sgw_buf_appendc(out, '\n');
@@ -361,19 +267,50 @@ static int sgw__cos_http_string(const sgw_cos_sign_t *r, sgw__cos_set_t *params,
   return rc;
 }
 
-static int sgw__cos_auth_string(const sgw_cos_sign_t *r, const char *kt,
+/* A list as a presigned URL carries it, so that it reads as the SDK wrote
+ * it once the URL's query is decoded. The list holds only [a-z0-9-_.~%]
+ * and ';'. For q-url-param-list this is the SDK's getObjectUrl:
+ * encodeURIComponent, lower-cased ('%' and ';' change). For
+ * q-header-list the SDK changes nothing, which breaks names with an
+ * encoded character; only '%' is encoded here, so a list without one is
+ * the SDK's text. */
+static int sgw__cos_append_url_list(sgw_buf_t *out, sgw__cos_set_t *s,
+                                    int semicolon) {
+  sgw_buf_t list;
+  int rc;
+
+  sgw_buf_init(&list);
+  rc = sgw__cos_append_list(&list, s);
+  for (size_t i = 0; rc == 0 && i < list.len; i++) {
+    if (list.base[i] == '%')
+      rc = sgw_buf_appends(out, "%25");
+    else if (list.base[i] == ';' && semicolon)
+      rc = sgw_buf_appends(out, "%3b");
+    else
+      rc = sgw_buf_appendc(out, list.base[i]);
+  }
+  sgw_buf_free(&list);
+  return rc;
+}
+
+/* The Authorization value; in_url encodes the lists for a URL. */
+static int sgw__cos_auth_string(const char *secret_id, const char *kt,
                                 sgw__cos_set_t *params, sgw__cos_set_t *headers,
-                                const char *sig, sgw_buf_t *out) {
+                                const char *sig, int in_url, sgw_buf_t *out) {
   int rc = sgw_buf_appends(out, "q-sign-algorithm=sha1&q-ak=");
-  if (rc == 0) rc = sgw_buf_appends(out, r->secret_id);
+  if (rc == 0) rc = sgw_buf_appends(out, secret_id);
   if (rc == 0) rc = sgw_buf_appends(out, "&q-sign-time=");
   if (rc == 0) rc = sgw_buf_appends(out, kt);
   if (rc == 0) rc = sgw_buf_appends(out, "&q-key-time=");
   if (rc == 0) rc = sgw_buf_appends(out, kt);
   if (rc == 0) rc = sgw_buf_appends(out, "&q-header-list=");
-  if (rc == 0) rc = sgw__cos_append_list(out, headers);
+  if (rc == 0)
+    rc = in_url ? sgw__cos_append_url_list(out, headers, 0)
+                : sgw__cos_append_list(out, headers);
   if (rc == 0) rc = sgw_buf_appends(out, "&q-url-param-list=");
-  if (rc == 0) rc = sgw__cos_append_list(out, params);
+  if (rc == 0)
+    rc = in_url ? sgw__cos_append_url_list(out, params, 1)
+                : sgw__cos_append_list(out, params);
   if (rc == 0) rc = sgw_buf_appends(out, "&q-signature=");
   if (rc == 0) rc = sgw_buf_appends(out, sig);
   return rc;
@@ -390,38 +327,223 @@ static int sgw__string_to_sign(sgw_buf_t *out, const char *kt,
   return rc;
 }
 
-int sgw_cos_authorization(const sgw_cos_sign_t *req, sgw_buf_t *out) {
-  sgw__cos_set_t params, headers;
+int sgw__cos_signature(sgw_signer_t *signer, const char *secret,
+                       const char *key_time, const char *sign_time,
+                       const char *method, const char *path, size_t path_len,
+                       sgw__cos_set_t *params, sgw__cos_set_t *headers,
+                       char sig[2 * SGW_SHA1_LEN + 1]) {
   sgw_buf_t http, sts;
-  char kt[48], http_hash[41], sig[41];
+  char http_hash[2 * SGW_SHA1_LEN + 1];
   int rc;
 
-  if (!sgw__cos_sign_valid(req) || out == NULL) return SGW_EINVAL;
   sgw_buf_init(&http);
   sgw_buf_init(&sts);
-  sgw__cos_set_init(&params);
-  sgw__cos_set_init(&headers);
   /* Typical sizes, so the builders below do not grow them step by step. */
   if ((rc = sgw_buf_reserve(&http, 256)) < 0 ||
       (rc = sgw_buf_reserve(&sts, 96)) < 0 ||
-      (rc = sgw_buf_reserve(out, 256)) < 0 ||
+      (rc = sgw__cos_http_string(method, path, path_len, params, headers,
+                                 &http)) < 0 ||
+      (rc = sgw__signer_sha1_hex(signer, http.base, http.len, http_hash)) < 0 ||
+      (rc = sgw__string_to_sign(&sts, sign_time, http_hash)) < 0)
+    goto done;
+  rc = sgw__signer_cos_sign(signer, secret, key_time, sts.base, sts.len, sig);
+
+done:
+  sgw_buf_free(&http);
+  sgw_buf_free(&sts);
+  return rc;
+}
+
+int sgw_cos_authorization(sgw_signer_t *signer, const sgw_cos_sign_t *req,
+                          sgw_buf_t *out) {
+  sgw__cos_set_t params, headers;
+  sgw_signer_t *tmp;
+  char kt[48], sig[41];
+  int rc;
+
+  if (!sgw__cos_sign_valid(req) || out == NULL) return SGW_EINVAL;
+  if ((rc = sgw__signer_use(signer, &signer, &tmp)) < 0) return rc;
+  sgw__cos_set_init(&params);
+  sgw__cos_set_init(&headers);
+  if ((rc = sgw_buf_reserve(out, 256)) < 0 ||
       (rc = sgw__cos_set_build(&params, req->params, req->nparams, 0)) < 0 ||
       (rc = sgw__cos_set_build(&headers, req->headers, req->nheaders, 1)) < 0)
     goto done;
 
   sgw_cos_key_time(req->start, req->end, kt, sizeof(kt));
-  if ((rc = sgw__cos_http_string(req, &params, &headers, &http)) < 0 ||
-      (rc = sgw__sha1_hex(http.base, http.len, http_hash)) < 0 ||
-      (rc = sgw__string_to_sign(&sts, kt, http_hash)) < 0 ||
-      (rc = sgw__cos_sign(req->secret_key, kt, sts.base, sts.len, sig)) < 0)
+  if ((rc = sgw__cos_signature(signer, req->secret_key, kt, kt, req->method,
+                               req->path, req->path_len, &params, &headers,
+                               sig)) < 0)
     goto done;
-  rc = sgw__cos_auth_string(req, kt, &params, &headers, sig, out);
+  rc = sgw__cos_auth_string(req->secret_id, kt, &params, &headers, sig, 0,
+                            out);
 
 done:
+  sgw_signer_free(tmp);
   sgw__cos_set_free(&params);
   sgw__cos_set_free(&headers);
-  sgw_buf_free(&http);
-  sgw_buf_free(&sts);
+  return rc;
+}
+
+int sgw__cos_parse_key_time(const char *s, size_t len, int64_t *start,
+                            int64_t *end) {
+  const char *p = s, *e = s + len;
+  int64_t v[2];
+
+  for (int i = 0; i < 2; i++) {
+    int neg = 0;
+    uint64_t u = 0, lim;
+    const char *d;
+    if (p < e && *p == '-')
+      neg = 1, p++;
+    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (d = p; p < e && *p >= '0' && *p <= '9'; p++) {
+      unsigned dv = (unsigned)(*p - '0');
+      if (u > (lim - dv) / 10) return SGW_EINVAL;
+      u = u * 10 + dv;
+    }
+    if (p == d) return SGW_EINVAL;
+    v[i] = neg ? (int64_t)(0 - u) : (int64_t)u;
+    if (i == 0) {
+      if (p >= e || *p != ';') return SGW_EINVAL;
+      p++;
+    }
+  }
+  if (p != e || v[1] < v[0]) return SGW_EINVAL;
+  *start = v[0];
+  *end = v[1];
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Presigned URLs                                                      */
+
+static int sgw__presign_valid(const sgw_cos_presign_t *p) {
+  return p && p->secret_id && p->secret_id[0] && p->secret_key &&
+         p->secret_key[0] && p->method && p->method[0] && p->host &&
+         p->host[0] && (p->key || p->key_len == 0) && p->end >= p->start &&
+         (p->headers || p->nheaders == 0) && (p->params || p->nparams == 0);
+}
+
+/* The headers getObjectUrl signs: the caller's, less empty values (the
+ * SDK deletes them), plus Host unless one with a value is given. The
+ * array is the caller's to free. */
+static int sgw__presign_headers(const sgw_cos_presign_t *p, sgw_kv_t **out,
+                                size_t *n) {
+  sgw_kv_t *kv = calloc(p->nheaders + 1, sizeof(*kv));
+  int host = 0;
+
+  *out = kv;
+  *n = 0;
+  if (kv == NULL) return SGW_ENOMEM;
+  for (size_t i = 0; i < p->nheaders; i++) {
+    if (p->headers[i].value_len == 0) continue;
+    if (sgw__equal_ci(sgw__str(p->headers[i].name), p->headers[i].name_len,
+                      "host"))
+      host = 1;
+    kv[(*n)++] = p->headers[i];
+  }
+  if (!host)
+    kv[(*n)++] = (sgw_kv_t){"Host", 4, p->host, strlen(p->host)};
+  return 0;
+}
+
+/* scheme://host/<key, cam-safe, '/' kept> */
+static int sgw__presign_base(const sgw_cos_presign_t *p, sgw_buf_t *out) {
+  size_t start;
+  int rc = sgw_buf_appends(out, p->scheme ? p->scheme : "https");
+
+  if (rc == 0) rc = sgw_buf_appends(out, "://");
+  if (rc == 0) rc = sgw_buf_appends(out, p->host);
+  if (rc == 0) rc = sgw_buf_appendc(out, '/');
+  start = out->len;
+  if (rc == 0 && p->key_len)
+    rc = sgw_url_encode(out, p->key, p->key_len);
+  /* The SDK's .replace(/%2F/g, '/'): squeeze each "%2F" back to '/'. */
+  if (rc == 0) {
+    size_t w = start;
+    for (size_t r = start; r < out->len; r++, w++) {
+      if (out->len - r >= 3 && memcmp(out->base + r, "%2F", 3) == 0) {
+        out->base[w] = '/';
+        r += 2;
+      } else {
+        out->base[w] = out->base[r];
+      }
+    }
+    out->len = w;
+    out->base[w] = '\0';
+  }
+  return rc;
+}
+
+int sgw_cos_presign_url(sgw_signer_t *signer, const sgw_cos_presign_t *p,
+                        sgw_buf_t *out) {
+  sgw__cos_set_t params, headers;
+  sgw_cos_presign_t key;
+  sgw_signer_t *tmp = NULL;
+  sgw_kv_t *hkv = NULL;
+  sgw_buf_t path;
+  size_t nh, start;
+  char kt[48], sig[41];
+  int rc;
+
+  if (!sgw__presign_valid(p) || out == NULL) return SGW_EINVAL;
+  /* The SDK drops one leading '/' of a key (its UseRawKey is off). */
+  if (p->key_len > 0 && p->key[0] == '/') {
+    key = *p;
+    key.key++;
+    key.key_len--;
+    p = &key;
+  }
+  start = out->len;
+  sgw__cos_set_init(&params);
+  sgw__cos_set_init(&headers);
+  sgw_buf_init(&path);
+  /* The SDK signs "/" + Key, even when the key starts with '/'. */
+  if ((rc = sgw__signer_use(signer, &signer, &tmp)) < 0 ||
+      (rc = sgw__presign_headers(p, &hkv, &nh)) < 0 ||
+      (rc = sgw_buf_appendc(&path, '/')) < 0 ||
+      (rc = sgw_buf_append(&path, p->key, p->key_len)) < 0 ||
+      (rc = sgw__cos_set_build(&params, p->params, p->nparams, 0)) < 0 ||
+      (rc = sgw__cos_set_build(&headers, hkv, nh, 1)) < 0)
+    goto done;
+  sgw_cos_key_time(p->start, p->end, kt, sizeof(kt));
+  if ((rc = sgw__cos_signature(signer, p->secret_key, kt, kt, p->method,
+                               path.base, path.len, &params, &headers,
+                               sig)) < 0 ||
+      (rc = sgw__presign_base(p, out)) < 0 ||
+      (rc = sgw_buf_appendc(out, '?')) < 0 ||
+      (rc = sgw__cos_auth_string(p->secret_id, kt, &params, &headers, sig, 1,
+                                 out)) < 0)
+    goto done;
+  /* The token is encoded here (the SDK appends it as it is, which breaks
+   * for a token with '+', '&' or '='); the same for the usual tokens. */
+  if (p->security_token && p->security_token[0] &&
+      ((rc = sgw_buf_appends(out, "&x-cos-security-token=")) < 0 ||
+       (rc = sgw_url_encode(out, p->security_token,
+                            strlen(p->security_token))) < 0))
+    goto done;
+  /* The parameters, in the order they were signed (raw names; the list
+   * above sorted them by encoded name). */
+  if (params.n) qsort(params.v, params.n, sizeof(*params.v), sgw__cmp_raw);
+  for (size_t i = 0; rc == 0 && i < params.n; i++) {
+    const sgw_kv_t *kv = params.v[i].kv;
+    rc = sgw_buf_appendc(out, '&');
+    if (rc == 0) rc = sgw_url_encode(out, sgw__str(kv->name), kv->name_len);
+    if (rc == 0) rc = sgw_buf_appendc(out, '=');
+    if (rc == 0) rc = sgw_url_encode(out, sgw__str(kv->value), kv->value_len);
+  }
+
+done:
+  if (rc < 0 && out->base != NULL) {
+    out->len = start;
+    out->base[start] = '\0';
+  }
+  sgw_signer_free(tmp);
+  free(hkv);
+  sgw_buf_free(&path);
+  sgw__cos_set_free(&params);
+  sgw__cos_set_free(&headers);
   return rc;
 }
 
@@ -574,9 +696,21 @@ static int sgw__base64_buf(const sgw_buf_t *in, sgw_buf_t *out) {
   return 0;
 }
 
-int sgw_cos_post_policy(const sgw_cos_policy_t *p,
+int sgw__cos_policy_signature(sgw_signer_t *signer, const char *secret,
+                              const char *key_time, const char *policy,
+                              size_t len, char sig[2 * SGW_SHA1_LEN + 1]) {
+  char hash[2 * SGW_SHA1_LEN + 1];
+  int rc = sgw__signer_sha1_hex(signer, policy, len, hash);
+
+  if (rc == 0)
+    rc = sgw__signer_cos_sign(signer, secret, key_time, hash,
+                              2 * SGW_SHA1_LEN, sig);
+  return rc;
+}
+
+int sgw_cos_post_policy(sgw_signer_t *signer, const sgw_cos_policy_t *p,
                         sgw_cos_policy_result_t *res) {
-  char hash[41];
+  sgw_signer_t *tmp = NULL;
   int rc;
 
   if (res == NULL) return SGW_EINVAL;
@@ -589,19 +723,20 @@ int sgw_cos_post_policy(const sgw_cos_policy_t *p,
 
   sgw_cos_key_time(p->start, p->end, res->key_time, sizeof(res->key_time));
   /* One allocation each in the usual case, not a series of doublings. */
-  if ((rc = sgw_buf_reserve(&res->policy, 512)) < 0 ||
+  if ((rc = sgw__signer_use(signer, &signer, &tmp)) < 0 ||
+      (rc = sgw_buf_reserve(&res->policy, 512)) < 0 ||
       (rc = sgw__cos_policy_json(p, res->key_time, &res->policy)) < 0 ||
       (rc = sgw__base64_buf(&res->policy, &res->policy_b64)) < 0 ||
-      (rc = sgw__sha1_hex(res->policy.base, res->policy.len, hash)) < 0 ||
-      (rc = sgw__cos_sign(p->secret_key, res->key_time, hash, strlen(hash),
-                          res->signature)) < 0) {
+      (rc = sgw__cos_policy_signature(signer, p->secret_key, res->key_time,
+                                      res->policy.base, res->policy.len,
+                                      res->signature)) < 0) {
     /* Leave nothing half-built that a caller could mistake for a policy. */
     sgw_buf_reset(&res->policy);
     sgw_buf_reset(&res->policy_b64);
     res->signature[0] = '\0';
-    return rc;
   }
-  return 0;
+  sgw_signer_free(tmp);
+  return rc;
 }
 
 void sgw_cos_policy_result_free(sgw_cos_policy_result_t *res) {

@@ -47,38 +47,29 @@ int sgw_sha256(const void *data, size_t len,
   return crypto_digest(sgw__md(SGW__SHA256), data, len, out, SGW_SHA256_LEN);
 }
 
+/* A context per call: an HMAC context holds its key, and none may stay
+ * behind in a thread's state (a signer keeps its own; see signer.h).
+ * Freeing the context wipes the key. */
 static int crypto_hmac(sgw__hash_t h, const void *key, size_t key_len,
                        const void *data, size_t len, unsigned char *out,
                        size_t want) {
-  EVP_MAC_CTX *ctx = sgw__hmac_ctx(h);
+  EVP_MAC_CTX *ctx = sgw__hmac_new(h);
   size_t n = 0;
+  int rc = SGW_ECRYPTO;
 
   if (ctx == NULL)
     return SGW_ECRYPTO;
-  /* Keying a context that already knows its digest is cheap. */
-  if (!EVP_MAC_init(ctx, crypto_nonnull(key), key_len, NULL) ||
-      !EVP_MAC_update(ctx, crypto_nonnull(data), len) ||
-      !EVP_MAC_final(ctx, out, &n, want) || n != want)
-    return SGW_ECRYPTO;
-  return SGW_OK;
+  if (EVP_MAC_init(ctx, crypto_nonnull(key), key_len, NULL) &&
+      EVP_MAC_update(ctx, crypto_nonnull(data), len) &&
+      EVP_MAC_final(ctx, out, &n, want) && n == want)
+    rc = SGW_OK;
+  EVP_MAC_CTX_free(ctx);
+  return rc;
 }
 
 int sgw_hmac_sha1(const void *key, size_t key_len, const void *data,
                   size_t len, unsigned char out[SGW_SHA1_LEN]) {
   return crypto_hmac(SGW__SHA1, key, key_len, data, len, out, SGW_SHA1_LEN);
-}
-
-int sgw_hmac_sha1_repeat(const void *key, size_t key_len, const void *data,
-                         size_t len, unsigned char out[SGW_SHA1_LEN]) {
-  EVP_MAC_CTX *ctx = sgw__hmac_sha1_keyed(key, key_len);
-  size_t n = 0;
-
-  if (ctx == NULL) /* an empty or long key: no keeping */
-    return sgw_hmac_sha1(key, key_len, data, len, out);
-  if (!EVP_MAC_update(ctx, crypto_nonnull(data), len) ||
-      !EVP_MAC_final(ctx, out, &n, SGW_SHA1_LEN) || n != SGW_SHA1_LEN)
-    return SGW_ECRYPTO;
-  return SGW_OK;
 }
 
 int sgw_hmac_sha256(const void *key, size_t key_len, const void *data,

@@ -12,13 +12,8 @@
 #include "signgw/error.h"
 
 #define SGW__POOL_SIZE 1024
-#define SGW__KEPT_KEY 64
 
 typedef struct crypto_thread_s {
-  EVP_MAC_CTX *hmac[2];
-  EVP_MAC_CTX *keyed;               /* HMAC-SHA1 keyed with kept_key */
-  size_t kept_len;                  /* 0: keyed holds no key */
-  unsigned char kept_key[SGW__KEPT_KEY];
   EVP_MD_CTX *md_ctx;
   size_t pool_left;                 /* unused bytes at the pool's end */
   unsigned char pool[SGW__POOL_SIZE];
@@ -33,10 +28,6 @@ static const char *const crypto_md_names[2] = {"SHA1", "SHA256"};
 static void crypto_thread_free(void *p) {
   crypto_thread_t *t = p;
 
-  EVP_MAC_CTX_free(t->hmac[0]);
-  EVP_MAC_CTX_free(t->hmac[1]);
-  EVP_MAC_CTX_free(t->keyed);
-  OPENSSL_cleanse(t->kept_key, sizeof(t->kept_key));
   EVP_MD_CTX_free(t->md_ctx);
   OPENSSL_cleanse(t->pool, sizeof(t->pool));
   free(t);
@@ -69,10 +60,11 @@ const EVP_MD *sgw__md(sgw__hash_t h) {
   return crypto_md[h];
 }
 
-static EVP_MAC_CTX *hmac_new(sgw__hash_t h) {
+EVP_MAC_CTX *sgw__hmac_new(sgw__hash_t h) {
   OSSL_PARAM params[2];
   EVP_MAC_CTX *ctx;
 
+  pthread_once(&crypto_once, crypto_init);
   if (crypto_hmac == NULL)
     return NULL;
   params[0] = OSSL_PARAM_construct_utf8_string(
@@ -84,38 +76,6 @@ static EVP_MAC_CTX *hmac_new(sgw__hash_t h) {
     ctx = NULL;
   }
   return ctx;
-}
-
-EVP_MAC_CTX *sgw__hmac_new(sgw__hash_t h) {
-  pthread_once(&crypto_once, crypto_init);
-  return hmac_new(h);
-}
-
-EVP_MAC_CTX *sgw__hmac_ctx(sgw__hash_t h) {
-  crypto_thread_t *t = crypto_thread();
-
-  if (t == NULL)
-    return NULL;
-  if (t->hmac[h] == NULL)
-    t->hmac[h] = hmac_new(h);
-  return t->hmac[h];
-}
-
-EVP_MAC_CTX *sgw__hmac_sha1_keyed(const void *key, size_t key_len) {
-  crypto_thread_t *t = crypto_thread();
-
-  if (t == NULL || key_len == 0 || key_len > SGW__KEPT_KEY)
-    return NULL;
-  if (t->keyed == NULL && (t->keyed = hmac_new(SGW__SHA1)) == NULL)
-    return NULL;
-  if (t->kept_len == key_len && CRYPTO_memcmp(t->kept_key, key, key_len) == 0)
-    return EVP_MAC_init(t->keyed, NULL, 0, NULL) ? t->keyed : NULL;
-  t->kept_len = 0;
-  if (!EVP_MAC_init(t->keyed, key, key_len, NULL))
-    return NULL;
-  memcpy(t->kept_key, key, key_len);
-  t->kept_len = key_len;
-  return t->keyed;
 }
 
 EVP_MD_CTX *sgw__md_ctx(void) {

@@ -64,8 +64,7 @@ BUILD=$ROOT/build-bench
 SGW=$BUILD/signgw
 PATH_Q='/post-policy?ext=jpg'
 PUT_Q='/put-sign?ext=jpg'
-MEASURE_PATH=$PATH_Q   # what measure() requests
-MEASURE_FILE=""        # where it records (set after TMP exists)
+MEASURE_FILE=""        # where measure() records (set after TMP exists)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -150,14 +149,16 @@ wait_log() { # file regex timeout_s -> prints the first matching line
   return 1
 }
 
-# Server registry: NAME -> pid, port, kind, log.
-declare -A S_PID S_PORT S_KIND S_LOG S_RSS0
+# Server registry: NAME -> pid, port, kind, log, path measured (default
+# PATH_Q).
+declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH
 
-start_signgw() { # name workers [VAR=value...]
+start_signgw() { # name workers [VAR=value...] (its environment)
   local name=$1 w=$2 port
+  shift 2
   port=$(free_port)
   S_LOG[$name]=$TMP/$name.log
-  env "${@:3}" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
+  env "$@" "$SGW" -w "$w" -l "127.0.0.1:$port" >"${S_LOG[$name]}" 2>&1 &
   S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=signgw
   wait_log "${S_LOG[$name]}" 'listening on' 10 >/dev/null ||
     { cat "${S_LOG[$name]}" >&2; die "$name did not start"; }
@@ -280,7 +281,7 @@ log_epoch() { # log line -> epoch seconds (float) of its leading ISO timestamp
 MEASURE_OUT=""
 measure() { # name round server workers conns duration [record=1]
   local name=$1 round=$2 server=$3 w=$4 c=$5 d=$6 record=${7:-1}
-  local url="http://127.0.0.1:${S_PORT[$name]}$MEASURE_PATH" pids c0 c1 m0 m1 t0 t1 out tf json ut st
+  local url="http://127.0.0.1:${S_PORT[$name]}${S_PATH[$name]:-$PATH_Q}" pids c0 c1 m0 m1 t0 t1 out tf json ut st
   local -a wrk_cmd=(wrk)
   pids=$(server_pids "$name")
   out=$TMP/wrk.out; tf=$TMP/wrk.time
@@ -431,10 +432,10 @@ for name in "${!S_PID[@]}"; do stop_server "$name"; done
 
 # The same gateway, shipped scripts, signing a PUT: COS's q-sign (SHA-1)
 # against S3's SigV4 (SHA-256, a presigned URL), side by side under the
-# same rounds, pinning and idle waits as above. verify_put.js recomputes
-# both signatures before and after.
+# same rounds, pinning and idle waits as above. verify-put-s3.js
+# recomputes both signatures before and after.
 verify_put() { # name cos|s3
-  node "$HERE/verify_put.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" "$2" >&2 ||
+  node "$HERE/verify-put-s3.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" "$2" >&2 ||
     die "verification failed for $1: the benchmark stops (no one is fast by being wrong)"
 }
 
@@ -446,8 +447,10 @@ for w in "${WORKERS[@]}"; do
   PUT_CONFIGS+=("cos:$w" "s3:$w")
 done
 sleep 0.3
-for w in "${WORKERS[@]}"; do verify_put "put-cos-w$w" cos; verify_put "put-s3-w$w" s3; done
-MEASURE_PATH=$PUT_Q
+for w in "${WORKERS[@]}"; do
+  verify_put "put-cos-w$w" cos; verify_put "put-s3-w$w" s3
+  S_PATH[put-cos-w$w]=$PUT_Q; S_PATH[put-s3-w$w]=$PUT_Q
+done
 MEASURE_FILE=$TMP/putsign.jsonl
 for cfg in "${PUT_CONFIGS[@]}"; do
   m=${cfg%%:*}; w=${cfg##*:}
@@ -464,7 +467,6 @@ for r in $(seq 1 "$ROUNDS"); do
     done
   done
 done
-MEASURE_PATH=$PATH_Q
 MEASURE_FILE=$TMP/measure.jsonl
 for w in "${WORKERS[@]}"; do verify_put "put-cos-w$w" cos; verify_put "put-s3-w$w" s3; done
 for w in "${WORKERS[@]}"; do
@@ -476,6 +478,61 @@ for w in "${WORKERS[@]}"; do
     stop_server "put-$m-w$w"
   done
 done
+
+# ------------------------------------------------------------------ STS
+
+# GET /put-sign with temporary credentials (COS_CREDENTIALS=sts) against
+# the STS double of the e2e tests, which answers after a fixed delay
+# (BENCH_STS_DELAY_MS, 50): signgw in key scope (one STS call per
+# signature) next to Tencent's own approach, node + express calling
+# qcloud-cos-sts per request (node-sts.js); signgw in prefix scope next to
+# signgw with the permanent key. One worker each, BENCH_STS_CONNS (256)
+# connections, the same rounds and duration as above.
+sts_bench() {
+  local delay=${BENCH_STS_DELAY_MS:-50} c=${BENCH_STS_CONNS:-256} lport line sport ca r i n cfg
+  [ -d "$ROOT/tests/node_modules/tencentcloud-sdk-nodejs-common" ] ||
+    npm ci --prefix "$ROOT/tests" --no-audit --no-fund --loglevel=error >/dev/null
+  lport=$(free_port)
+  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" \
+    --secret-id "$COS_SECRET_ID" --secret-key "$COS_SECRET_KEY" >"$TMP/sts.out" 2>&1 &
+  S_PID[sts-double]=$!; PIDS+=("$!"); S_KIND[sts-double]=node
+  line=$(wait_log "$TMP/sts.out" '^\{' 20) || { cat "$TMP/sts.out" >&2; die "the STS double did not start"; }
+  sport=$(node -p 'JSON.parse(process.argv[1]).port' "$line")
+  ca=$(node -p 'JSON.parse(process.argv[1]).caFile' "$line")
+  start_signgw sts-key 1 COS_CREDENTIALS=sts COS_STS_SCOPE=key \
+    COS_STS_ENDPOINT="https://127.0.0.1:$sport/" SGW_CA_FILE="$ca"
+  start_signgw sts-prefix 1 COS_CREDENTIALS=sts COS_STS_SCOPE=prefix \
+    COS_STS_ENDPOINT="https://127.0.0.1:$sport/" SGW_CA_FILE="$ca"
+  start_signgw put-static 1
+  S_LOG[node-sts]=$TMP/node-sts.log
+  port=$(free_port)
+  PORT=$port STS_HOST="127.0.0.1:$sport" NODE_EXTRA_CA_CERTS="$ca" node "$HERE/node-sts.js" >"${S_LOG[node-sts]}" 2>&1 &
+  S_PID[node-sts]=$!; PIDS+=("$!"); S_PORT[node-sts]=$port; S_KIND[node-sts]=node
+  wait_port "$port" || { cat "${S_LOG[node-sts]}" >&2; die "node-sts did not start"; }
+  for n in sts-key sts-prefix put-static node-sts; do
+    S_PATH[$n]='/put-sign?ext=jpg'
+    if [ "$n" = put-static ]; then
+      node "$HERE/verify-put.js" "$n" "http://127.0.0.1:${S_PORT[$n]}" >&2 || die "verification failed for $n"
+    else
+      node "$HERE/verify-put.js" "$n" "http://127.0.0.1:${S_PORT[$n]}" "http://127.0.0.1:$lport" >&2 ||
+        die "verification failed for $n"
+    fi
+  done
+  log "STS: /put-sign, STS answering after $delay ms, $c connections, one worker each"
+  for n in sts-key sts-prefix put-static node-sts; do measure "$n" 0 "$n" 1 "$c" "$WARMUP" 0; done
+  for r in $(seq 1 "$ROUNDS"); do
+    i=0
+    for n in sts-key sts-prefix put-static node-sts; do
+      cfg=$n
+      measure "$cfg" "$r" "$cfg" 1 "$c" "$DURATION"
+      i=$((i + 1))
+    done
+  done
+  extra "{\"kind\":\"sts\",\"delay_ms\":$delay,\"conns\":$c}"
+  for n in sts-key sts-prefix put-static node-sts sts-double; do stop_pid "${S_PID[$n]}"; done
+}
+
+if [ "${BENCH_STS:-1}" = 1 ]; then sts_bench; fi
 
 # ------------------------------------------------------------------ memory
 

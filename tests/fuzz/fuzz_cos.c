@@ -7,39 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_fields.h"
 #include "signgw/buf.h"
 #include "signgw/cos.h"
-
-#define CHECK(x) \
-  do {           \
-    if (!(x))    \
-      abort();   \
-  } while (0)
+#include "signgw/signer.h"
 
 #define MAX_FIELDS 64
 #define MAX_KV 12
 
 static const char SECRET_KEY[] = "fuzz\x01Secret\x02Key\x03NeverLeaves";
-
-typedef struct field_s {
-  const char *p;
-  size_t len;
-} field_t;
-
-/* Fields separated by '\n'; a field index past the input is empty. */
-static size_t split(const uint8_t *data, size_t size, field_t *f) {
-  size_t n = 0, start = 0;
-
-  for (size_t i = 0; i <= size && n < MAX_FIELDS; i++) {
-    if (i == size || data[i] == '\n') {
-      f[n].p = (const char *)data + start;
-      f[n].len = i - start;
-      n++;
-      start = i + 1;
-    }
-  }
-  return n;
-}
 
 /* A NUL-terminated copy (the API takes C strings for some fields). */
 static char *cstr(const field_t *f) {
@@ -63,13 +39,9 @@ static void no_secret(const char *p, size_t len) {
     CHECK(memcmp(p + i, SECRET_KEY, k) != 0);
 }
 
-/* Up to 8 bytes as a number in +-2^61 (room to add to it). */
-static int64_t num(const field_t *f) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < f->len && i < 8; i++)
-    v = v << 8 | (unsigned char)f->p[i];
-  return (int64_t)(v % (1ULL << 62)) - (1LL << 61);
-}
+/* One signer for the whole run, as a worker keeps one: its kept SignKey
+ * meets every input. Flag bit 16 signs with a one-off signer instead. */
+static sgw_signer_t *signer;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   field_t f[MAX_FIELDS] = {{0}};
@@ -83,11 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   if (size < 4)
     return 0;
+  if (signer == NULL && sgw_signer_new(&signer) < 0)
+    abort();
   input_has_secret = memmem(data, size, SECRET_KEY, sizeof(SECRET_KEY) - 1) != NULL;
   nh = data[0] % MAX_KV;
   np = data[1] % MAX_KV;
   unsigned flags = data[2], ncond = data[3] % 4;
-  nf = split(data + 4, size - 4, f);
+  nf = fuzz_split(data + 4, size - 4, f, MAX_FIELDS);
   for (size_t i = nf; i < MAX_FIELDS; i++)
     f[i] = empty;
 
@@ -107,10 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bucket = cstr(&f[idx++ % MAX_FIELDS]);
   key = cstr(&f[idx++ % MAX_FIELDS]);
   token = cstr(&f[idx++ % MAX_FIELDS]);
-  int64_t start = num(&f[idx++ % MAX_FIELDS]) / (1 << 20);
-  int64_t end = start + num(&f[idx++ % MAX_FIELDS]) % (1LL << 42);
-  int64_t min = num(&f[idx++ % MAX_FIELDS]) - 1000;
-  int64_t max = num(&f[idx++ % MAX_FIELDS]);
+  int64_t start = fuzz_num(&f[idx++ % MAX_FIELDS]) / (1 << 20);
+  int64_t end = start + fuzz_num(&f[idx++ % MAX_FIELDS]) % (1LL << 42);
+  int64_t min = fuzz_num(&f[idx++ % MAX_FIELDS]) - 1000;
+  int64_t max = fuzz_num(&f[idx++ % MAX_FIELDS]);
   for (unsigned i = 0; i < 3; i++)
     cond[i] = cstr(&f[idx++ % MAX_FIELDS]);
 
@@ -128,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .nparams = np,
   };
   sgw_buf_init(&out);
-  rc = sgw_cos_authorization(&req, &out);
+  rc = sgw_cos_authorization((flags & 16) ? NULL : signer, &req, &out);
   if (rc == 0)
     CHECK(out.len > 0 && strlen(out.base) == out.len);
   no_secret(out.base, out.len);
@@ -148,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .nextra_conditions = ncond > 3 ? 3 : ncond,
   };
   memset(&res, 0, sizeof(res));
-  rc = sgw_cos_post_policy(&pol, &res);
+  rc = sgw_cos_post_policy((flags & 16) ? NULL : signer, &pol, &res);
   if (rc == 0) {
     CHECK(res.policy.len > 0 && res.policy_b64.len > 0);
     CHECK(strlen(res.signature) == 40);

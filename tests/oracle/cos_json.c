@@ -117,3 +117,44 @@ void oracle_policy_free(oracle_policy_t *p) {
   free(p->extra);
   p->extra = NULL;
 }
+
+sgw_kv_t *oracle_kv_object(const cJSON *obj, size_t *n) {
+  sgw_kv_t *kv = calloc(oracle_count(obj) + 1, sizeof(*kv));
+
+  *n = 0;
+  if (kv == NULL) return NULL;
+  for (const cJSON *c = obj ? obj->child : NULL; c; c = c->next) {
+    if (!cJSON_IsString(c)) continue;
+    kv[(*n)++] = (sgw_kv_t){c->string, strlen(c->string), c->valuestring,
+                            strlen(c->valuestring)};
+  }
+  return kv;
+}
+
+int oracle_presign_from_json(const cJSON *o, sgw_cos_presign_t *p,
+                             const char **err) {
+  memset(p, 0, sizeof(*p));
+  p->secret_id = oracle_str(o, "secretId");
+  p->secret_key = oracle_str(o, "secretKey");
+  p->security_token = oracle_str(o, "securityToken");
+  p->scheme = oracle_str(o, "scheme");
+  p->host = oracle_str(o, "host");
+  p->method = oracle_str(o, "method");
+  p->key = oracle_str(o, "key");
+  p->key_len = p->key ? strlen(p->key) : 0;
+  if (oracle_int(o, "start", &p->start) || oracle_int(o, "end", &p->end))
+    return *err = "missing start/end", -1;
+  p->headers = oracle_kv_object(cJSON_GetObjectItemCaseSensitive(o, "headers"),
+                                &p->nheaders);
+  p->params = oracle_kv_object(cJSON_GetObjectItemCaseSensitive(o, "query"),
+                               &p->nparams);
+  if (p->headers == NULL || p->params == NULL)
+    return *err = "out of memory", -1;
+  return 0;
+}
+
+void oracle_presign_free(sgw_cos_presign_t *p) {
+  free((void *)p->headers);
+  free((void *)p->params);
+  p->headers = p->params = NULL;
+}

@@ -36,6 +36,18 @@ int oracle_policy_from_json(const cJSON *o, oracle_policy_t *p,
                             const char **err);
 void oracle_policy_free(oracle_policy_t *p);
 
+/* Presign object: {"secretId","secretKey","securityToken","scheme","host",
+ *                  "method","key","start","end","headers":{},"query":{}}
+ * p->headers and p->params are allocated (oracle_presign_free). */
+int oracle_presign_from_json(const cJSON *o, sgw_cos_presign_t *p,
+                             const char **err);
+void oracle_presign_free(sgw_cos_presign_t *p);
+
+/* The string members of an object as a new kv array (the caller frees
+ * it; names and values point into the tree), in document order; NULL when
+ * out of memory. A missing object gives an empty array. */
+sgw_kv_t *oracle_kv_object(const cJSON *obj, size_t *n);
+
 /* "s;e" with two decimal integers. */
 int oracle_parse_key_time(const char *s, int64_t *start, int64_t *end);
 

@@ -9,9 +9,8 @@
 //
 // Prints every mismatch with its inputs and a final "N passed, N failed";
 // exits 1 on any failure.
-const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
-const { sdkAuthorization, postPolicy, stringValues, sdkVersion } = require('./refs.js');
+const { sdkAuthorization, postPolicy, sdkVersion } = require('./refs.js');
 
 const tool = process.argv[2];
 if (!tool) {
@@ -26,181 +25,14 @@ const nPolicy = Math.max(200, nAuth >> 1);
 console.log(`seed ${seed} (rerun with SGW_ORACLE_SEED=${seed}); ` +
   `${nAuth} requests, ${nPolicy} policies; SDK ${sdkVersion}`);
 
-// ---------------------------------------------------------------- random
-// mulberry32: tiny, seedable, good enough to pick test inputs.
-let state = seed;
-function rnd() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
-const pick = (a) => a[Math.floor(rnd() * a.length)];
-const chance = (p) => rnd() < p;
-const swapCase = (s) => [...s].map((c) => (chance(0.5) ? c.toUpperCase() : c.toLowerCase())).join('');
-
-const ASCII_SPECIAL = [...` +!'()*=&%~/-_.?#[]@:;,$"\\<>^\`{|}`];
-const ASCII_ALNUM = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
-// Valid UTF-16 only (no lone surrogates), and no U+0000 (cos_tool reads C
-// strings). Covers BMP below and above the surrogate block, astral
-// characters (surrogate pairs), line separators and control characters.
-const UNICODE = [
-  ...'中文上传图片名值张三', ...'😀🎉👍🏽🇨🇳', '𠀀', '𪛖', '豈', '﨎', ...'ＡａＺ！～',
-  ...'éÉßİıΣσςЖж', 'e\u0301', '\u2028', '\u2029', '\ufeff', '\ufffd', '\uffff',
-  '\t', '\n', '\r', '\u0001', '\u001f', '\u007f', '\u0080', '\u00a0',
-];
-// Header and parameter NAMES: ASCII, or non-ASCII characters that have no
-// case mapping (CJK ideographs in the BMP, the compatibility block above the
-// surrogates and the astral Extension B, CJK and fullwidth punctuation).
-// The C code lower-cases ASCII only, while the SDK sorts and filters names
-// with JS toLowerCase(), which also maps É, Σ, İ...: cos.h documents the
-// ASCII-only choice, so cased non-ASCII names are out of the contract.
-const CASELESS = [...'中名图值上', '𠀀', '𪛖', '豈', '﨎', ...'、。「」！～'];
-
-function randChars(pool, min, max) {
-  let s = '';
-  for (let n = int(min, max); n > 0; n--) s += pick(pool);
-  return s;
-}
-function randText(min, max) {
-  let s = '';
-  for (let n = int(min, max); n > 0; n--) {
-    const r = rnd();
-    s += pick(r < 0.5 ? ASCII_ALNUM : r < 0.75 ? ASCII_SPECIAL : UNICODE);
-  }
-  return s;
-}
-function randName(min, max) {
-  let s = '';
-  for (let n = int(min, max); n > 0; n--) {
-    const r = rnd();
-    s += pick(r < 0.6 ? ASCII_ALNUM : r < 0.8 ? ASCII_SPECIAL : CASELESS);
-  }
-  return s === '__proto__' ? 'proto' : s; // clone() in the SDK would eat it
-}
-
-// ---------------------------------------------------------------- requests
-const SIGNED_FIXED = ['content-disposition', 'content-encoding', 'content-length', 'content-md5',
-  'expect', 'expires', 'host', 'if-match', 'if-modified-since', 'if-none-match',
-  'if-unmodified-since', 'origin', 'range', 'transfer-encoding', 'pic-operations'];
-const DROPPED = ['content-type', 'user-agent', 'cache-control', 'accept', 'authorization',
-  'x-cos', 'x-ci', 'xcos-meta', 'content-language', 'date', 'cookie'];
-
-function randHeaderName() {
-  switch (int(0, 6)) {
-    case 0: return swapCase(pick(SIGNED_FIXED));
-    case 1: case 2: return swapCase('x-cos-') + randName(0, 8);
-    case 3: return swapCase('x-ci-') + randName(0, 6);
-    case 4: return randName(1, 4) + swapCase(pick(['x-cos-', 'x-ci-'])) + randName(0, 4);
-    case 5: return swapCase(pick(DROPPED));
-    default: return randName(0, 10);
-  }
-}
-
-// Adds n random members; sometimes a second member differing only in case,
-// which the SDK keeps apart and orders by insertion (stable sort).
-function randObject(n, nameFn, valueFn) {
-  const o = {};
-  for (let i = 0; i < n; i++) {
-    const name = nameFn();
-    o[name] = valueFn();
-    if (chance(0.1)) o[swapCase(name)] = valueFn();
-  }
-  return o;
-}
-
-function randValue() {
-  const r = rnd();
-  if (r < 0.1) return '';
-  if (r < 0.15) return int(0, 1e9); // the SDK stringifies numbers
-  return randText(1, 20);
-}
-
-function randKeyTime() {
-  const start = chance(0.1) ? int(0, 1000) : int(1e9, chance(0.2) ? 1e11 : 4e9);
-  const end = chance(0.1) ? start : start + int(1, chance(0.2) ? 1e9 : 86400);
-  return start + ';' + end;
-}
-
-function randPath() {
-  if (chance(0.05)) return '';
-  let p = chance(0.5) ? '/' : '';
-  for (let n = int(1, 4); n > 0; n--) p += randText(0, 12) + (n > 1 ? '/' : '');
-  return p;
-}
-
-function randAuthCase() {
-  return {
-    secretId: chance(0.9) ? 'AKID' + randChars(ASCII_ALNUM, 8, 32) : 'AKID-' + randText(1, 8),
-    secretKey: randChars(ASCII_ALNUM, 24, 40) + (chance(0.2) ? randText(1, 5) : ''),
-    method: swapCase(pick(['get', 'put', 'post', 'delete', 'head', 'options', 'patch'])),
-    path: randPath(),
-    usePathname: chance(0.2),
-    keyTime: randKeyTime(),
-    headers: randObject(int(0, 8), randHeaderName, randValue),
-    query: randObject(chance(0.3) ? 0 : int(1, 8), () => (chance(0.05) ? '' : randName(1, 10)), randValue),
-  };
-}
-
-// What cos_tool reads: the same object with every value as the SDK's
-// string ('' + v), members in the object's own order.
-function toolInput(c) {
-  return Object.assign({}, c, { headers: stringValues(c.headers), query: stringValues(c.query) });
-}
-
-// ---------------------------------------------------------------- policies
-const JS_DATE_MAX_S = 8.64e12;
-
-function randExtra() {
-  switch (int(0, 3)) {
-    case 0: return JSON.stringify(['starts-with', '$Content-Type', randText(0, 8)]);
-    case 1: return JSON.stringify({ success_action_status: pick(['200', '201', '204']) });
-    case 2: return JSON.stringify({ ['x-cos-meta-' + randChars(ASCII_ALNUM, 1, 8)]: randText(0, 10) });
-    default: return JSON.stringify(['eq', '$key', randText(1, 10)]);
-  }
-}
-
-function randPolicyCase() {
-  const start = chance(0.1) ? int(-1e10, 0) : int(0, chance(0.1) ? 3e11 : 4e9);
-  const end = Math.min(start + int(0, chance(0.1) ? 1e12 : 86400), JS_DATE_MAX_S);
-  const maxSize = chance(0.5) ? int(1, 2 ** 40) : 0;
-  const extra = [];
-  for (let n = chance(0.5) ? int(1, 3) : 0; n > 0; n--) extra.push(randExtra());
-  return {
-    secretId: 'AKID' + randChars(ASCII_ALNUM, 8, 32) + (chance(0.1) ? '"\\' : ''),
-    secretKey: randChars(ASCII_ALNUM, 24, 40),
-    bucket: randChars([...'abcdefghijklmnopqrstuvwxyz0123456789-'], 1, 20) + '-125' + int(1e6, 9999999),
-    key: randText(1, 30),
-    start,
-    end,
-    minSize: maxSize ? int(0, maxSize) : 0,
-    maxSize,
-    securityToken: chance(0.3) ? randText(1, 40) : null,
-    extra,
-  };
-}
+const {
+  randAuthCase, randPolicyCase, toolInput,
+} = require('./gen.js').makeGen(seed);
 
 // ---------------------------------------------------------------- run
-function runTool(inputs) {
-  const r = spawnSync(tool, [], {
-    input: inputs.map((o) => JSON.stringify(o)).join('\n') + '\n',
-    maxBuffer: 256 * 1024 * 1024,
-    encoding: 'utf8',
-  });
-  if (r.error || r.status !== 0) {
-    console.error(`cos_tool failed: ${r.error || 'exit ' + r.status + ' ' + r.signal}\n${r.stderr}`);
-    process.exit(1);
-  }
-  const lines = r.stdout.split('\n');
-  lines.pop(); // after the final newline
-  if (lines.length !== inputs.length) {
-    console.error(`cos_tool printed ${lines.length} lines for ${inputs.length} inputs`);
-    process.exit(1);
-  }
-  return lines;
-}
+const tools = require('./tool.js');
+const runTool = (inputs) => tools.runTool(tool, inputs);
+const { parseLine } = tools;
 
 let passed = 0;
 let failed = 0;
@@ -219,14 +51,6 @@ function checkAuth() {
     if (got === want && !lines[i].includes(c.secretKey)) passed++;
     else report('authorization', i, toolInput(c), want, got);
   });
-}
-
-function parseLine(line) {
-  try {
-    return JSON.parse(line);
-  } catch (e) {
-    return { error: line };
-  }
 }
 
 function checkPolicy() {

@@ -1,5 +1,8 @@
-/* The growable buffer: growth, NUL termination, formatting, reset. */
+/* The growable buffer: growth, NUL termination, formatting, reset; the
+ * integer formatter against the C library's printf("%lld"). */
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "signgw/buf.h"
@@ -169,7 +172,29 @@ static void test_reset(void) {
   sgw_buf_free(&b);
 }
 
+static void test_int_to_dec(void) {
+  static const long long vals[] = {0, 1, -1, 9, 10, -10, 99, 100,
+                                   1700000000, -1700000000,
+                                   999999999999999999LL, LLONG_MAX,
+                                   LLONG_MIN, LLONG_MIN + 1};
+  char got[SGW_INT_DEC_SIZE], want[32];
+  sgw_buf_t b;
+
+  test_case("integer to decimal, as printf writes it");
+  sgw_buf_init(&b);
+  for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+    int n = snprintf(want, sizeof(want), "%lld", vals[i]);
+    CHECK_EQ_INT(sgw_int_to_dec(vals[i], got), n);
+    CHECK_EQ_STR(got, want);
+    sgw_buf_reset(&b);
+    CHECK_EQ_INT(sgw_buf_append_int(&b, vals[i]), SGW_OK);
+    CHECK_MEM(b.base, b.len, want, (size_t)n);
+  }
+  sgw_buf_free(&b);
+}
+
 int main(void) {
+  test_int_to_dec();
   test_init_and_empty_append();
   test_growth();
   test_reserve();

@@ -1,4 +1,8 @@
-/* JSON string output: escaping and strict UTF-8 validation. */
+/* JSON string output: escaping and strict UTF-8 validation. JSON parsing:
+ * what RFC 8259 accepts and refuses, with the decoded value of each
+ * accepted text written from the RFC's rules (escapes, UTF-16 surrogate
+ * pairs in \u escapes, the number grammar); decoded strings keep their
+ * length, NUL bytes included. */
 #include <stdio.h>
 #include <string.h>
 
@@ -195,7 +199,197 @@ static void test_appends(void) {
   sgw_buf_free(&b);
 }
 
+/* ---- parsing ------------------------------------------------------------ */
+
+static void parse_ok(const char *name, const char *text, size_t len,
+                     sgw_json_doc_t *doc) {
+  test_case(name);
+  CHECK_EQ_INT(sgw_json_parse(doc, text, len, 32), SGW_OK);
+}
+
+/* Accepted texts whose value is one string: the decoded bytes. */
+static void test_parse_strings(void) {
+  static const struct {
+    const char *name, *text, *want;
+    size_t want_len;
+  } cases[] = {
+      {"escaped NUL keeps the rest", "\"a\\u0000b\"", "a\0b", 3},
+      {"only NULs", "\"\\u0000\\u0000\"", "\0\0", 2},
+      {"short escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
+      {"BMP escape, either hex case", "\"\\u4E2d\"", "\xe4\xb8\xad", 3},
+      {"surrogate pair", "\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", 4},
+      {"U+FFFF escape", "\"\\uffff\"", "\xef\xbf\xbf", 3},
+      {"raw UTF-8", "\"\xe4\xb8\xad\xf0\x9f\x98\x80\"", "\xe4\xb8\xad\xf0\x9f\x98\x80", 7},
+      {"raw DEL is allowed", "\"\x7f\"", "\x7f", 1},
+      {"empty", "\"\"", "", 0},
+      {"whitespace around", " \t\r\n\"x\" \n", "x", 1},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    sgw_json_doc_t doc;
+    parse_ok(cases[i].name, cases[i].text, strlen(cases[i].text), &doc);
+    if (doc.root != NULL && CHECK_EQ_INT(doc.root->type, SGW_JSON_STRING)) {
+      CHECK_MEM(doc.root->str, doc.root->len, cases[i].want,
+                cases[i].want_len);
+      CHECK(doc.root->str[doc.root->len] == '\0');
+    }
+    sgw_json_doc_free(&doc);
+  }
+}
+
+static void test_parse_numbers(void) {
+  static const struct {
+    const char *text;
+    int is_integer;
+    long long integer;
+    double number;
+  } cases[] = {
+      {"0", 1, 0, 0},
+      {"-0", 1, 0, -0.0},
+      {"42", 1, 42, 42},
+      {"-17", 1, -17, -17},
+      {"9007199254740993", 1, 9007199254740993LL, 9007199254740992.0},
+      {"9223372036854775807", 1, 9223372036854775807LL, 9223372036854775807.0},
+      {"-9223372036854775808", 1, (-9223372036854775807LL - 1), -9223372036854775808.0},
+      {"9223372036854775808", 0, 0, 9223372036854775808.0},
+      {"1.5", 0, 0, 1.5},
+      {"-0.25e2", 0, 0, -25},
+      {"1E+2", 0, 0, 100},
+      {"1e-2", 0, 0, 0.01},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    sgw_json_doc_t doc;
+    parse_ok(cases[i].text, cases[i].text, strlen(cases[i].text), &doc);
+    if (doc.root != NULL && CHECK_EQ_INT(doc.root->type, SGW_JSON_NUMBER)) {
+      CHECK_EQ_INT(doc.root->is_integer, cases[i].is_integer);
+      if (cases[i].is_integer)
+        CHECK_EQ_INT(doc.root->integer, cases[i].integer);
+      CHECK(doc.root->number == cases[i].number);
+      CHECK_EQ_STR(doc.root->str, cases[i].text);
+    }
+    sgw_json_doc_free(&doc);
+  }
+}
+
+static void test_parse_structure(void) {
+  static const char text[] =
+      "{\"a\":[1,true,false,null,{}],\"k\\u0000x\":\"v\",\"a\":[],\"e\":[]}";
+  sgw_json_doc_t doc;
+  const sgw_json_t *a, *v;
+
+  parse_ok("object with arrays, NUL in a name, a duplicate", text,
+           sizeof(text) - 1, &doc);
+  if (doc.root == NULL) {
+    sgw_json_doc_free(&doc);
+    return;
+  }
+  CHECK_EQ_INT(doc.root->type, SGW_JSON_OBJECT);
+  CHECK_EQ_INT(doc.root->count, 4);
+  a = sgw_json_get(doc.root, "a");
+  if (CHECK(a != NULL) && CHECK_EQ_INT(a->type, SGW_JSON_ARRAY) &&
+      CHECK_EQ_INT(a->count, 5)) {
+    v = a->child;
+    CHECK_EQ_INT(v->type, SGW_JSON_NUMBER);
+    CHECK_EQ_INT((v = v->next)->type, SGW_JSON_TRUE);
+    CHECK_EQ_INT((v = v->next)->type, SGW_JSON_FALSE);
+    CHECK_EQ_INT((v = v->next)->type, SGW_JSON_NULL);
+    CHECK_EQ_INT((v = v->next)->type, SGW_JSON_OBJECT);
+    CHECK(v->next == NULL);
+  }
+  v = a ? a->next : NULL;
+  if (CHECK(v != NULL)) {
+    CHECK_MEM(v->name, v->name_len, "k\0x", 3);
+    CHECK_MEM(v->str, v->len, "v", 1);
+  }
+  CHECK(sgw_json_get(doc.root, "k") == NULL);
+  CHECK(sgw_json_get(doc.root, "missing") == NULL);
+  sgw_json_doc_free(&doc);
+
+  test_case("depth limit");
+  CHECK_EQ_INT(sgw_json_parse(&doc, "[[[]]]", 6, 3), SGW_OK);
+  sgw_json_doc_free(&doc);
+  CHECK_EQ_INT(sgw_json_parse(&doc, "[[[[]]]]", 8, 3), SGW_EINVAL);
+  CHECK(doc.root == NULL);
+  sgw_json_doc_free(&doc);
+
+  test_case("a long string and many members grow the arena");
+  {
+    char big[20000];
+    size_t n = 0;
+    big[n++] = '[';
+    for (int i = 0; i < 1500; i++)
+      n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"%d\"",
+                            i ? "," : "", i);
+    big[n++] = ']';
+    CHECK_EQ_INT(sgw_json_parse(&doc, big, n, 32), SGW_OK);
+    if (doc.root)
+      CHECK_EQ_INT(doc.root->count, 1500);
+    sgw_json_doc_free(&doc);
+  }
+}
+
+/* Texts RFC 8259 refuses (and a few it allows that a lenient parser
+ * might get wrong the other way). */
+static void test_parse_refused(void) {
+  static const struct {
+    const char *name, *text;
+    size_t len; /* 0: strlen */
+  } bad[] = {
+      {"empty", "", 0},
+      {"only whitespace", " \n", 0},
+      {"trailing value", "1 2", 0},
+      {"trailing comma in array", "[1,]", 0},
+      {"trailing comma in object", "{\"a\":1,}", 0},
+      {"missing colon", "{\"a\" 1}", 0},
+      {"unquoted name", "{a:1}", 0},
+      {"single quotes", "'a'", 0},
+      {"comment", "[1]//", 0},
+      {"leading zero", "01", 0},
+      {"bare minus", "-", 0},
+      {"dot without digits", "1.", 0},
+      {"leading dot", ".5", 0},
+      {"exponent without digits", "1e", 0},
+      {"plus sign", "+1", 0},
+      {"hex number", "0x10", 0},
+      {"NaN", "NaN", 0},
+      {"Infinity", "Infinity", 0},
+      {"unterminated string", "\"abc", 0},
+      {"backslash at the end", "\"abc\\", 0},
+      {"unknown escape", "\"\\x41\"", 0},
+      {"short \\u escape", "\"\\u12\"", 0},
+      {"non-hex \\u escape", "\"\\u12g4\"", 0},
+      {"lone high surrogate", "\"\\ud83d\"", 0},
+      {"lone low surrogate", "\"\\ude00\"", 0},
+      {"high surrogate then letter", "\"\\ud83dx\"", 0},
+      {"high surrogate then BMP escape", "\"\\ud83d\\u0041\"", 0},
+      {"raw newline in string", "\"a\nb\"", 0},
+      {"raw tab in string", "\"a\tb\"", 0},
+      {"raw NUL in string", "\"a\0b\"", 4},
+      {"invalid UTF-8", "\"\xff\"", 0},
+      {"overlong UTF-8", "\"\xc0\xaf\"", 0},
+      {"UTF-8 surrogate", "\"\xed\xa0\x80\"", 0},
+      {"truncated UTF-8", "\"\xe4\xb8\"", 0},
+      {"truncated literal", "tru", 0},
+      {"literal with suffix", "nulls", 0},
+      {"NUL after value", "1\0", 2},
+      {"unclosed array", "[1", 0},
+      {"unclosed object", "{\"a\":1", 0},
+      {"close without open", "]", 0},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    sgw_json_doc_t doc;
+    size_t len = bad[i].len ? bad[i].len : strlen(bad[i].text);
+    test_case(bad[i].name);
+    CHECK_EQ_INT(sgw_json_parse(&doc, bad[i].text, len, 32), SGW_EINVAL);
+    CHECK(doc.root == NULL);
+    sgw_json_doc_free(&doc);
+  }
+}
+
 int main(void) {
+  test_parse_strings();
+  test_parse_numbers();
+  test_parse_structure();
+  test_parse_refused();
   test_escapes();
   test_valid_utf8_edges();
   test_invalid_utf8();

@@ -2,7 +2,7 @@
 // The correctness gate of the /put-sign comparison (COS mode against S3
 // mode): before and after it is measured, a signer must really sign.
 //
-//   node verify_put.js NAME BASE_URL cos|s3
+//   node verify-put-s3.js NAME BASE_URL cos|s3
 //
 // cos: GET /put-sign?ext=jpg answers cosHost, cosKey and an Authorization
 //      whose q-signature is recomputed here with node:crypto from COS's
@@ -24,7 +24,7 @@ const crypto = require('node:crypto');
 
 const [name, base, mode] = process.argv.slice(2);
 if (!name || !base || (mode !== 'cos' && mode !== 's3')) {
-  console.error('usage: node verify_put.js NAME BASE_URL cos|s3');
+  console.error('usage: node verify-put-s3.js NAME BASE_URL cos|s3');
   process.exit(2);
 }
 const EXPIRES = 900;
@@ -138,13 +138,13 @@ async function main() {
   }
   agent.destroy();
   if (failures.length) {
-    for (const f of failures) console.error(`verify_put: FAIL ${f}`);
+    for (const f of failures) console.error(`verify-put-s3: FAIL ${f}`);
     process.exit(1);
   }
-  console.log(`verify_put: ${name} (${mode}) ok`);
+  console.log(`verify-put-s3: ${name} (${mode}) ok`);
 }
 
 main().catch((e) => {
-  console.error(`verify_put: FAIL ${name}: ${e.message}`);
+  console.error(`verify-put-s3: FAIL ${name}: ${e.message}`);
   process.exit(1);
 });
