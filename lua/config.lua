@@ -31,7 +31,10 @@ return {
   routes = {
     ["GET /put-sign"]    = s3 and "routes.s3_put_sign" or "routes.put_sign",
     ["GET /post-policy"] = s3 and "routes.s3_post_policy" or "routes.post_policy",
-    ["GET /get-sign"]    = s3 and "routes.s3_get_sign" or nil, -- S3 mode only, for now
+    -- A signed GET of a key in the caller's own folder (policy/owner.lua);
+    -- not with COS_CREDENTIALS=sts, whose credentials allow uploads only.
+    ["GET /get-sign"]    = s3 and "routes.s3_get_sign"
+      or (env("COS_CREDENTIALS") or "static") == "static" and "routes.get_sign" or nil,
     ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
     -- With COS_CREDENTIALS=sts: temporary credentials for Tencent's SDKs
     -- (their getAuthorization callback), limited to the upload prefix.
@@ -53,7 +56,7 @@ return {
     force_path_style = env("S3_FORCE_PATH_STYLE") == "1"  -- MinIO, local servers
       or env("S3_FORCE_PATH_STYLE") == "true",
     sign_content_type = false,                -- opt-in: signed Content-Type
-    sign_content_length = false,              -- opt-in: PUT needs ?size=, signed
+    -- (upload.sign_size signs Content-Length in S3 mode too)
   },
 
   -- Checked when the config loads (lua/policy/check.lua): a bad value

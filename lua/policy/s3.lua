@@ -14,9 +14,10 @@
 --     endpoint = nil,                  -- nil: https://s3.<region>.amazonaws.com
 --     force_path_style = false,        -- true for MinIO and local servers
 --     sign_content_type = false,       -- PUT and POST carry a signed Content-Type
---     sign_content_length = false,     -- PUT needs ?size=N, signed as Content-Length
 --     content_types = { heic = "image/heic" }, -- extension -> type, over the defaults
 --   }
+-- and, as in COS mode, upload.sign_size = true: /put-sign needs ?size=N
+-- and signs Content-Length.
 local s3, keys, check = require "gw.s3", require "policy.keys", require "policy.check"
 
 local cfg = gw.config
@@ -50,7 +51,6 @@ local function s3_settings()
   end
   s.path_style = check.boolean(c, "s3.force_path_style", "force_path_style", false)
   s.sign_content_type = check.boolean(c, "s3.sign_content_type", "sign_content_type", false)
-  s.sign_content_length = check.boolean(c, "s3.sign_content_length", "sign_content_length", false)
   if settings.expires > MAX_EXPIRES then
     check.fail("upload.expires must be at most %d seconds in S3 mode", MAX_EXPIRES)
   end
@@ -83,6 +83,10 @@ end
 local S = s3_settings()
 
 local M = { shape = shape, settings = settings, s3 = S }
+
+-- owned_key(req, ctx) -> key, or nil, status, body, headers: a key in the
+-- caller's own folder (policy/owner.lua).
+M.owned_key = require("policy.owner").key
 
 -- The options every gw.s3 call of this generation shares, plus `extra`.
 function M.opts(ctx, extra)
@@ -131,40 +135,6 @@ function M.prepare(req, ctx)
     return random_key(prefix, ext, user), ext
   end
   return random_key(prefix, ext), ext
-end
-
--- The folder a caller's keys are in: upload.prefix, and with
--- upload.user_segment on, the user's folder under it.
-local function own_prefix(ctx)
-  if not user_segment then return prefix end
-  local user = user_of(ctx.user)
-  return user and (prefix .. user .. "/") or nil
-end
-
--- owned_key(req, ctx) -> key, or nil, status, body, headers.
--- The key (?key=) must be one the key layout makes ([A-Za-z0-9/_.-], no
--- "..", "//", "./" or leading '/') and lie in the caller's own folder:
--- 400 for a malformed key, 403 for one elsewhere.
-function M.owned_key(req, ctx)
-  local ok, status, body, headers = allow(req, ctx)
-  if not ok then return nil, status, body, headers end
-  local key = req:query "key"
-  if type(key) ~= "string" or key == "" then
-    return nil, shape.error(400, "bad_key", "key is required", nil, ctx)
-  end
-  if #key > 1024 or not key:match "^[%w/_.-]+$" or key:find("..", 1, true)
-      or key:find("//", 1, true) or key:sub(1, 1) == "/" or key:sub(-1) == "/"
-      or key:find("/./", 1, true) or key:sub(1, 2) == "./" then
-    return nil, shape.error(400, "bad_key", "not a key this gateway makes", nil, ctx)
-  end
-  local own = own_prefix(ctx)
-  if not own then
-    return nil, shape.error(403, "forbidden", "no valid user for this download", nil, ctx)
-  end
-  if #key <= #own or key:sub(1, #own) ~= own then
-    return nil, shape.error(403, "forbidden", "the key is not in your folder", nil, ctx)
-  end
-  return key
 end
 
 return M

@@ -4,8 +4,8 @@
 -- upload.expires seconds) for this one key in this one bucket; the client
 -- sends the file as the body with the `headers` listed (none by default;
 -- Content-Type with s3.sign_content_type, Content-Length with
--- s3.sign_content_length, which also needs ?size= within upload.min_size
--- .. upload.max_size).
+-- upload.sign_size, which also needs ?size= within upload.min_size ..
+-- upload.max_size).
 local s3, policy = require "gw.s3", require "policy.s3"
 
 -- Fixed for the generation: looked up once, not per request.
@@ -14,7 +14,7 @@ local ok, fail = policy.shape.ok, policy.shape.error
 local up, S = policy.settings, policy.s3
 local bucket, region, endpoint, path_style = S.bucket, S.region, S.endpoint, S.path_style
 local expires, min_size, max_size = up.expires, up.min_size, up.max_size
-local sign_type, sign_length = S.sign_content_type, S.sign_content_length
+local sign_type, sign_length = S.sign_content_type, up.sign_size
 local query = { ["x-id"] = "PutObject" } -- as the AWS SDK signs a PutObject
 
 return function(req, ctx)
