@@ -174,6 +174,39 @@ function M.upload(cfg)
     s.conditions = conds
   end
   s.user_segment = M.boolean(up, "upload.user_segment", "user_segment", false)
+  s.sign_size = M.boolean(up, "upload.sign_size", "sign_size", false)
+  return s
+end
+
+-- cfg.credentials: which credential signs (static or sts) and how STS is
+-- reached. `cos_region` is the default STS region.
+function M.credentials(cfg, cos_region)
+  local c = M.section(cfg, "credentials", nil, {})
+  local s = {}
+  s.mode = M.get(c, "mode") or "static"
+  if s.mode ~= "static" and s.mode ~= "sts" then
+    M.fail('credentials.mode (COS_CREDENTIALS) must be "static" or "sts", not %s', describe(s.mode))
+  end
+  s.scope = M.get(c, "scope") or "key"
+  if s.scope ~= "key" and s.scope ~= "prefix" then
+    M.fail('credentials.scope (COS_STS_SCOPE) must be "key" or "prefix", not %s', describe(s.scope))
+  end
+  s.endpoint = M.string(c, "credentials.endpoint", "endpoint", "^https?://[%w.-]+:?%d*/?$",
+    "an http(s) URL of a host (COS_STS_ENDPOINT)", "https://sts.tencentcloudapi.com/")
+  s.region = M.string(c, "credentials.region", "region", "^[a-z][a-z0-9-]*$",
+    "a region like \"ap-guangzhou\" (COS_STS_REGION)", cos_region)
+  local arn = M.get(c, "role_arn")
+  if arn ~= nil and arn ~= "" then
+    s.role_arn = M.string(c, "credentials.role_arn", "role_arn", "^qcs::cam::[%w:/._-]+$",
+      "a CAM role like \"qcs::cam::uin/100000000001:roleName/signgw\" (COS_STS_ROLE_ARN)")
+  end
+  -- STS's limits: AssumeRole up to 12 hours, GetFederationToken up to 2.
+  s.duration = M.integer(c, "credentials.duration", "duration", 900,
+    s.role_arn and 43200 or 7200, 1800)
+  s.timeout_ms = M.integer(c, "credentials.timeout_ms", "timeout_ms", 100, 60000, 5000)
+  s.name = M.string(c, "credentials.name", "name", "^[%w+=,.@_-]+$",
+    "1 to 32 of [A-Za-z0-9+=,.@_-]", "signgw")
+  if #s.name > 32 then M.fail("credentials.name is longer than 32 characters") end
   return s
 end
 

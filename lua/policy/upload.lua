@@ -1,6 +1,5 @@
--- What the upload routes do before they sign: the permission check, the
--- extension check and the choice of key; and for downloads (/get-sign),
--- which keys a caller may read.
+-- What both upload routes do before they sign: the permission check, the
+-- extension check and the choice of key.
 --
 -- The settings are checked here, as the module loads (policy/check.lua):
 -- a bad value fails the reload or `signgw -t`, naming the config file.
@@ -33,7 +32,10 @@ local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, set
 -- auth.check returns true, or the user it let in; that user becomes
 -- ctx.user for the rest of the request (shape and log code can read it),
 -- and with upload.user_segment on, the key's folder: <prefix><user>/...
-local function authorize(req, ctx)
+--
+-- authorize(req, ctx) -> true, or nil, status, body, headers: the
+-- permission check alone (for routes that sign no key, such as /sts).
+function M.authorize(req, ctx)
   local ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
@@ -42,6 +44,8 @@ local function authorize(req, ctx)
   if ok ~= true then ctx.user = ok end
   return true
 end
+
+local authorize = M.authorize
 
 function M.prepare(req, ctx)
   local ok, status, body, headers = authorize(req, ctx)
@@ -56,34 +60,6 @@ function M.prepare(req, ctx)
     return random_key(prefix, ext, user)
   end
   return random_key(prefix, ext)
-end
-
--- readable(req, ctx) -> key, or nil, status, body, headers
--- The object the caller asks for (?key=), when it is one the upload
--- routes could have given this caller: under upload.prefix, and with
--- upload.user_segment in the caller's own folder.
-function M.readable(req, ctx)
-  local ok, status, body, headers = authorize(req, ctx)
-  if not ok then return nil, status, body, headers end
-  local key = req:query "key"
-  if key == nil or key == "" then
-    return nil, shape.error(400, "key_required", "key is required", nil, ctx)
-  end
-  if #key > 850 or not key:match "^[A-Za-z0-9/_.-]+$" or key:sub(1, 1) == "/"
-      or key:sub(-1) == "/" or key:find("..", 1, true) or key:find("//", 1, true) then
-    return nil, shape.error(400, "invalid_key",
-      "key must be an object key as the upload routes make them", nil, ctx)
-  end
-  local folder = prefix
-  if user_segment then
-    local user, why = user_of(ctx.user)
-    if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
-    folder = prefix .. user .. "/"
-  end
-  if key:sub(1, #folder) ~= folder then
-    return nil, shape.error(403, "forbidden", "this key is not in your folder", nil, ctx)
-  end
-  return key
 end
 
 return M

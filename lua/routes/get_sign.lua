@@ -1,24 +1,21 @@
--- GET /get-sign?key=KEY -> { url, cosKey }
--- A presigned GET URL (the signature in the query, COS's form) for an
--- object the caller could have uploaded: under upload.prefix, and with
--- upload.user_segment in the caller's own folder (policy/upload.lua). It
--- is valid for upload.expires seconds. The upload page links the file it
--- just stored with it.
-local cos, upload, cors = require "gw.cos", require "policy.upload", require "policy.cors"
+-- COS mode: GET /get-sign?key=KEY -> { url }
+-- A presigned GET of KEY (COS's query-string form, gw.cos.presign_url),
+-- valid for upload.expires seconds (from upload.skew before now), only
+-- for a key in the caller's own folder (policy/owner.lua: upload.prefix,
+-- and with upload.user_segment the user's folder under it); 403
+-- otherwise. Routed with the permanent key only (COS_CREDENTIALS=static).
+-- In dev mode the URL is the dev bucket's (http://). Pages on other
+-- origins may read the answer if cors.origins lists them.
+local cos, owner, upload, cors = require "gw.cos", require "policy.owner",
+  require "policy.upload", require "policy.cors"
 
--- Fixed for the generation: looked up once, not per request.
-local presign_url, readable, ok = cos.presign_url, upload.readable, upload.shape.ok
-local host, scheme = upload.host, upload.scheme
-local expires, skew = upload.settings.expires, upload.settings.skew
+local presign_url, owned_key, ok = cos.presign_url, owner.key, owner.shape.ok
+local host, scheme, s = upload.host, upload.scheme, upload.settings
+local expires, skew = s.expires, s.skew
 
 return cors.wrap(function(req, ctx)
-  local key, status, body, headers = readable(req, ctx)
+  local key, status, body, headers = owned_key(req, ctx)
   if not key then return status, body, headers end
-  return ok({
-    url = presign_url{
-      cred = ctx.cred, method = "get", key = key, host = host, scheme = scheme,
-      expires = expires, skew = skew,
-    },
-    cosKey = key,
-  }, ctx)
+  return ok({ url = presign_url{ cred = ctx.cred, method = "get", key = key, host = host,
+    scheme = scheme, expires = expires, skew = skew } }, ctx)
 end)

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "signgw/crypto.h"
 #include "signgw/error.h"
 
 #define SGW__REDIS_MAX_CONNS 256
@@ -102,16 +103,6 @@ static int url_fail(char *err, size_t errlen, const char *msg) {
   return SGW_EINVAL;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Percent-decodes s[0..len) into out (size cap). -1 on a bad escape, a
  * NUL byte or overflow. */
 static int url_decode(const char *s, size_t len, char *out, size_t cap) {
@@ -121,8 +112,8 @@ static int url_decode(const char *s, size_t len, char *out, size_t cap) {
     int c = (unsigned char)s[i];
     if (c == '%') {
       int hi, lo;
-      if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
-          (lo = hexval(s[i + 2])) < 0)
+      if (i + 2 >= len || (hi = sgw_hex_digit((unsigned char)s[i + 1])) < 0 ||
+          (lo = sgw_hex_digit((unsigned char)s[i + 2])) < 0)
         return -1;
       c = hi * 16 + lo;
       i += 2;

@@ -30,8 +30,9 @@ typedef struct event_s {
 
 struct event_wait_s {
   sgw_wait_t wait;
-  uv_timer_t timer;
+  uv_timer_t timer;   /* the timeout, or 0 ms once the event is set */
   event_t *ev;
+  int woken;          /* set() woke it: resume with true */
   event_wait_t *prev, *next;
 };
 
@@ -69,7 +70,11 @@ static void waiter_wake(event_wait_t *w, int ok) {
   sgw_task_resume(t, n);
 }
 
-static void on_timeout(uv_timer_t *timer) { waiter_wake(timer->data, 0); }
+static void on_timer(uv_timer_t *timer) {
+  event_wait_t *w = timer->data;
+
+  waiter_wake(w, w->woken);
+}
 
 static void event_cancel(sgw_wait_t *wait) {
   event_wait_t *w = (event_wait_t *)wait;
@@ -101,20 +106,24 @@ static int l_wait(lua_State *L) {
   ev->waiters = w;
   uv_timer_init(sgw_task_loop(t), &w->timer);
   w->timer.data = w;
-  uv_timer_start(&w->timer, on_timeout, (uint64_t)ms, 0);
+  uv_timer_start(&w->timer, on_timer, (uint64_t)ms, 0);
   return sgw_task_yield(L, &w->wait, event_cancel);
 }
 
-/* Wakes every waiter. Each resumes now, in this call: a waiter's handler
- * may run (and answer) before set() returns to its caller. */
+/* Wakes every waiter. They resume from the loop, right after the caller
+ * yields or returns, never inside this call: one handler does not run
+ * inside another's. */
 static int l_set(lua_State *L) {
   event_t *ev = check_event(L);
   int n = 0;
 
   ev->set = 1;
-  while (ev->waiters != NULL) {
-    waiter_wake(ev->waiters, 1);
-    n++;
+  for (event_wait_t *w = ev->waiters; w != NULL; w = w->next) {
+    if (!w->woken) {
+      w->woken = 1;
+      uv_timer_start(&w->timer, on_timer, 0, 0);
+      n++;
+    }
   }
   lua_pushinteger(L, n);
   return 1;

@@ -4,7 +4,8 @@
 //   node report.js DIR
 //
 // DIR/meta.json      settings and versions
-// DIR/measure.jsonl  one object per wrk measurement
+// DIR/measure.jsonl  one object per wrk measurement (/post-policy)
+// DIR/putsign.jsonl  the same for /put-sign, COS mode against S3 mode
 // DIR/extra.jsonl    memory, startup, reload and other one-off records
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,6 +18,7 @@ const readLines = (f) => {
 };
 const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
 const runs = readLines('measure.jsonl');
+const putRuns = readLines('putsign.jsonl');
 const extra = readLines('extra.jsonl');
 
 const median = (xs) => {
@@ -38,7 +40,7 @@ const SERVERS = [
 ];
 
 // Derived per-measurement values.
-for (const r of runs) {
+for (const r of [...runs, ...putRuns]) {
   r.rps = r.requests / (r.duration_us / 1e6);
   r.cores = r.srv_cpu_s / r.wall_s;
   r.per_core = r.cores > 0 ? r.rps / r.cores : NaN;
@@ -46,9 +48,9 @@ for (const r of runs) {
 
 // Median row of one server/workers/conns cell. node-express runs one
 // process: its workers=1 measurements stand for workers=2 as well.
-function cell(server, workers, conns) {
+function cell(server, workers, conns, from = runs) {
   const w = server === 'node-express' ? 1 : workers;
-  const rs = runs.filter((r) => r.server === server && r.workers === w && r.conns === conns);
+  const rs = from.filter((r) => r.server === server && r.workers === w && r.conns === conns);
   if (!rs.length) return null;
   return {
     n: rs.length,
@@ -123,6 +125,45 @@ for (const conns of meta.conns) {
   }
 }
 p();
+
+if (putRuns.length) {
+  p('## `GET /put-sign?ext=jpg`: S3 mode (SigV4) against COS mode');
+  p();
+  p('The same signgw build and shipped scripts, signing a PUT: COS mode (`q-sign`, HMAC-SHA1, an `authorization` value) against S3 mode (`SGW_STORAGE=s3`: a SigV4 presigned URL, SHA-256 of the canonical request, HMAC-SHA256 with the signing key kept per day). Measured in the same way as above, in rounds of their own; `verify-put-s3.js` recomputed both signatures with node:crypto before and after. Aim: S3 within 15% of COS per server core.');
+  p();
+  p('| workers | conns | COS req/s | S3 req/s | COS p99 ms | S3 p99 ms | COS req/s per core | S3 req/s per core | S3 / COS per core | S3 / COS req/s | non-2xx | socket errors c/r/w/t |');
+  p('|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      const c = cell('signgw-cos', workers, conns, putRuns);
+      const s = cell('signgw-s3', workers, conns, putRuns);
+      if (!c || !s) continue;
+      p(`| ${workers} | ${conns} | ${int(c.rps)} | ${int(s.rps)} | ${fix(c.p99, 2)} | ${fix(s.p99, 2)} | ${int(c.perCore)} | ${int(s.perCore)} | ${fix(s.perCore / c.perCore, 2)} | ${fix(s.rps / c.rps, 2)} | ${c.non2xx + s.non2xx} | ${c.sock.map((x, i) => x + s.sock[i]).join('/')} |`);
+    }
+  }
+  p();
+}
+
+const sts = extra.find((e) => e.kind === 'sts');
+if (sts) {
+  const c = (server) => cell(server, 1, sts.conns);
+  const key = c('sts-key'), prefix = c('sts-prefix'), stat = c('put-static'), node = c('node-sts');
+  p('## Temporary credentials (STS)');
+  p();
+  p(`\`GET /put-sign?ext=jpg\` with \`COS_CREDENTIALS=sts\` against the e2e tests' STS double, which answers after ${sts.delay_ms} ms; one worker (one process) each, ${sts.conns} connections, medians of the rounds. Key scope makes one STS call per signature (its CAM policy is that one object); prefix scope reuses one credential per worker. The peer is Tencent's own approach: node + express calling \`qcloud-cos-sts\` per request, then signing with \`cos-nodejs-sdk-v5\`. Every server's signatures were checked first against the keys STS issued.`);
+  p();
+  p('| server | req/s | p50 ms | p99 ms | non-2xx |');
+  p('|---|--:|--:|--:|--:|');
+  for (const [id, label] of [['sts-key', 'signgw, sts key scope'], ['node-sts', 'node + express + qcloud-cos-sts'],
+    ['sts-prefix', 'signgw, sts prefix scope'], ['put-static', 'signgw, permanent key']]) {
+    const x = c(id);
+    if (x) p(`| ${label} | ${int(x.rps)} | ${fix(x.p50, 1)} | ${fix(x.p99, 1)} | ${x.non2xx} |`);
+  }
+  p();
+  p(`- key scope / node: **${ratio(key && key.rps, node && node.rps)}** throughput (target ≥ 10×); key scope p99 ${fix(key && key.p99, 1)} ms (target ≤ 80 ms).`);
+  p(`- prefix scope / permanent key: **${ratio(prefix && prefix.rps, stat && stat.rps)}** throughput (target ≥ 0.90).`);
+  p();
+}
 
 const mem = extra.filter((e) => e.kind === 'mem');
 if (mem.length) {

@@ -1,15 +1,12 @@
 'use strict';
-// CORS of the signing routes (lua/policy/cors.lua) and /get-sign.
-// - SGW_CORS_ORIGINS lists the origins whose pages may read the answers:
-//   only those are echoed in Access-Control-Allow-Origin (with
-//   credentials); "*" gives any other origin "*", never with credentials;
-//   every answer says Vary: Origin; preflights answer for listed origins.
-// - /get-sign presigns a download only under the caller's own folder
-//   (upload.prefix, and the user's folder with upload.user_segment).
+// CORS of the signing routes (lua/policy/cors.lua): SGW_CORS_ORIGINS
+// lists the origins whose pages may read the answers; only those are
+// echoed in Access-Control-Allow-Origin (with credentials); "*" gives any
+// other origin "*", never with credentials; every answer says Vary:
+// Origin; preflights answer for listed origins only. In S3 mode too.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const COS = require('cos-nodejs-sdk-v5');
 const h = require('./lib/harness.js');
 
 const A = 'http://app.test:8080';
@@ -74,45 +71,17 @@ test('"*" allows any origin, but never with credentials; bad origins fail the co
   }
 });
 
-test('/get-sign presigns only keys in the caller\'s own folder', async (t) => {
-  const gw = await h.start({ config: path.join(h.CONFIGS, 'users.lua') });
+test('S3 mode: the same CORS answers', async (t) => {
+  const gw = await h.start({ config: path.join(h.CONFIGS, 's3.lua'), env: { SGW_STORAGE: 's3', SGW_CORS_ORIGINS: A } });
   t.after(() => gw.stop());
-  const alice = { 'X-User': 'alice' };
-  const put = await get(gw, '/put-sign?ext=jpg', alice);
-  assert.match(put.json.cosKey, /^uploads\/alice\//);
-  const r = await get(gw, '/get-sign?key=' + encodeURIComponent(put.json.cosKey), alice);
-  assert.equal(r.status, 200, r.text);
-  const url = new URL(r.json.url);
-  assert.equal(url.protocol, 'https:');
-  assert.equal(url.host, h.COS_HOST);
-  assert.equal(url.pathname, '/' + put.json.cosKey);
-  assert.ok(url.searchParams.get('q-signature'), r.json.url);
-  assert.equal(r.headers['cache-control'], 'no-store');
-  for (const [what, key, user, status, code] of [
-    ['another user\'s file', put.json.cosKey, { 'X-User': 'bob' }, 403, 'forbidden'],
-    ['outside the upload prefix', 'private/alice/x.jpg', alice, 403, 'forbidden'],
-    ['the folder itself', 'uploads/alice/', alice, 400, 'invalid_key'],
-    ['".."', 'uploads/alice/../bob/x.jpg', alice, 400, 'invalid_key'],
-    ['no key', '', alice, 400, 'key_required'],
-    ['odd bytes', 'uploads/alice/a b.jpg', alice, 400, 'invalid_key'],
-  ]) {
-    const res = await get(gw, '/get-sign?key=' + encodeURIComponent(key), user);
-    assert.equal(res.status, status, `${what}: ${res.text}`);
-    assert.equal(res.json.error, code, what);
+  for (const route of ['/put-sign?ext=jpg', '/post-policy?ext=png']) {
+    const r = await get(gw, route, { Origin: A });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['access-control-allow-origin'], A, route);
+    assert.equal(r.headers.vary, 'Origin');
+    assert.equal((await get(gw, route, { Origin: B })).headers['access-control-allow-origin'], undefined);
   }
-});
-
-test('/get-sign without user folders: anything under upload.prefix', async (t) => {
-  const gw = await h.start();
-  t.after(() => gw.stop());
-  const ok = await get(gw, '/get-sign?key=uploads/20261130/x.jpg');
-  assert.equal(ok.status, 200, ok.text);
-  assert.equal((await get(gw, '/get-sign?key=other/x.jpg')).status, 403);
-  // The signature is the one the official SDK makes for GET of that key.
-  const q = new URL(ok.json.url).searchParams;
-  const want = COS.getAuthorization({
-    SecretId: h.CREDS.COS_SECRET_ID, SecretKey: h.SECRET_KEY, Method: 'get',
-    Pathname: '/uploads/20261130/x.jpg', Headers: { host: h.COS_HOST }, KeyTime: q.get('q-key-time'),
-  });
-  assert.equal(q.get('q-signature'), new URLSearchParams(want).get('q-signature'));
+  const pre = await h.request(gw.base, '/put-sign', { method: 'OPTIONS', headers: {
+    Origin: A, 'Access-Control-Request-Method': 'GET' } });
+  assert.equal(pre.status, 204, pre.text);
 });

@@ -33,7 +33,11 @@
 //   node sts_double.js [--port P] [--host H] [--delay-ms D]
 //                      [--secret-id ID] [--secret-key KEY]
 // prints one JSON line {"port","url","caFile"} and serves until SIGINT or
-// SIGTERM. The default credential is the e2e tests' permanent one.
+// SIGTERM. The default credential is the e2e tests' permanent one. With
+// --lookup-port L it also answers, on plain HTTP at 127.0.0.1:L (a test
+// hook, not an STS API), GET /lookup?id=TMP_SECRET_ID with that issued
+// credential as JSON (404 if none): how the benchmark's verifier checks
+// signatures made with temporary keys.
 const https = require('node:https');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -507,6 +511,15 @@ if (require.main === module) {
     secretId: opt('--secret-id'),
     secretKey: opt('--secret-key'),
   }).then((sts) => {
+    const lookupPort = Number(opt('--lookup-port', 0));
+    if (lookupPort) {
+      require('node:http').createServer((req, res) => {
+        const id = new URL(req.url, 'http://x').searchParams.get('id');
+        const rec = id && sts.lookup(id);
+        res.writeHead(rec ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(rec || { error: 'no such credential' }));
+      }).listen(lookupPort, '127.0.0.1');
+    }
     console.log(JSON.stringify({ port: sts.port, url: sts.url, caFile: sts.caFile }));
     const stop = () => sts.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
