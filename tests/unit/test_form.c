@@ -1,4 +1,5 @@
-/* The multipart/form-data reader of the dev bucket (src/dev/form.c).
+/* The multipart/form-data reader of the dev bucket (src/dev/form.c), and
+ * its check of object keys (sgw_store_key_check, src/dev/store.c).
  *
  * Bodies are the examples of HTML 4.01 section 17.13.4 and RFC 7578
  * section 4, and variants whose file contents look like the start of a
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "dev/form.h"
+#include "dev/store.h"
 #include "signgw/error.h"
 #include "test.h"
 
@@ -275,7 +277,54 @@ static void test_refusals(void) {
   }
 }
 
+/* Keys the data directory refuses, and ones it takes, by the rules in
+ * store.h (COS's 850-byte limit, 255 bytes a segment). */
+static void test_keys(void) {
+  static const struct {
+    const char *key;
+    size_t len; /* 0: strlen */
+    int want;
+  } cases[] = {
+      {"uploads/20261130/1_abc.jpg", 0, 0},
+      {"a", 0, 0},
+      {"...", 0, 0},
+      {".hidden/x.jpg", 0, 0},
+      {"a/.b/c..d", 0, 0},
+      {"\xe4\xb8\xad\xe6\x96\x87/\xe6\x96\x87 (1).png", 0, 0},
+      {"", 0, SGW_EINVAL},
+      {"..", 0, SGW_EINVAL},
+      {".", 0, SGW_EINVAL},
+      {"a/../b", 0, SGW_EINVAL},
+      {"a/./b", 0, SGW_EINVAL},
+      {"../etc/passwd", 0, SGW_EINVAL},
+      {"a/..", 0, SGW_EINVAL},
+      {"/a", 0, SGW_EINVAL},
+      {"a/", 0, SGW_EINVAL},
+      {"a//b", 0, SGW_EINVAL},
+      {"a\0b", 3, SGW_EINVAL},
+      {"a\nb", 0, SGW_EINVAL},
+      {"a\x7f", 0, SGW_EINVAL},
+  };
+  char big[900];
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    size_t n = cases[i].len ? cases[i].len : strlen(cases[i].key);
+    test_case(cases[i].key);
+    CHECK_EQ_INT(sgw_store_key_check(cases[i].key, n), cases[i].want);
+  }
+  test_case("key lengths");
+  memset(big, 'k', sizeof(big));
+  CHECK_EQ_INT(sgw_store_key_check(big, 255), 0);
+  CHECK_EQ_INT(sgw_store_key_check(big, 256), SGW_ERANGE);
+  for (size_t i = 200; i < sizeof(big); i += 200)
+    big[i] = '/';
+  CHECK_EQ_INT(sgw_store_key_check(big, 850), 0);
+  CHECK_EQ_INT(sgw_store_key_check(big, 851), SGW_ERANGE);
+  CHECK_EQ_INT(sgw_store_key_check(NULL, 0), SGW_EINVAL);
+}
+
 int main(void) {
+  test_keys();
   test_html401();
   test_rfc7578();
   test_lookalikes();
