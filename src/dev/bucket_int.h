@@ -53,7 +53,8 @@ typedef struct sgw_dev_req_s {
   /* POST: the form */
   sgw_form_t form;
   sgw_buf_t ftext;         /* field names and values, back to back */
-  size_t foff[SGW_DEV_MAX_FIELDS][3]; /* name offset, name length, value length */
+  /* per field: offset of its name, the name's length, the value's */
+  size_t foff[SGW_DEV_MAX_FIELDS][3];
   size_t nfields;
   int in_field;            /* 1 in a field part, 2 in the file part, 0 else */
   unsigned file_seen : 1;

@@ -17,11 +17,12 @@
  * (HTML, SVG, scripts) are sent as plain bytes. */
 static const char *content_type(const char *key, size_t len) {
   static const char *const types[][2] = {
-      {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"}, {"png", "image/png"},
-      {"gif", "image/gif"},   {"webp", "image/webp"}, {"bmp", "image/bmp"},
-      {"heic", "image/heic"}, {"mp4", "video/mp4"},   {"mov", "video/quicktime"},
-      {"txt", "text/plain; charset=utf-8"},           {"pdf", "application/pdf"},
-      {NULL, NULL}};
+      {"jpg", "image/jpeg"},    {"jpeg", "image/jpeg"},
+      {"png", "image/png"},     {"gif", "image/gif"},
+      {"webp", "image/webp"},   {"bmp", "image/bmp"},
+      {"heic", "image/heic"},   {"mp4", "video/mp4"},
+      {"mov", "video/quicktime"}, {"txt", "text/plain; charset=utf-8"},
+      {"pdf", "application/pdf"}, {NULL, NULL}};
   const char *dot = NULL;
 
   for (size_t i = len; i-- > 0 && key[i] != '/';)

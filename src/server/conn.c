@@ -702,9 +702,8 @@ static int conn_may_step(const sgw_http_req_t *r) {
  * on with its body (to the handler, or dropped if it answered at once). */
 static void conn_hand_up_head(sgw_conn_t *c) {
   sgw_http_req_t *r = c->req;
-
-  size_t n;
   const char *expect;
+  size_t n;
 
   r->head_up = 1;
   r->streaming = 1;
@@ -719,7 +718,8 @@ static void conn_hand_up_head(sgw_conn_t *c) {
   /* Taken (not answered at once): a client that waits for word before
    * it sends its body (curl does, past 1 MiB) gets it now. */
   expect = sgw_http_req_header(r, "expect", 6, &n);
-  if (expect != NULL && n == 12 && strncasecmp(expect, "100-continue", 12) == 0 &&
+  if (expect != NULL && n == 12 &&
+      strncasecmp(expect, "100-continue", 12) == 0 &&
       r->parser.http_major == 1 && r->parser.http_minor >= 1)
     conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 }
