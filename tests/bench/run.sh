@@ -493,7 +493,7 @@ sts_bench() {
   [ -d "$ROOT/tests/node_modules/tencentcloud-sdk-nodejs-common" ] ||
     npm ci --prefix "$ROOT/tests" --no-audit --no-fund --loglevel=error >/dev/null
   lport=$(free_port)
-  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" \
+  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" --keep 20000 \
     --secret-id "$COS_SECRET_ID" --secret-key "$COS_SECRET_KEY" >"$TMP/sts.out" 2>&1 &
   S_PID[sts-double]=$!; PIDS+=("$!"); S_KIND[sts-double]=node
   line=$(wait_log "$TMP/sts.out" '^\{' 20) || { cat "$TMP/sts.out" >&2; die "the STS double did not start"; }
