@@ -7,7 +7,8 @@
 -- the environment (COS_SECRET_ID, COS_SECRET_KEY, COS_SECURITY_TOKEN, or
 -- files named by COS_SECRET_ID_FILE, COS_SECRET_KEY_FILE and
 -- COS_SECURITY_TOKEN_FILE, re-read on SIGHUP) and reach scripts only as
--- the opaque ctx.cred.
+-- the opaque ctx.cred. In S3 mode the same goes for AWS_ACCESS_KEY_ID,
+-- AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (ctx.s3_cred).
 
 local env, has = gw.env, gw.has_env
 
@@ -18,6 +19,16 @@ local env, has = gw.env, gw.has_env
 local jwt_on = has "SGW_JWT_SECRET" or has "SGW_JWT_SECRET_FILE" or has "SGW_JWT_JWKS_URL"
 local session_on = has "SGW_SESSION_COOKIE"
 
+-- Which store the upload routes sign for: "cos" (Tencent Cloud COS) or
+-- "s3" (AWS S3 and S3-compatible stores: MinIO, R2, ...; policy/s3.lua).
+local storage = env("SGW_STORAGE") or "cos"
+if storage ~= "cos" and storage ~= "s3" then
+  error(("config: SGW_STORAGE must be \"cos\" or \"s3\", not %q"):format(storage), 0)
+end
+local s3 = storage == "s3"
+local static = (env("COS_CREDENTIALS") or "static") == "static"
+local get_sign = s3 and "routes.s3_get_sign" or static and "routes.get_sign" or nil
+
 return {
   listen = "127.0.0.1:3000",
   workers = 0,                 -- 0: one per CPU
@@ -27,17 +38,37 @@ return {
 
   -- "METHOD /path" = module returning function(req, ctx).
   routes = {
-    ["GET /put-sign"]    = "routes.put_sign",
-    ["GET /post-policy"] = "routes.post_policy",
+    ["GET /put-sign"]    = s3 and "routes.s3_put_sign" or "routes.put_sign",
+    ["GET /post-policy"] = s3 and "routes.s3_post_policy" or "routes.post_policy",
+    -- A signed GET of a key in the caller's own folder (policy/owner.lua);
+    -- not with COS_CREDENTIALS=sts, whose credentials allow uploads only.
+    ["GET /get-sign"]    = get_sign,
+    -- CORS preflights of browser pages on other origins (see cors below)
+    ["OPTIONS /put-sign"]    = "routes.preflight",
+    ["OPTIONS /post-policy"] = "routes.preflight",
+    ["OPTIONS /get-sign"]    = get_sign and "routes.preflight" or nil,
     ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
     -- With COS_CREDENTIALS=sts: temporary credentials for Tencent's SDKs
     -- (their getAuthorization callback), limited to the upload prefix.
     ["GET /sts"] = env("COS_CREDENTIALS") == "sts" and "routes.sts" or nil,
   },
 
+  storage = storage,
+
   cos = {
     bucket = env("COS_BUCKET") or "examplebucket-1250000000",
     region = env("COS_REGION") or "ap-guangzhou",
+  },
+
+  -- S3 mode (checked by policy/s3.lua, which documents every field).
+  s3 = {
+    bucket = env("S3_BUCKET") or "examplebucket",
+    region = env("S3_REGION") or "us-east-1",
+    endpoint = env("S3_ENDPOINT"),            -- nil: https://s3.<region>.amazonaws.com
+    force_path_style = env("S3_FORCE_PATH_STYLE") == "1"  -- MinIO, local servers
+      or env("S3_FORCE_PATH_STYLE") == "true",
+    sign_content_type = false,                -- opt-in: signed Content-Type
+    -- (upload.sign_size signs Content-Length in S3 mode too)
   },
 
   -- Checked when the config loads (lua/policy/check.lua): a bad value
@@ -70,6 +101,33 @@ return {
     role_arn   = env("COS_STS_ROLE_ARN"),         -- set: AssumeRole, else GetFederationToken
     duration   = math.tointeger(tonumber(env("COS_STS_DURATION") or "")) or 1800,
     timeout_ms = math.tointeger(tonumber(env("COS_STS_TIMEOUT_MS") or "")) or 5000,
+  },
+
+  -- Browser pages on other origins that may call the signing routes:
+  -- "https://app.example.com" entries (a list, or one string separated by
+  -- commas or spaces); "*" for any origin, without credentials.
+  cors = {
+    origins = env("SGW_CORS_ORIGINS"),
+    max_age = 600,               -- seconds a browser may keep a preflight
+    headers = { "authorization", "content-type", "x-requested-with" },
+  },
+
+  -- The local dev bucket (a COS stand-in on this machine, plain HTTP):
+  -- "auto" runs it only while no COS credentials are set (dev mode), and
+  -- the upload routes then point clients at it; true runs it also with
+  -- real credentials; false never. It stands in for COS with the
+  -- permanent key: not in S3 mode, nor with COS_CREDENTIALS=sts.
+  dev = {
+    enabled  = env("SGW_DEV") or ((s3 or not static) and "off" or "auto"),
+    listen   = env("SGW_DEV_LISTEN") or "127.0.0.1:3001",  -- loopback only
+    data_dir = env("SGW_DEV_DATA") or "signgw-dev-data",    -- from the working dir
+    max_size = 100 * 1024 * 1024,  -- the largest object it takes
+    -- Served by the gateway only while the dev bucket runs: the browser
+    -- upload page of examples/web/.
+    routes = {
+      ["GET /"]          = { file = "../examples/web/index.html" },
+      ["GET /upload.js"] = { file = "../examples/web/upload.js" },
+    },
   },
 
   -- The answer to errors the server itself finds (malformed HTTP, unknown

@@ -11,21 +11,20 @@ local bucket, region = check.cos(cfg)
 local auth = check.module(cfg, "auth", { "check" })
 local shape = check.module(cfg, "shape", { "ok", "error" })
 
--- The rate limit and the quota are on when their settings are there
--- (SGW_RATE_LIMIT, SGW_QUOTA_PER_DAY in the shipped config); their
--- modules are policy.rate_limit and policy.quota unless policy names others.
-local function on(section, field)
-  local t = check.get(cfg, section)
-  return type(t) == "table" and check.get(t, field) ~= nil
-end
-local rate_limit = on("rate_limit", "rate") and check.module(cfg, "rate_limit", { "check" }).check
-local quota = on("quota", "per_day") and check.module(cfg, "quota", { "take" }).take
+-- The rate limit and the quota, when they are on (policy.limits).
+local limits = require "policy.limits"
+local rate_limit, quota = limits.rate_limit, limits.quota
 
--- The config is fixed for a generation, and so is the bucket's host.
-local host = cos.host(bucket, region)
+-- The config is fixed for a generation, and so is the bucket's host. In
+-- dev mode (gw.dev) uploads go to the local dev bucket, over plain HTTP.
+local dev = gw.dev
+local host = dev and dev.host or cos.host(bucket, region)
+if dev then bucket = dev.bucket end
 
--- M.settings: the checked upload settings (see check.upload).
-local M = { shape = shape, host = host, bucket = bucket, settings = settings }
+-- M.settings: the checked upload settings (see check.upload); M.scheme:
+-- how clients reach M.host ("https", or "http" for the dev bucket).
+local M = { shape = shape, host = host, bucket = bucket, settings = settings,
+  scheme = dev and dev.scheme or "https" }
 
 -- Looked up once, not per request.
 local auth_check, ext_of, random_key, user_of = auth.check, keys.ext, keys.random, keys.user

@@ -263,6 +263,26 @@ test('sessions in Redis, quotas per user and per address, trusted proxies', asyn
     }
   });
 
+  await t.test('the quota in S3 mode', async () => {
+    const gw = await h.start({
+      env: { SGW_REDIS_URL: redis.url(), SGW_QUOTA_PER_DAY: '1', SGW_JWT_SECRET: SECRET, SGW_STORAGE: 's3',
+        S3_BUCKET: 'quota-bucket', S3_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+    });
+    try {
+      const carol = bearer(await sign({ sub: 'carol_s3' }));
+      const first = await get(gw, '/put-sign?ext=jpg', { headers: carol });
+      assert.equal(first.status, 200, first.text);
+      assert.match(first.json.url || JSON.stringify(first.json), /uploads\/carol_s3\//);
+      const second = await get(gw, '/post-policy?ext=jpg', { headers: carol });
+      assert.equal(second.status, 429, second.text);
+      assert.equal(second.json.error, 'quota_exceeded');
+      assert.equal(redis.cli('GET', `sgw:quota:${utcDay()}:u:carol_s3`), '1');
+    } finally {
+      await gw.stop();
+    }
+  });
+
   await t.test('no login: the quota counts per client address; proxies only when trusted', async () => {
     redis.cli('FLUSHALL');
     const gw = await h.start({

@@ -7,7 +7,8 @@
 // (another source address, 127.0.0.2) sending at half the limit meanwhile
 // is not refused (a burst of 2 absorbs its timers' jitter: with burst 0 a
 // bucket refuses any two requests closer than 1/R); SGW_RATE_LIMIT_BURST
-// lets that many more through at once.
+// lets that many more through at once; the same bucket guards /get-sign
+// and S3 mode's routes.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
@@ -17,9 +18,9 @@ const { sleep } = require('./lib/redis_server.js');
 const RATE = 20;
 const BURST = 2;
 
-function get(gw, from) {
+function get(gw, from, route = '/put-sign?ext=jpg') {
   return new Promise((resolve, reject) => {
-    const req = http.request(gw.base + '/put-sign?ext=jpg', { agent: false, localAddress: from }, (res) => {
+    const req = http.request(gw.base + route, { agent: false, localAddress: from }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -79,4 +80,23 @@ test('SGW_RATE_LIMIT_BURST: that many more at once', async (t) => {
   assert.equal(all.filter((r) => r.status === 200).length, 5, 'burst 4 + 1');
   const other = await get(gw, '127.0.0.2');
   assert.equal(other.status, 200);
+});
+
+test('one bucket per address for every signing route, in COS and in S3 mode', async (t) => {
+  const env = { SGW_RATE_LIMIT: '0.2', SGW_RATE_LIMIT_BURST: '2' }; // 3 at once, then one per 5 s
+  const s3 = { ...env, SGW_STORAGE: 's3', S3_BUCKET: 'bench-bucket', S3_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+  for (const [mode, e] of [['COS', env], ['S3', s3]]) {
+    const gw = await h.start({ workers: 2, env: e });
+    try {
+      const routes = ['/put-sign?ext=jpg', '/post-policy?ext=png', '/get-sign?key=uploads/20260101/1_ab.jpg', '/put-sign?ext=jpg'];
+      const got = [];
+      for (const r of routes) got.push((await get(gw, '127.0.0.1', r)).status);
+      assert.deepEqual(got.slice(0, 3).map((x) => x !== 429), [true, true, true], `${mode}: ${got}`);
+      assert.equal(got[3], 429, `${mode}: the 4th request of the address: ${got}`);
+      assert.notEqual((await get(gw, '127.0.0.2', '/get-sign?key=uploads/20260101/1_ab.jpg')).status, 429, `${mode}: another address`);
+    } finally {
+      await gw.stop();
+    }
+  }
 });
