@@ -10,6 +10,8 @@
 #include "client/http.h"
 #include "common/log.h"
 #include "runtime/cred.h"
+#include "runtime/cred_s3.h"
+#include "runtime/devmode.h"
 #include "runtime/observe.h"
 #include "runtime/reload.h"
 #include "runtime/sources.h"
@@ -274,6 +276,11 @@ static int run(sgw_reload_t *r) {
     goto stop;
   }
   observing = 1;
+  if (sgw_devmode_start(r) < 0) { /* before generation 1: gw.dev */
+    for (int i = 0; i < r->nworkers; i++)
+      close(fds[i]);
+    goto stop;
+  }
   started = start_workers(r, fds, &m.done);
   if (started < r->nworkers)
     goto stop;
@@ -292,6 +299,7 @@ stop:
     sgw_worker_halt(&workers[i]); /* finished ones ignore it */
   for (int i = 0; i < started; i++)
     sgw_worker_join(&workers[i]);
+  sgw_devmode_stop(r);
   if (observing)
     sgw_obs_stop(); /* the workers' last access log lines are written */
   main_close(&m, loop);
@@ -325,7 +333,7 @@ int main(int argc, char **argv) {
    * settings; workers then build their own. The config path is kept as
    * given and resolved at every read, so symlink swaps apply on reload. */
   sgw_sources_t src = {0};
-  sgw_vm_opts_t vo = {&src, cred, NULL, -1, 1};
+  sgw_vm_opts_t vo = {&src, cred, NULL, -1, 1, NULL, NULL};
   if (sgw_sources_read_config(&src, o.config, err, sizeof(err)) < 0 ||
       sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
     fprintf(stderr, "signgw: %s\n", err);
@@ -351,7 +359,13 @@ int main(int argc, char **argv) {
   }
   if (o.workers >= 0)
     r.live.workers = o.workers;
-  if (cred->placeholder)
+  if (sgw_cred_s3_selected() && cred->s3->placeholder)
+    sgw_log_warn("no S3 credentials in the environment: signing with "
+                 "placeholder development credentials (access key id %s); "
+                 "a real store will refuse them. Set AWS_ACCESS_KEY_ID and "
+                 "AWS_SECRET_ACCESS_KEY for real use.", cred->s3->secret_id);
+  else if (cred->placeholder && !sgw_cred_s3_selected() &&
+           !sgw_devmode_wanted(&r.config.dev, cred))
     sgw_log_warn("no COS credentials in the environment: signing with "
                  "placeholder development credentials (SecretId %s); "
                  "uploads to a real bucket will be refused. Set "
