@@ -29,6 +29,11 @@
  * Misuse (a bad argument, a command refused on a shared connection such
  * as MULTI or SUBSCRIBE) raises an error.
  *
+ * Each call, pipeline or eval counts once in
+ * signgw_outbound_requests_total{target="redis",result} (result "ok",
+ * "redis" for an error reply, or the failure's kind; "cancelled" when the
+ * request went away first) and is timed in its duration histogram.
+ *
  * eval() sends EVALSHA and, when Redis does not know the script yet
  * (NOSCRIPT), EVAL with the same arguments: one round trip normally.
  *
@@ -273,8 +278,14 @@ struct cmd_wait_s {
   int eval_argc, eval_sent;
   const char **eval_argv;
   size_t *eval_lens;
+  uint64_t t0;       /* for the outbound metrics */
   cmd_slot_t slots[];
 };
+
+/* Counts the wait in the outbound metrics (observe.h). */
+static void wait_count(const cmd_wait_t *w, const char *result) {
+  sgw_obs_outbound("redis", result, (double)(uv_hrtime() - w->t0) / 1e9);
+}
 
 static void wait_free(cmd_wait_t *w) {
   free(w->eval_argv);
@@ -289,6 +300,7 @@ static cmd_wait_t *wait_new(int op, unsigned n, sgw_redis_pool_t *pool,
   if (w == NULL)
     return NULL;
   w->op = op;
+  w->t0 = uv_hrtime();
   w->n = w->left = n;
   w->pool = pool;
   w->timeout_ms = timeout_ms;
@@ -311,6 +323,7 @@ static void wait_cancel_calls(cmd_wait_t *w) {
 static void cmd_cancel(sgw_wait_t *wt) {
   cmd_wait_t *w = (cmd_wait_t *)wt;
 
+  wait_count(w, "cancelled");
   wait_cancel_calls(w);
   wait_free(w);
 }
@@ -322,6 +335,9 @@ static void wait_finish(cmd_wait_t *w, const redisReply *reply) {
   lua_State *co = t->co;
   int nres;
 
+  wait_count(w, w->fail < 0 ? err_kind(w->fail)
+                : reply != NULL && reply->type == REDIS_REPLY_ERROR ? "redis"
+                                                                    : "ok");
   if (w->fail < 0) {
     nres = push_fail(co, w->fail_text, err_kind(w->fail));
   } else if (w->op == OP_PIPELINE) {
@@ -436,6 +452,7 @@ static int send_failed(lua_State *L, cmd_wait_t *w, int rc) {
   char msg[320];
 
   snprintf(msg, sizeof(msg), "%s", sgw_redis_pool_error(w->pool));
+  wait_count(w, err_kind(rc));
   wait_cancel_calls(w);
   wait_free(w);
   return push_fail(L, msg, err_kind(rc));

@@ -362,3 +362,45 @@ test('signgw -t refuses bad metrics, access_log and health settings with a messa
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('gw.redis calls are counted as outbound requests to target "redis", by result (a real redis-server)', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-obs-redis-'));
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stopped = new Promise((r) => redis.on('exit', r));
+  let out = '';
+  redis.stdout.on('data', (d) => { out += d; });
+  for (let i = 0; i < 100 && !/Ready to accept connections/.test(out); i++) await sleep(50);
+  assert.match(out, /Ready to accept connections/);
+  const gw = await h.start({ config: path.join(h.CONFIGS, 'redis.lua'), workers: 1,
+    env: { SGW_REDIS_URL: `redis://127.0.0.1:${port}/0` } });
+  t.after(async () => {
+    await gw.stop();
+    if (redis.exitCode === null) { redis.kill('SIGTERM'); await stopped; }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const op = (q) => new Promise((resolve, reject) => {
+    const body = JSON.stringify(q);
+    const req = http.request(gw.base + '/redis', { method: 'POST', agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal((await op({ op: 'call', args: ['SET', 'k', 'v'] })).json.value, 'OK');
+  assert.equal((await op({ op: 'call', args: ['GET', 'k'] })).json.value, 'v');
+  assert.deepEqual((await op({ op: 'pipeline', args: [['INCR', 'n'], ['INCR', 'n']] })).json.value, [1, 2]);
+  assert.equal((await op({ op: 'call', args: ['INCR', 'k'] })).json.kind, 'redis'); // not an integer
+  redis.kill('SIGTERM');
+  await stopped;
+  assert.equal((await op({ op: 'call', args: ['GET', 'k'] })).json.kind, 'unavailable');
+  const { m } = await scrape(gw);
+  assert.equal(m['signgw_outbound_requests_total{target="redis",result="ok"}'], 3);
+  assert.equal(m['signgw_outbound_requests_total{target="redis",result="redis"}'], 1);
+  assert.equal(m['signgw_outbound_requests_total{target="redis",result="unavailable"}'], 1);
+  assert.equal(m['signgw_outbound_request_duration_seconds_count{target="redis"}'], 5);
+});
