@@ -193,6 +193,9 @@ static int open_entry(sgw_listen_spec_t *l, int n, int flags,
   }
   if (k < 0)
     l->port = port;
+  else
+    sgw_log_info("listen %s: on the socket passed by socket activation",
+                 name);
   return 0;
 }
 

@@ -495,14 +495,22 @@ void sgw_tls_read(sgw_conn_t *c, const char *data, size_t len) {
   t->in_len = len;
   for (;;) {
     size_t n = 0;
-    int rc = 1, err = SSL_ERROR_NONE;
+    int rc, err = SSL_ERROR_NONE;
 
     ERR_clear_error();
-    while (n < sizeof(plain) &&
-           (rc = SSL_read(t->ssl, plain + n, (int)(sizeof(plain) - n))) > 0)
+    while (n < sizeof(plain)) {
+      /* With nothing left to read, SSL_read would only set up its record
+       * buffer (~17 KiB) again, to find nothing. */
+      if (t->in_len == 0 && !SSL_has_pending(t->ssl)) {
+        err = SSL_ERROR_WANT_READ;
+        break;
+      }
+      if ((rc = SSL_read(t->ssl, plain + n, (int)(sizeof(plain) - n))) <= 0) {
+        err = SSL_get_error(t->ssl, rc);
+        break;
+      }
       n += (size_t)rc;
-    if (rc <= 0)
-      err = SSL_get_error(t->ssl, rc);
+    }
     tls_flush(t); /* handshake messages, tickets, alerts */
     if (c->closing || uv_is_closing((uv_handle_t *)&c->tcp))
       break;
@@ -515,8 +523,12 @@ void sgw_tls_read(sgw_conn_t *c, const char *data, size_t len) {
     }
     if (err == SSL_ERROR_NONE)
       continue; /* the plaintext buffer was full: there may be more */
-    if (err == SSL_ERROR_WANT_READ && t->in_len == 0)
+    if (err == SSL_ERROR_WANT_READ && t->in_len == 0) {
+      /* Waiting for the client: an idle connection keeps no record
+       * buffers (unless a record is half received). */
+      SSL_free_buffers(t->ssl);
       break;
+    }
     /* close_notify, an alert, a broken record: as when the socket
      * closes, what the client still waits for is abandoned. */
     if (c->handshaking && err != SSL_ERROR_ZERO_RETURN)
