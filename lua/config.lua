@@ -12,6 +12,10 @@
 local env = gw.env
 
 return {
+  -- "HOST:PORT", or a list of entries, each "HOST:PORT" (plain HTTP) or
+  -- { addr = "HOST:PORT", tls = { cert = PATH, key = PATH } } (HTTPS;
+  -- tls = true takes SGW_TLS_CERT and SGW_TLS_KEY). Where no entry says
+  -- tls, SGW_TLS_CERT and SGW_TLS_KEY make them all HTTPS. -l overrides.
   listen = "127.0.0.1:3000",
   workers = 0,                 -- 0: one per CPU
 
