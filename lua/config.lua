@@ -7,9 +7,18 @@
 -- the environment (COS_SECRET_ID, COS_SECRET_KEY, COS_SECURITY_TOKEN, or
 -- files named by COS_SECRET_ID_FILE, COS_SECRET_KEY_FILE and
 -- COS_SECURITY_TOKEN_FILE, re-read on SIGHUP) and reach scripts only as
--- the opaque ctx.cred.
+-- the opaque ctx.cred. In S3 mode the same goes for AWS_ACCESS_KEY_ID,
+-- AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (ctx.s3_cred).
 
 local env = gw.env
+
+-- Which store the upload routes sign for: "cos" (Tencent Cloud COS) or
+-- "s3" (AWS S3 and S3-compatible stores: MinIO, R2, ...; policy/s3.lua).
+local storage = env("SGW_STORAGE") or "cos"
+if storage ~= "cos" and storage ~= "s3" then
+  error(("config: SGW_STORAGE must be \"cos\" or \"s3\", not %q"):format(storage), 0)
+end
+local s3 = storage == "s3"
 
 return {
   -- "HOST:PORT", or a list of entries, each "HOST:PORT" (plain HTTP) or
@@ -24,17 +33,34 @@ return {
 
   -- "METHOD /path" = module returning function(req, ctx).
   routes = {
-    ["GET /put-sign"]    = "routes.put_sign",
-    ["GET /post-policy"] = "routes.post_policy",
+    ["GET /put-sign"]    = s3 and "routes.s3_put_sign" or "routes.put_sign",
+    ["GET /post-policy"] = s3 and "routes.s3_post_policy" or "routes.post_policy",
+    -- A signed GET of a key in the caller's own folder (policy/owner.lua);
+    -- not with COS_CREDENTIALS=sts, whose credentials allow uploads only.
+    ["GET /get-sign"]    = s3 and "routes.s3_get_sign"
+      or (env("COS_CREDENTIALS") or "static") == "static" and "routes.get_sign" or nil,
     ["GET /_signgw/status"] = "routes.status",  -- reload counters, loopback only
     -- With COS_CREDENTIALS=sts: temporary credentials for Tencent's SDKs
     -- (their getAuthorization callback), limited to the upload prefix.
     ["GET /sts"] = env("COS_CREDENTIALS") == "sts" and "routes.sts" or nil,
   },
 
+  storage = storage,
+
   cos = {
     bucket = env("COS_BUCKET") or "examplebucket-1250000000",
     region = env("COS_REGION") or "ap-guangzhou",
+  },
+
+  -- S3 mode (checked by policy/s3.lua, which documents every field).
+  s3 = {
+    bucket = env("S3_BUCKET") or "examplebucket",
+    region = env("S3_REGION") or "us-east-1",
+    endpoint = env("S3_ENDPOINT"),            -- nil: https://s3.<region>.amazonaws.com
+    force_path_style = env("S3_FORCE_PATH_STYLE") == "1"  -- MinIO, local servers
+      or env("S3_FORCE_PATH_STYLE") == "true",
+    sign_content_type = false,                -- opt-in: signed Content-Type
+    -- (upload.sign_size signs Content-Length in S3 mode too)
   },
 
   -- Checked when the config loads (lua/policy/check.lua): a bad value

@@ -12,6 +12,7 @@
 #include "client/http.h"
 #include "common/log.h"
 #include "runtime/cred.h"
+#include "runtime/cred_s3.h"
 #include "runtime/reload.h"
 #include "runtime/sources.h"
 #include "runtime/vm.h"
@@ -459,7 +460,12 @@ int main(int argc, char **argv) {
   }
   if (o.workers >= 0)
     r.live.workers = o.workers;
-  if (cred->placeholder)
+  if (sgw_cred_s3_selected() && cred->s3->placeholder)
+    sgw_log_warn("no S3 credentials in the environment: signing with "
+                 "placeholder development credentials (access key id %s); "
+                 "a real store will refuse them. Set AWS_ACCESS_KEY_ID and "
+                 "AWS_SECRET_ACCESS_KEY for real use.", cred->s3->secret_id);
+  else if (cred->placeholder && !sgw_cred_s3_selected())
     sgw_log_warn("no COS credentials in the environment: signing with "
                  "placeholder development credentials (SecretId %s); "
                  "uploads to a real bucket will be refused. Set "

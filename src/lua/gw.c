@@ -62,7 +62,9 @@ static int env_name_is_secret(const char *name) {
   static const char *const names[] = {
       "COS_SECRET_KEY",     "COS_SECRET_KEY_FILE",     "COS_SECRET_ID_FILE",
       "COS_SECURITY_TOKEN", "COS_SECURITY_TOKEN_FILE", "SGW_JWT_SECRET",
-      "SGW_JWT_SECRET_FILE", NULL};
+      "SGW_JWT_SECRET_FILE", "AWS_SECRET_ACCESS_KEY",
+      "AWS_SECRET_ACCESS_KEY_FILE", "AWS_ACCESS_KEY_ID_FILE",
+      "AWS_SESSION_TOKEN", "AWS_SESSION_TOKEN_FILE", NULL};
   for (int i = 0; names[i] != NULL; i++)
     if (strcmp(name, names[i]) == 0)
       return 1;

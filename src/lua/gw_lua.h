@@ -32,6 +32,7 @@ int luaopen_gw_shared(lua_State *L);
  * 0, or SGW_EINVAL with "config: ..." in err (then nothing changed). */
 int sgw_lua_shared_config(lua_State *L, int cfg, char *err, size_t errlen);
 int luaopen_gw_tc3(lua_State *L);
+int luaopen_gw_s3(lua_State *L);
 int luaopen_gw_jwt(lua_State *L);
 int luaopen_gw_http(lua_State *L);
 int luaopen_gw_event(lua_State *L);

@@ -6,6 +6,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "runtime/cred_s3.h"
 #include "signgw/error.h"
 
 #define SGW__PLACEHOLDER_ID "AKIDsigngwDEVPLACEHOLDERnotARealKey"
@@ -82,6 +83,11 @@ static int read_value(const char *name, size_t max, char **out, char *err,
   return 0;
 }
 
+int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
+                         size_t errlen) {
+  return read_value(name, max, out, err, errlen);
+}
+
 static void cred_free(sgw_cred_t *c) {
   if (c->secret_key != NULL) {
     if (!c->temporary)
@@ -90,6 +96,7 @@ static void cred_free(sgw_cred_t *c) {
   }
   free(c->secret_id);
   free(c->security_token);
+  sgw_cred_s3_free(c->s3);
   free(c);
 }
 
@@ -125,6 +132,8 @@ int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen) {
     rc = SGW_EINVAL;
     goto fail;
   }
+  if ((rc = sgw_cred_s3_load(&c->s3, err, errlen)) < 0)
+    goto fail;
   /* Registered before anything can use it, and only then owned by c, so
    * cred_free removes exactly what was added. */
   if (sgw_log_add_secret(key) < 0) {
@@ -179,7 +188,7 @@ int sgw_cred_same(const sgw_cred_t *a, const sgw_cred_t *b) {
   return same_string(a->secret_id, b->secret_id) &&
          same_string(a->secret_key, b->secret_key) &&
          same_string(a->security_token, b->security_token) &&
-         a->placeholder == b->placeholder;
+         a->placeholder == b->placeholder && sgw_cred_s3_same(a->s3, b->s3);
 }
 
 sgw_cred_t *sgw_cred_ref(sgw_cred_t *cred) {

@@ -27,13 +27,17 @@ typedef struct sgw_cred_s {
   int temporary;        /* 1: issued by STS, see sgw_cred_temporary */
   int64_t expires;      /* unix time it stops working; 0: never */
   atomic_uint refs;
+  /* The S3 credentials (cred_s3.h), loaded, compared and freed with these;
+   * set in every credential sgw_cred_load gives, NULL in an S3 one. */
+  struct sgw_cred_s *s3;
 } sgw_cred_t;
 
 /* Reads the credentials: each of COS_SECRET_ID, COS_SECRET_KEY and
  * COS_SECURITY_TOKEN (optional) from the variable itself or from the file
  * its *_FILE variable names (not both). Without an id and a key,
  * placeholder values are used and placeholder is set. The key is
- * registered with the log's redaction. On success *out holds a new
+ * registered with the log's redaction. Then the S3 credentials, into
+ * ->s3 (sgw_cred_s3_load). On success *out holds a new
  * credential with one reference. Returns 0, or a negative code with a
  * message in `err` that names variables and files, never a value. */
 int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen);
@@ -47,12 +51,18 @@ int sgw_cred_temporary(const char *id, size_t id_len, const char *key,
                        size_t key_len, const char *token, size_t token_len,
                        int64_t expires, sgw_cred_t **out);
 
-/* Whether two credentials hold the same id, key and token. */
+/* Whether two credentials hold the same id, key and token (and the same
+ * S3 ones). */
 int sgw_cred_same(const sgw_cred_t *a, const sgw_cred_t *b);
 
 /* Takes another reference; returns `cred`. */
 sgw_cred_t *sgw_cred_ref(sgw_cred_t *cred);
 /* Drops a reference (NULL is ignored); the last one wipes and frees. */
 void sgw_cred_unref(sgw_cred_t *cred);
+
+/* For cred_s3.c: reads variable `name` or the file `name`_FILE names, by
+ * the rules above (*out stays NULL when neither is set). */
+int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
+                         size_t errlen);
 
 #endif

@@ -27,6 +27,7 @@ static const luaL_Reg gw_modules[] = {
     {"gw.jwt", luaopen_gw_jwt},
     {"gw.http", luaopen_gw_http},
     {"gw.event", luaopen_gw_event},
+    {"gw.s3", luaopen_gw_s3},
     {"gw.sts", luaopen_gw_sts},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
@@ -394,6 +395,10 @@ static void vm_make_ctx(sgw_vm_t *vm, int cfg) {
   vm_set_identity(vm, cfg);
   sgw_lua_push_cred(L, vm->cred);
   lua_setfield(L, -2, "cred");
+  if (vm->cred->s3 != NULL) { /* gw.s3 signs with it */
+    sgw_lua_push_cred(L, vm->cred->s3);
+    lua_setfield(L, -2, "s3_cred");
+  }
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "__index");
   lua_pushcclosure(L, vm_ctx_newindex, 1);

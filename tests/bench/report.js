@@ -4,7 +4,8 @@
 //   node report.js DIR
 //
 // DIR/meta.json      settings and versions
-// DIR/measure.jsonl  one object per wrk measurement
+// DIR/measure.jsonl  one object per wrk measurement (/post-policy)
+// DIR/putsign.jsonl  the same for /put-sign, COS mode against S3 mode
 // DIR/extra.jsonl    memory, startup, reload and other one-off records
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,6 +18,7 @@ const readLines = (f) => {
 };
 const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
 const runs = readLines('measure.jsonl');
+const putRuns = readLines('putsign.jsonl');
 const extra = readLines('extra.jsonl');
 
 const median = (xs) => {
@@ -38,7 +40,7 @@ const SERVERS = [
 ];
 
 // Derived per-measurement values.
-for (const r of runs) {
+for (const r of [...runs, ...putRuns]) {
   r.rps = r.requests / (r.duration_us / 1e6);
   r.cores = r.srv_cpu_s / r.wall_s;
   r.per_core = r.cores > 0 ? r.rps / r.cores : NaN;
@@ -46,9 +48,9 @@ for (const r of runs) {
 
 // Median row of one server/workers/conns cell. node-express runs one
 // process: its workers=1 measurements stand for workers=2 as well.
-function cell(server, workers, conns) {
+function cell(server, workers, conns, from = runs) {
   const w = server === 'node-express' ? 1 : workers;
-  const rs = runs.filter((r) => r.server === server && r.workers === w && r.conns === conns);
+  const rs = from.filter((r) => r.server === server && r.workers === w && r.conns === conns);
   if (!rs.length) return null;
   return {
     n: rs.length,
@@ -123,6 +125,24 @@ for (const conns of meta.conns) {
   }
 }
 p();
+
+if (putRuns.length) {
+  p('## `GET /put-sign?ext=jpg`: S3 mode (SigV4) against COS mode');
+  p();
+  p('The same signgw build and shipped scripts, signing a PUT: COS mode (`q-sign`, HMAC-SHA1, an `authorization` value) against S3 mode (`SGW_STORAGE=s3`: a SigV4 presigned URL, SHA-256 of the canonical request, HMAC-SHA256 with the signing key kept per day). Measured in the same way as above, in rounds of their own; `verify-put-s3.js` recomputed both signatures with node:crypto before and after. Aim: S3 within 15% of COS per server core.');
+  p();
+  p('| workers | conns | COS req/s | S3 req/s | COS p99 ms | S3 p99 ms | COS req/s per core | S3 req/s per core | S3 / COS per core | S3 / COS req/s | non-2xx | socket errors c/r/w/t |');
+  p('|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      const c = cell('signgw-cos', workers, conns, putRuns);
+      const s = cell('signgw-s3', workers, conns, putRuns);
+      if (!c || !s) continue;
+      p(`| ${workers} | ${conns} | ${int(c.rps)} | ${int(s.rps)} | ${fix(c.p99, 2)} | ${fix(s.p99, 2)} | ${int(c.perCore)} | ${int(s.perCore)} | ${fix(s.perCore / c.perCore, 2)} | ${fix(s.rps / c.rps, 2)} | ${c.non2xx + s.non2xx} | ${c.sock.map((x, i) => x + s.sock[i]).join('/')} |`);
+    }
+  }
+  p();
+}
 
 const sts = extra.find((e) => e.kind === 'sts');
 if (sts) {

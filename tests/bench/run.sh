@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # signgw benchmark: GET /post-policy?ext=jpg on signgw, nginx + lua, node +
-# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1.
+# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1;
+# then GET /put-sign?ext=jpg of signgw in COS mode against S3 mode (SigV4).
 # See tests/bench/README.md. Not a test: it never fails on a number, only
 # when a server answers wrongly, dies, or the tools cannot be set up.
 #
@@ -53,10 +54,17 @@ export COS_SECRET_ID=AKIDbenchBENCHbench0123456789abcdef
 export COS_SECRET_KEY=benchSecretKey0123456789abcdefXYZ
 export COS_BUCKET=bench-1250000000
 export COS_REGION=ap-guangzhou
+# S3 mode (SGW_STORAGE=s3, the /put-sign comparison); COS mode ignores them.
+export AWS_ACCESS_KEY_ID=AKIABENCHBENCH012345
+export AWS_SECRET_ACCESS_KEY=benchS3SecretKey0123456789abcdefXYZ01234
+export S3_BUCKET=bench-bucket
+export S3_REGION=us-east-1
 
 BUILD=$ROOT/build-bench
 SGW=$BUILD/signgw
 PATH_Q='/post-policy?ext=jpg'
+PUT_Q='/put-sign?ext=jpg'
+MEASURE_FILE=""        # where measure() records (set after TMP exists)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -309,7 +317,7 @@ measure() { # name round server workers conns duration [record=1]
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
     "${json#\{}")
   if [ "$record" = 1 ]; then
-    echo "$MEASURE_OUT" >>"$TMP/measure.jsonl"
+    echo "$MEASURE_OUT" >>"$MEASURE_FILE"
     cp "$out" "$TMP/raw/$server-w$w-c$c-r$round.txt"
     node -e 'const r=JSON.parse(process.argv[1]);const rps=r.requests/(r.duration_us/1e6);
       console.error(`bench:   r${r.round} ${r.server.padEnd(12)} w=${r.workers} c=${String(r.conns).padEnd(3)} ${Math.round(rps).toString().padStart(7)} req/s  p50 ${(r.p50_us/1000).toFixed(2)} ms  p99 ${(r.p99_us/1000).toFixed(2)} ms  server ${(r.srv_cpu_s/r.wall_s).toFixed(2)} wrk ${(r.wrk_cpu_s/r.wall_s).toFixed(2)} other ${((r.machine_cpu_s-r.srv_cpu_s-r.wrk_cpu_s)/r.wall_s).toFixed(2)} cores  non2xx ${r.status}  sockerr ${r.connect}/${r.read}/${r.write}/${r.timeout}`)' "$MEASURE_OUT"
@@ -339,7 +347,8 @@ for t in wrk nginx node cmake; do command -v "$t" >/dev/null || die "$t not foun
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/signgw-bench.XXXXXX")
 mkdir -p "$TMP/raw"
-: >"$TMP/measure.jsonl"; : >"$TMP/extra.jsonl"
+: >"$TMP/measure.jsonl"; : >"$TMP/extra.jsonl"; : >"$TMP/putsign.jsonl"
+MEASURE_FILE=$TMP/measure.jsonl
 build_signgw
 
 START=$EPOCHREALTIME
@@ -426,6 +435,57 @@ if [ "$n_err" -gt 0 ]; then note "node-express logged $n_err error lines."; fi
 
 for name in "${!S_PID[@]}"; do stop_server "$name"; done
 
+# ------------------------------------------------------------------ /put-sign: COS and S3 mode
+
+# The same gateway, shipped scripts, signing a PUT: COS's q-sign (SHA-1)
+# against S3's SigV4 (SHA-256, a presigned URL), side by side under the
+# same rounds, pinning and idle waits as above. verify-put-s3.js
+# recomputes both signatures before and after.
+verify_put() { # name cos|s3
+  node "$HERE/verify-put-s3.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" "$2" >&2 ||
+    die "verification failed for $1: the benchmark stops (no one is fast by being wrong)"
+}
+
+log "/put-sign: COS mode against S3 mode"
+PUT_CONFIGS=()
+for w in "${WORKERS[@]}"; do
+  start_signgw "put-cos-w$w" "$w"
+  start_signgw "put-s3-w$w" "$w" SGW_STORAGE=s3
+  PUT_CONFIGS+=("cos:$w" "s3:$w")
+done
+sleep 0.3
+for w in "${WORKERS[@]}"; do
+  verify_put "put-cos-w$w" cos; verify_put "put-s3-w$w" s3
+  S_PATH[put-cos-w$w]=$PUT_Q; S_PATH[put-s3-w$w]=$PUT_Q
+done
+MEASURE_FILE=$TMP/putsign.jsonl
+for cfg in "${PUT_CONFIGS[@]}"; do
+  m=${cfg%%:*}; w=${cfg##*:}
+  measure "put-$m-w$w" 0 "signgw-$m" "$w" "${CONNS[0]}" "$WARMUP" 0
+done
+for r in $(seq 1 "$ROUNDS"); do
+  log "/put-sign round $r/$ROUNDS"
+  n=${#PUT_CONFIGS[@]}
+  for c in "${CONNS[@]}"; do
+    for i in $(seq 0 $((n - 1))); do
+      cfg=${PUT_CONFIGS[$(( (i + r - 1) % n ))]}
+      m=${cfg%%:*}; w=${cfg##*:}
+      measure "put-$m-w$w" "$r" "signgw-$m" "$w" "$c" "$DURATION"
+    done
+  done
+done
+MEASURE_FILE=$TMP/measure.jsonl
+for w in "${WORKERS[@]}"; do verify_put "put-cos-w$w" cos; verify_put "put-s3-w$w" s3; done
+for w in "${WORKERS[@]}"; do
+  for m in cos s3; do
+    n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[put-$m-w$w]}" || true)
+    if [ "$n_err" -gt 0 ]; then
+      note "signgw $m mode w=$w logged $n_err warn/error lines during /put-sign: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[put-$m-w$w]}" | tr '\n' ' ' | cut -c1-400)"
+    fi
+    stop_server "put-$m-w$w"
+  done
+done
+
 # ------------------------------------------------------------------ STS
 
 # GET /put-sign with temporary credentials (COS_CREDENTIALS=sts) against
@@ -440,7 +500,7 @@ sts_bench() {
   [ -d "$ROOT/tests/node_modules/tencentcloud-sdk-nodejs-common" ] ||
     npm ci --prefix "$ROOT/tests" --no-audit --no-fund --loglevel=error >/dev/null
   lport=$(free_port)
-  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" \
+  node "$ROOT/tests/e2e/lib/sts_double.js" --delay-ms "$delay" --lookup-port "$lport" --keep 20000 \
     --secret-id "$COS_SECRET_ID" --secret-key "$COS_SECRET_KEY" >"$TMP/sts.out" 2>&1 &
   S_PID[sts-double]=$!; PIDS+=("$!"); S_KIND[sts-double]=node
   line=$(wait_log "$TMP/sts.out" '^\{' 20) || { cat "$TMP/sts.out" >&2; die "the STS double did not start"; }

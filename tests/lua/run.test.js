@@ -14,7 +14,11 @@ let server, port;
 
 before(async () => {
   const env = { ...process.env, COS_SECRET_ID: 'AKIDsgwTestSecretId0001',
-    COS_SECRET_KEY: 'sgwTestSecretKeyNeverLeaves0123456789' };
+    COS_SECRET_KEY: 'sgwTestSecretKeyNeverLeaves0123456789',
+    // s3_vectors.lua is signed with these (tests/oracle/gen_s3_vectors.js).
+    AWS_ACCESS_KEY_ID: 'AKIASGWLUASPEC000001',
+    AWS_SECRET_ACCESS_KEY: 'sgwS3SpecSecretNeverLeaves/0123456789+ab',
+    AWS_SESSION_TOKEN: 'FwoGZXIvYXdzSgwSpecSessionToken+/=' };
   server = spawn(BIN, ['-c', path.join(__dirname, 'config.lua'), '-l', '127.0.0.1:0', '-w', '1'],
     { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -30,7 +30,7 @@
 // The whole API is described at createStsDouble() below.
 //
 // Standalone (for the benchmark):
-//   node sts_double.js [--port P] [--host H] [--delay-ms D]
+//   node sts_double.js [--port P] [--host H] [--delay-ms D] [--keep N]
 //                      [--secret-id ID] [--secret-key KEY]
 // prints one JSON line {"port","url","caFile"} and serves until SIGINT or
 // SIGTERM. The default credential is the e2e tests' permanent one. With
@@ -128,6 +128,8 @@ function durationOf(v, spec) {
 //   skewSeconds          allowed |request timestamp - now| (300, as Tencent)
 //   now                  () => unix seconds (the clock for timestamps, expiry)
 //   tokenBytes           random bytes in each session token (384)
+//   keep                 remember at most this many issued credentials and
+//                        requests, the newest (all)
 //
 // Resolves to an object with:
 //   port, host, endpoint ("127.0.0.1:PORT"), url ("https://127.0.0.1:PORT"),
@@ -178,6 +180,7 @@ async function createStsDouble(opts = {}) {
   const tls = opts.tls || makeTls({ names: opts.names || ['127.0.0.1', 'localhost', 'sts.tencentcloudapi.com'] });
 
   const credentials = new Map();
+  const keep = opts.keep || Infinity; // issued credentials and requests remembered
   const state = {
     calls: 0, issued: 0, connections: 0, openConnections: 0, inFlight: 0, maxInFlight: 0, aborted: 0,
     requests: [], lastPolicy: null, delayMs: opts.delayMs || 0, fault: null,
@@ -305,6 +308,8 @@ async function createStsDouble(opts = {}) {
     rec.secretKey = crypto.randomBytes(32).toString('base64');
     rec.token = crypto.randomBytes(tokenBytes).toString('base64');
     credentials.set(rec.tmpSecretId, rec);
+    // A long run (the benchmark) keeps only the newest ones.
+    if (credentials.size > keep) credentials.delete(credentials.keys().next().value);
     state.issued++;
     state.lastPolicy = rec.policy;
     return {
@@ -339,6 +344,7 @@ async function createStsDouble(opts = {}) {
     const requestId = crypto.randomUUID();
     const entry = { action: req.headers['x-tc-action'] || null, signatureMethod: null, ok: false };
     state.requests.push(entry);
+    if (state.requests.length > keep) state.requests.splice(0, state.requests.length - keep);
     if (state.delayMs > 0) await sleep(state.delayMs);
     if (res.destroyed || res.writableEnded) return;
 
@@ -510,6 +516,7 @@ if (require.main === module) {
     delayMs: Number(opt('--delay-ms', 0)),
     secretId: opt('--secret-id'),
     secretKey: opt('--secret-key'),
+    keep: Number(opt('--keep', 0)) || undefined,
   }).then((sts) => {
     const lookupPort = Number(opt('--lookup-port', 0));
     if (lookupPort) {
