@@ -103,13 +103,26 @@ static void watch_cert_files(sgw_reload_t *r) {
     sgw_log_warn("reload: out of memory: certificate files not watched");
 }
 
+/* Whether the config's listen entries are the live ones (a port 0 in
+ * the config is whichever the kernel picked at start). */
+static int names_live(const sgw_settings_t *config, const sgw_settings_t *live) {
+  if (config->nlisten != live->nlisten)
+    return 0;
+  for (int i = 0; i < live->nlisten; i++) {
+    const sgw_listen_spec_t *c = &config->listen[i], *l = &live->listen[i];
+    if (strcmp(c->host, l->host) != 0 || c->tls != l->tls ||
+        (c->port != 0 && c->port != l->port))
+      return 0;
+  }
+  return 1;
+}
+
 void sgw_reload_certs(sgw_reload_t *r, const sgw_settings_t *fresh) {
   char err[SGW_ERR_MAX], name[80];
   int rc;
 
   /* New paths from the config apply to the listeners it still names. */
-  if (fresh != NULL && r->listen_from_config &&
-      sgw_settings_same_listen(fresh, &r->live))
+  if (fresh != NULL && r->listen_from_config && names_live(fresh, &r->live))
     for (int i = 0; i < r->live.nlisten; i++) {
       memcpy(r->live.listen[i].cert, fresh->listen[i].cert,
              sizeof(fresh->listen[i].cert));

@@ -326,6 +326,26 @@ test('a certificate swap and SIGHUP: the new certificate is served with no faile
   assert.doesNotMatch(gw.log(), /BEGIN|PRIVATE KEY/, 'no key material in the log');
 });
 
+test('new certificate paths in the config apply at its reload; the listener itself stays', async (t) => {
+  const k = pki(t);
+  const cfg = config(k.dir, `{ ${tlsEntry(k.one.certFile, k.one.keyFile)} }`);
+  const gw = await h.start({ listen: null, config: cfg });
+  t.after(() => gw.stop());
+  assert.equal((await httpsGet(gw.port, '/put-sign?ext=jpg', k.caPem)).fingerprint, k.one.fingerprint);
+  // The config file changes (the watch reloads it): other paths.
+  const mark = gw.log().length;
+  config(k.dir, `{ ${tlsEntry(k.two.certFile, k.two.keyFile)} }`);
+  await waitLog(gw, /reload: tls 127\.0\.0\.1:\d+: new certificate \(subject CN=two/, mark);
+  const r = await httpsGet(gw.port, '/put-sign?ext=jpg', k.caPem);
+  assert.equal(r.status, 200);
+  assert.equal(r.fingerprint, k.two.fingerprint);
+  // Another address cannot apply while running: said, and nothing changes.
+  const mark2 = gw.log().length;
+  config(k.dir, `{ "127.0.0.1:0", ${tlsEntry(k.one.certFile, k.one.keyFile)} }`);
+  await waitLog(gw, /listen \(127\.0\.0\.1:0, \.\.\.\) cannot change while running/, mark2);
+  assert.equal((await httpsGet(gw.port, '/put-sign?ext=jpg', k.caPem)).fingerprint, k.two.fingerprint);
+});
+
 test('-t and the start check the certificate and key; config mistakes are named', async (t) => {
   const k = pki(t);
   const run = (listen, env) => h.runCli(['-t', '-c', config(k.dir, listen, `t${crypto.randomBytes(4).toString('hex')}.lua`)], { env });
