@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "runtime/cred.h"
 #include "runtime/cred_s3.h"
+#include "runtime/devmode.h"
 #include "runtime/reload.h"
 #include "runtime/sources.h"
 #include "runtime/vm.h"
@@ -360,6 +361,10 @@ static int run(sgw_reload_t *r, int flags, sgw_inherit_t *in) {
   if (open_sockets(&r->live, r->nworkers, flags, in, &so) < 0)
     goto stop;
   raise_fd_limit(&r->config, r->nworkers);
+  if (sgw_devmode_start(r) < 0) { /* before generation 1: gw.dev */
+    close_sockets(&so, r->nworkers);
+    goto stop;
+  }
   started = start_workers(r, &so, &m.done);
   if (started < r->nworkers)
     goto stop;
@@ -389,6 +394,7 @@ stop:
     sgw_tls_free(r->tls[j]);
     r->tls[j] = NULL;
   }
+  sgw_devmode_stop(r);
   main_close(&m, loop);
   return rc;
 }
@@ -421,7 +427,7 @@ int main(int argc, char **argv) {
    * settings; workers then build their own. The config path is kept as
    * given and resolved at every read, so symlink swaps apply on reload. */
   sgw_sources_t src = {0};
-  sgw_vm_opts_t vo = {&src, cred, NULL, -1, 1};
+  sgw_vm_opts_t vo = {&src, cred, NULL, -1, 1, NULL, NULL};
   if (sgw_sources_read_config(&src, o.config, err, sizeof(err)) < 0 ||
       sgw_vm_open(&vo, &probe, err, sizeof(err)) < 0) {
     fprintf(stderr, "signgw: %s\n", err);
@@ -465,7 +471,8 @@ int main(int argc, char **argv) {
                  "placeholder development credentials (access key id %s); "
                  "a real store will refuse them. Set AWS_ACCESS_KEY_ID and "
                  "AWS_SECRET_ACCESS_KEY for real use.", cred->s3->secret_id);
-  else if (cred->placeholder && !sgw_cred_s3_selected())
+  else if (cred->placeholder && !sgw_cred_s3_selected() &&
+           !sgw_devmode_wanted(&r.config.dev, cred))
     sgw_log_warn("no COS credentials in the environment: signing with "
                  "placeholder development credentials (SecretId %s); "
                  "uploads to a real bucket will be refused. Set "

@@ -11,6 +11,7 @@
 
 #define SGW_SHA1_LEN   20
 #define SGW_SHA256_LEN 32
+#define SGW_MD5_LEN    16
 
 /* Bytes needed for the base64 text of n input bytes, excluding the NUL. */
 #define SGW_BASE64_LEN(n) ((((n) + 2) / 3) * 4)
@@ -22,6 +23,19 @@ int sgw_hmac_sha1(const void *key, size_t key_len, const void *data,
                   size_t len, unsigned char out[SGW_SHA1_LEN]);
 int sgw_hmac_sha256(const void *key, size_t key_len, const void *data,
                     size_t len, unsigned char out[SGW_SHA256_LEN]);
+
+/* An MD5 digest fed in pieces: the ETag COS gives an object uploaded in
+ * one request. Not for anything that needs collision resistance.
+ * The caller owns the struct; sgw_md5_free() releases what init took
+ * (also after an error, and on a struct init failed for). */
+typedef struct sgw_md5_s {
+  void *ctx; /* EVP_MD_CTX */
+} sgw_md5_t;
+
+int sgw_md5_init(sgw_md5_t *m);
+int sgw_md5_update(sgw_md5_t *m, const void *data, size_t len);
+int sgw_md5_final(sgw_md5_t *m, unsigned char out[SGW_MD5_LEN]);
+void sgw_md5_free(sgw_md5_t *m);
 
 /* Lower-case hex. `out` holds 2*len + 1 bytes; it is NUL-terminated. */
 void sgw_hex_encode(const unsigned char *in, size_t len, char *out);

@@ -67,6 +67,21 @@ function M.string(t, path, name, pattern, what, default)
     function(v) return type(v) == "string" and v:match(pattern) ~= nil end, what)
 end
 
+-- A number setting from min to max (an integer one when `integer`). Text
+-- that reads as a number counts too: the shipped config passes SGW_*
+-- environment variables through as they are.
+function M.number(t, path, name, min, max, default, integer)
+  local v = M.get(t, name)
+  if v == nil and default ~= nil then return default end
+  local n = tonumber(v)
+  if integer then n = math.tointeger(n) end
+  if n == nil or n ~= n or n < min or n > max then
+    M.fail("%s must be %s from %s to %s, not %s", path, integer and "an integer" or "a number",
+      tostring(min), tostring(max), describe(v))
+  end
+  return n
+end
+
 function M.boolean(t, path, name, default)
   return setting(t, path, name, default,
     function(v) return type(v) == "boolean" end, "true or false")

@@ -40,11 +40,19 @@ end
 -- user(u) -> u as a key segment, or nil, message.
 -- 1 to 64 of [A-Za-z0-9_-] (a non-negative integer counts as its digits):
 -- no '/', no '.', so a user can neither leave its folder nor name "..".
+-- Users seen valid are remembered (a few thousand at most): the same
+-- user uploads again and again, and a table lookup is cheaper than the
+-- pattern.
+local valid, nvalid = {}, 0
+
 function M.user(u)
+  if valid[u] then return u end
   if math.type(u) == "integer" and u >= 0 then u = tostring(u) end
   if type(u) ~= "string" or #u > 64 or not u:match "^[%w_%-]+$" then
     return nil, "no valid user for this upload"
   end
+  if nvalid >= 4096 then valid, nvalid = {}, 0 end
+  valid[u], nvalid = true, nvalid + 1
   return u
 end
 

@@ -9,6 +9,7 @@ local cfg = gw.config
 local settings = check.upload(cfg)
 local auth = check.module(cfg, "auth", { "check" })
 local shape = check.module(cfg, "shape", { "ok", "error" })
+local rate_limit = require("policy.limits").rate_limit -- when on
 
 local M = { shape = shape, settings = settings }
 
@@ -24,12 +25,17 @@ local function own_prefix(ctx)
 end
 
 -- key(req, ctx) -> key, or nil, status, body, headers.
--- The permission check first (its user becomes ctx.user); then the key
+-- The rate limit (when on) and the permission check first (its user becomes ctx.user); then the key
 -- (?key=) must be one the key layout makes ([A-Za-z0-9/_.-], no "..",
 -- "//", "./" or leading or trailing '/') and lie in the caller's own
 -- folder: 400 for a malformed key, 403 for one elsewhere.
 function M.key(req, ctx)
-  local ok, status, code, message, headers = auth_check(req, ctx)
+  local ok, status, code, message, headers
+  if rate_limit then
+    ok, status, code, message, headers = rate_limit(req, ctx)
+    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
+  end
+  ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
       message or "not allowed", headers, ctx)

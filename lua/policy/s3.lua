@@ -24,6 +24,8 @@ local cfg = gw.config
 local settings = check.upload(cfg)
 local auth = check.module(cfg, "auth", { "check" })
 local shape = check.module(cfg, "shape", { "ok", "error" })
+local limits = require "policy.limits" -- the rate limit and the quota, when on
+local rate_limit, quota = limits.rate_limit, limits.quota
 
 local MAX_EXPIRES = 7 * 24 * 3600 -- SigV4 presigned URLs live at most a week
 
@@ -107,10 +109,15 @@ end
 local auth_check, ext_of, random_key, user_of = auth.check, keys.ext, keys.random, keys.user
 local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, settings.user_segment
 
--- The permission check: true, or nil, status, body, headers. The user it
--- lets in becomes ctx.user.
+-- The rate limit and the permission check: true, or nil, status, body,
+-- headers. The user the check lets in becomes ctx.user.
 local function allow(req, ctx)
-  local ok, status, code, message, headers = auth_check(req, ctx)
+  local ok, status, code, message, headers
+  if rate_limit then
+    ok, status, code, message, headers = rate_limit(req, ctx)
+    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
+  end
+  ok, status, code, message, headers = auth_check(req, ctx)
   if not ok then
     return nil, shape.error(status or 403, code or "forbidden",
       message or "not allowed", headers, ctx)
@@ -129,12 +136,19 @@ function M.prepare(req, ctx)
   if not ext then
     return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)
   end
+  local user
   if user_segment then
-    local user, why = user_of(ctx.user)
+    local why
+    user, why = user_of(ctx.user)
     if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
-    return random_key(prefix, ext, user), ext
   end
-  return random_key(prefix, ext), ext
+  -- Last: only a request that gets a signature counts against the quota.
+  if quota then
+    local code, message
+    ok, status, code, message, headers = quota(req, ctx)
+    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
+  end
+  return random_key(prefix, ext, user), ext
 end
 
 return M

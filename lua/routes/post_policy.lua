@@ -3,6 +3,7 @@
 -- The policy pins the bucket and the exact key, and bounds the size. With
 -- COS_CREDENTIALS=sts it is signed with a temporary credential.
 local cos, upload, credentials = require "gw.cos", require "policy.upload", require "policy.credentials"
+local cors = require "policy.cors"
 
 -- Fixed for the generation: looked up once, not per request.
 local post_policy, prepare, shape = cos.post_policy, upload.prepare, upload.shape
@@ -13,7 +14,8 @@ local expires, skew, min_size, max_size, conditions =
 local static = credentials.mode == "static"
 local for_upload = credentials.for_upload
 
-return function(req, ctx)
+-- Pages on other origins may read the answer if cors.origins lists them.
+return cors.wrap(function(req, ctx)
   local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
   local cred = ctx.cred
@@ -36,4 +38,4 @@ return function(req, ctx)
     qSignature = p.q_signature,
     securityToken = p.security_token,
   }, ctx)
-end
+end)

@@ -5,6 +5,7 @@
 -- this one bucket. With COS_CREDENTIALS=sts it is made with a temporary
 -- credential (policy/credentials.lua), whose token the client sends.
 local cos, upload, credentials = require "gw.cos", require "policy.upload", require "policy.credentials"
+local cors = require "policy.cors"
 
 -- Fixed for the generation: looked up once, not per request.
 local authorization, prepare, shape = cos.authorization, upload.prepare, upload.shape
@@ -25,7 +26,8 @@ local function size_headers(req, ctx)
   return { host = host, ["content-length"] = size }
 end
 
-return function(req, ctx)
+-- Pages on other origins may read the answer if cors.origins lists them.
+return cors.wrap(function(req, ctx)
   local key, status, body, headers = prepare(req, ctx)
   if not key then return status, body, headers end
   local signed = signed_headers
@@ -47,4 +49,4 @@ return function(req, ctx)
     },
     securityToken = cred.security_token,
   }, ctx)
-end
+end)

@@ -7,6 +7,7 @@
 -- upload.sign_size, which also needs ?size= within upload.min_size ..
 -- upload.max_size).
 local s3, policy = require "gw.s3", require "policy.s3"
+local cors = require "policy.cors"
 
 -- Fixed for the generation: looked up once, not per request.
 local presign_url, prepare, content_type = s3.presign_url, policy.prepare, policy.content_type
@@ -17,7 +18,8 @@ local expires, min_size, max_size = up.expires, up.min_size, up.max_size
 local sign_type, sign_length = S.sign_content_type, up.sign_size
 local query = { ["x-id"] = "PutObject" } -- as the AWS SDK signs a PutObject
 
-return function(req, ctx)
+-- Pages on other origins may read the answer if cors.origins lists them.
+return cors.wrap(function(req, ctx)
   -- prepare answers key, ext; or nil, status, body, headers
   local key, ext, body, headers = prepare(req, ctx)
   if not key then return ext, body, headers end
@@ -41,4 +43,4 @@ return function(req, ctx)
     headers = signed, query = query,
   }
   return ok({ url = url, key = key, method = "PUT", headers = send }, ctx)
-end
+end)

@@ -21,6 +21,8 @@
 #include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +92,8 @@ struct sgw_redis_pool_s {
   unsigned nconns, next;
   unsigned pending;
   unsigned refs; /* the pool itself, each timer, each link */
+  int in_batch;
+  sgw_redis__conn_t *batch; /* the connection of the batch, once chosen */
   int closing;
   char addr[270]; /* [host]:port, for messages */
   char error[300];
@@ -592,6 +596,8 @@ static void link_connect(sgw_redis__link_t *link, const char *ip) {
     link_maybe_free(link);
     return;
   }
+  if (pool->o.unref)
+    uv_unref((uv_handle_t *)&((redisLibuvEvents *)ac->ev.data)->handle);
   ac->data = link;
   ac->ev.addRead = link_add_read;
   ac->ev.delRead = link_del_read;
@@ -688,6 +694,18 @@ static sgw_redis__link_t *link_open(sgw_redis__conn_t *conn) {
   return conn->link == link ? link : NULL;
 }
 
+/* Whether the connection's socket has bytes (or an end) to read now. */
+static int link_has_input(const sgw_redis__link_t *link) {
+  struct pollfd p;
+
+  if (link->ac == NULL || !link->connected || link->freeing)
+    return 0;
+  p.fd = link->ac->c.fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
 /* Deadlines of one attempt: the connection itself, commands waiting for
  * it, commands sent on it. */
 static void link_check(sgw_redis__link_t *link, uint64_t now) {
@@ -715,7 +733,19 @@ static void link_check(sgw_redis__link_t *link, uint64_t now) {
   }
   for (c = link->sent.head; c != NULL; c = c->next)
     if (c->deadline <= now)
-      expired = c->timed_out = 1;
+      expired = 1;
+  if (expired && link_has_input(link)) {
+    /* This thread was late, maybe not the server: after a stall (a busy
+     * machine), timers run before the loop reads its sockets, and the
+     * replies may be waiting there. Let the loop read them, then look
+     * again. Replies come in order, so this ends once the socket is
+     * drained without the one that is late. */
+    conn_arm(conn, now + 1);
+    return;
+  }
+  for (c = link->sent.head; c != NULL; c = c->next)
+    if (c->deadline <= now)
+      c->timed_out = 1;
   if (expired) {
     /* The replies still due on this connection are in an order nobody
      * waits for any more: start over on a fresh one. */
@@ -804,6 +834,8 @@ int sgw_redis_pool_open(uv_loop_t *loop, const char *url,
     sgw_redis__conn_t *conn = &pool->conns[i];
     conn->pool = pool;
     uv_timer_init(loop, &conn->timer);
+    if (o.unref)
+      uv_unref((uv_handle_t *)&conn->timer);
     conn->timer.data = conn;
     pool->refs++;
   }
@@ -848,6 +880,66 @@ static const char *refused_command(int argc, const char *const *argv,
   return NULL;
 }
 
+/* Writes n in decimal at p; returns the end. */
+static char *put_size(char *p, size_t n) {
+  char tmp[24];
+  int i = 0;
+
+  do
+    tmp[i++] = (char)('0' + n % 10);
+  while ((n /= 10) != 0);
+  while (i > 0)
+    *p++ = tmp[--i];
+  return p;
+}
+
+static size_t size_digits(size_t n) {
+  size_t d = 1;
+
+  while (n >= 10) {
+    n /= 10;
+    d++;
+  }
+  return d;
+}
+
+/* The command in RESP (an array of bulk strings), in a new buffer the
+ * caller frees; its length, or -1 (out of memory, or over INT_MAX).
+ * hiredis's redisFormatCommandArgv does the same with a sprintf per
+ * argument: this runs for every command, on the request path. */
+static int format_command(char **out, int argc, const char *const *argv,
+                          const size_t *argvlen) {
+  size_t total = 1 + size_digits((size_t)argc) + 2;
+  char *buf, *p;
+
+  for (int i = 0; i < argc; i++) {
+    size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
+    if (len > (size_t)INT_MAX || total > (size_t)INT_MAX - len - 32)
+      return -1;
+    total += 1 + size_digits(len) + 2 + len + 2;
+  }
+  if (total > (size_t)INT_MAX || (buf = malloc(total)) == NULL)
+    return -1;
+  p = buf;
+  *p++ = '*';
+  p = put_size(p, (size_t)argc);
+  *p++ = '\r';
+  *p++ = '\n';
+  for (int i = 0; i < argc; i++) {
+    size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
+    *p++ = '$';
+    p = put_size(p, len);
+    *p++ = '\r';
+    *p++ = '\n';
+    memcpy(p, argv[i], len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  *out = buf;
+  return (int)(p - buf);
+}
+
 int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
                    const size_t *argvlen, unsigned timeout_ms,
                    sgw_redis_cb cb, void *data, sgw_redis_call_t **out) {
@@ -878,13 +970,21 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
     return SGW_EBUSY;
   }
   if ((c = calloc(1, sizeof(*c))) == NULL ||
-      (c->cmdlen = redisFormatCommandArgv(&c->cmd, argc, (const char **)argv,
-                                          argvlen)) < 0) {
+      (c->cmdlen = format_command(&c->cmd, argc, argv, argvlen)) < 0) {
     free(c);
     pool_set_error(pool, "redis: out of memory");
     return SGW_ENOMEM;
   }
-  for (unsigned i = 0; i < pool->nconns && link == NULL; i++) {
+  if (pool->in_batch && pool->batch != NULL) {
+    /* Only this connection keeps the batch in order. */
+    conn = pool->batch;
+    link = conn->link;
+    if (link == NULL)
+      pool_set_error(pool, "redis %s: the connection of this batch is gone",
+                     pool->addr);
+  }
+  for (unsigned i = 0; i < pool->nconns && link == NULL && pool->batch == NULL;
+       i++) {
     conn = &pool->conns[(pool->next + i) % pool->nconns];
     if (conn->link != NULL)
       link = conn->link;
@@ -893,6 +993,8 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
     if (link != NULL)
       pool->next = (unsigned)((conn - pool->conns) + 1) % pool->nconns;
   }
+  if (link != NULL && pool->in_batch)
+    pool->batch = conn;
   if (link == NULL) {
     call_free(c);
     if (pool->error[0] == '\0')
@@ -919,6 +1021,16 @@ int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
   if (out != NULL)
     *out = c;
   return 0;
+}
+
+void sgw_redis_batch_begin(sgw_redis_pool_t *pool) {
+  pool->in_batch = 1;
+  pool->batch = NULL;
+}
+
+void sgw_redis_batch_end(sgw_redis_pool_t *pool) {
+  pool->in_batch = 0;
+  pool->batch = NULL;
 }
 
 void sgw_redis_call_cancel(sgw_redis_call_t *c) {

@@ -56,6 +56,10 @@ typedef struct sgw_redis_opts_s {
   unsigned backoff_min_ms;     /* first wait after a failed connect; 100 */
   unsigned backoff_max_ms;     /* doubling stops here; default 2000 */
   unsigned max_pending;        /* commands in flight per pool; 10000 */
+  int unref;                   /* 1: the pool's handles (timers, sockets)
+                                * do not keep the loop alive; for a pool
+                                * shared by a worker, whose requests
+                                * waiting on it do */
 } sgw_redis_opts_t;
 
 typedef struct sgw_redis_pool_s sgw_redis_pool_t;
@@ -102,6 +106,15 @@ void sgw_redis_pool_close(sgw_redis_pool_t *pool);
 int sgw_redis_call(sgw_redis_pool_t *pool, int argc, const char *const *argv,
                    const size_t *argvlen, unsigned timeout_ms,
                    sgw_redis_cb cb, void *data, sgw_redis_call_t **call);
+
+/* Between begin and end, sgw_redis_call sends every command on the one
+ * connection the first of them took, so they run in the order they were
+ * sent (outside a batch, commands are spread over the pool's connections
+ * and two of them may run in either order). Nothing is held back: each
+ * command goes out as it is issued. A batch must begin and end within one
+ * turn of the loop (no waiting in between). */
+void sgw_redis_batch_begin(sgw_redis_pool_t *pool);
+void sgw_redis_batch_end(sgw_redis_pool_t *pool);
 
 /* Forgets a pending command: its callback will never run, and its memory
  * is freed exactly once by the pool (at once if it was not sent yet, else

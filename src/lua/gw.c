@@ -56,15 +56,16 @@ static int gw_sleep(lua_State *L) {
 }
 
 /* The credential variables are refused: the key reaches signing code
- * only through ctx.cred, and a JWT secret only through gw.jwt.keys{}
- * (read in C), so no script can put either into a response. */
+ * only through ctx.cred, a JWT secret only through gw.jwt.keys{} and a
+ * Redis URL (which may carry a password) only through gw.redis.connect
+ * (all read in C), so no script can put one into a response. */
 static int env_name_is_secret(const char *name) {
   static const char *const names[] = {
       "COS_SECRET_KEY",     "COS_SECRET_KEY_FILE",     "COS_SECRET_ID_FILE",
       "COS_SECURITY_TOKEN", "COS_SECURITY_TOKEN_FILE", "SGW_JWT_SECRET",
       "SGW_JWT_SECRET_FILE", "AWS_SECRET_ACCESS_KEY",
       "AWS_SECRET_ACCESS_KEY_FILE", "AWS_ACCESS_KEY_ID_FILE",
-      "AWS_SESSION_TOKEN", "AWS_SESSION_TOKEN_FILE", NULL};
+      "AWS_SESSION_TOKEN", "AWS_SESSION_TOKEN_FILE", "SGW_REDIS_URL", NULL};
   for (int i = 0; names[i] != NULL; i++)
     if (strcmp(name, names[i]) == 0)
       return 1;
@@ -77,11 +78,22 @@ static int gw_env(lua_State *L) {
 
   if (env_name_is_secret(name))
     return luaL_error(L, "gw.env: '%s' is a credential; scripts use "
-                         "ctx.cred or gw.jwt.keys{} instead", name);
+                         "ctx.cred, gw.jwt.keys{} or gw.redis.connect() "
+                         "instead", name);
   v = getenv(name);
   if (v == NULL)
     return 0;
   lua_pushstring(L, v);
+  return 1;
+}
+
+/* gw.has_env(name): whether the variable is set and not empty. Allowed
+ * for credential names too: the shipped config switches a policy on by
+ * the presence of a secret it never reads. */
+static int gw_has_env(lua_State *L) {
+  const char *v = getenv(luaL_checkstring(L, 1));
+
+  lua_pushboolean(L, v != NULL && v[0] != '\0');
   return 1;
 }
 
@@ -108,6 +120,7 @@ static int gw_status(lua_State *L) {
 
 int luaopen_gw(lua_State *L) {
   static const luaL_Reg funcs[] = {{"sleep", gw_sleep}, {"env", gw_env},
+                                   {"has_env", gw_has_env},
                                    {"status", gw_status}, {NULL, NULL}};
   luaL_newlib(L, funcs);
   return 1;

@@ -1,11 +1,15 @@
 /* gw.jwt: JSON Web Token verification for scripts.
  *
  *   local ks = jwt.keys{ secret_env = "SGW_JWT_SECRET" }
- *   -- or secret_file = PATH, pem = TEXT, pem_file = PATH, jwks = JSON
+ *   -- or secret_file = PATH, secret_file_env = "NAME" (a variable naming
+ *   -- the file), pem = TEXT, pem_file = PATH, jwks = JSON
  *   local claims, header = jwt.verify(token, { keys = ks, algs = {"HS256"},
  *     iss = "...", aud = "..." or {...}, leeway = 30, now = t,
  *     require_exp = true })
  *   -- on refusal: nil, reason, message (reason names in signgw/jwt.h)
+ *   local v = jwt.verifier{ algs = {"HS256"}, iss = ..., aud = ...,
+ *     leeway = 30, require_exp = true }   -- the options, checked once
+ *   local claims, header = v:verify(token, ks)  -- as verify()
  *
  * A shared secret is read here in C from the environment or a file and
  * never becomes a Lua value, so no script can put it into a response or a
@@ -123,8 +127,9 @@ static int keys_pem_file(sgw_jwt_keyset_t *ks, const char *file, char *err,
 }
 
 /* The fields keys{} knows; any other is a typo worth an error. */
-static const char *const keys_fields[] = {"secret_env", "secret_file", "pem",
-                                          "pem_file", "jwks", NULL};
+static const char *const keys_fields[] = {
+    "secret_env", "secret_file", "secret_file_env", "pem", "pem_file", "jwks",
+    NULL};
 
 static const char *opt_string(lua_State *L, int t, const char *name,
                               size_t *len) {
@@ -156,7 +161,7 @@ static void check_fields(lua_State *L, int t, const char *const *known,
 
 /* keys{...} -> keyset, or nil, message. */
 static int l_keys(lua_State *L) {
-  const char *senv, *sfile, *pem, *pfile, *jwks;
+  const char *senv, *sfile, *sfenv, *pem, *pfile, *jwks;
   size_t pem_len = 0, jwks_len = 0;
   char err[256], why[200];
   l_keyset_t *u;
@@ -166,14 +171,27 @@ static int l_keys(lua_State *L) {
   check_fields(L, 1, keys_fields, "gw.jwt.keys");
   senv = opt_string(L, 1, "secret_env", NULL);
   sfile = opt_string(L, 1, "secret_file", NULL);
+  sfenv = opt_string(L, 1, "secret_file_env", NULL);
   pem = opt_string(L, 1, "pem", &pem_len);
   pfile = opt_string(L, 1, "pem_file", NULL);
   jwks = opt_string(L, 1, "jwks", &jwks_len);
-  if (senv != NULL && sfile != NULL)
-    return luaL_error(L, "gw.jwt.keys: secret_env or secret_file, not both");
+  if ((senv != NULL) + (sfile != NULL) + (sfenv != NULL) > 1)
+    return luaL_error(L, "gw.jwt.keys: secret_env, secret_file or "
+                         "secret_file_env, not both");
+  if (sfenv != NULL) {
+    /* The file's name comes from the environment too (SGW_JWT_SECRET_FILE,
+     * which gw.env refuses like the secret itself). */
+    sfile = getenv(sfenv);
+    if (sfile == NULL || *sfile == '\0') {
+      lua_pushnil(L);
+      lua_pushfstring(L, "gw.jwt.keys: environment variable %s is not set",
+                      sfenv);
+      return 2;
+    }
+  }
   if (!senv && !sfile && !pem && !pfile && !jwks)
-    return luaL_error(L, "gw.jwt.keys: give secret_env, secret_file, pem, "
-                         "pem_file or jwks");
+    return luaL_error(L, "gw.jwt.keys: give secret_env, secret_file, "
+                         "secret_file_env, pem, pem_file or jwks");
 
   /* The userdata exists before any key, so __gc frees whatever is built
    * even if a Lua error interrupts. */
@@ -412,9 +430,115 @@ static int l_verify(lua_State *L) {
   return 2;
 }
 
+/* ---- verifier: the options of verify(), read once -------------------- */
+
+#define SGW__VERIFIER_MT "gw.jwt.verifier"
+
+typedef struct l_verifier_s {
+  sgw_jwt_opts_t o;        /* iss and aud point into the strings below */
+  char *iss;               /* owned */
+  char *aud[SGW__MAX_AUD]; /* owned */
+  const char *audp[SGW__MAX_AUD];
+} l_verifier_t;
+
+static const char *const verifier_fields[] = {
+    "algs", "iss", "aud", "leeway", "require_exp", NULL};
+
+static int vf_gc(lua_State *L) {
+  l_verifier_t *v = luaL_checkudata(L, 1, SGW__VERIFIER_MT);
+
+  free(v->iss);
+  v->iss = NULL;
+  for (size_t i = 0; i < SGW__MAX_AUD; i++) {
+    free(v->aud[i]);
+    v->aud[i] = NULL;
+  }
+  v->o.naud = 0;
+  return 0;
+}
+
+/* verifier{algs, iss, aud, leeway, require_exp} -> verifier. A policy
+ * that checks every request with the same options reads them once here
+ * instead of on each call. */
+static int l_verifier(lua_State *L) {
+  const char *aud[SGW__MAX_AUD], *iss;
+  l_verifier_t *v;
+  size_t naud;
+
+  luaL_checktype(L, 1, LUA_TTABLE);
+  check_fields(L, 1, verifier_fields, "gw.jwt.verifier");
+  v = lua_newuserdatauv(L, sizeof(*v), 0);
+  memset(v, 0, sizeof(*v));
+  luaL_setmetatable(L, SGW__VERIFIER_MT);
+  v->o.algs = verify_algs(L, 1);
+  iss = opt_string(L, 1, "iss", NULL);
+  naud = verify_aud(L, 1, aud);
+  v->o.leeway = verify_int(L, 1, "leeway", 0);
+  if (lua_getfield(L, 1, "require_exp") != LUA_TNIL && !lua_isboolean(L, -1))
+    return luaL_error(L, "gw.jwt.verifier: require_exp must be a boolean");
+  v->o.require_exp = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (iss != NULL && (v->iss = strdup(iss)) == NULL)
+    return luaL_error(L, "gw.jwt.verifier: out of memory");
+  for (size_t i = 0; i < naud; i++) {
+    if ((v->aud[i] = strdup(aud[i])) == NULL)
+      return luaL_error(L, "gw.jwt.verifier: out of memory");
+    v->audp[i] = v->aud[i];
+  }
+  v->o.iss = v->iss;
+  v->o.aud = naud ? v->audp : NULL;
+  v->o.naud = naud;
+  return 1;
+}
+
+/* v:verify(token, keys [, now]) -> claims, header | nil, reason, message */
+static int vf_verify(lua_State *L) {
+  l_verifier_t *v = luaL_checkudata(L, 1, SGW__VERIFIER_MT);
+  l_keyset_t *u = luaL_testudata(L, 3, SGW__KEYSET_MT);
+  sgw_jwt_opts_t o = v->o;
+  sgw_jwt_result_t res;
+  const char *token;
+  size_t len = 0;
+  int rc;
+
+  token = lua_isnoneornil(L, 2) ? NULL : luaL_checklstring(L, 2, &len);
+  if (u == NULL)
+    return luaL_error(L, "gw.jwt.verifier: keys must come from gw.jwt.keys{}");
+  if (u->ks == NULL)
+    return luaL_error(L, "gw.jwt.verifier: this key set was released");
+  o.now = lua_isnoneornil(L, 4) ? (int64_t)time(NULL)
+                                : (int64_t)luaL_checkinteger(L, 4);
+  if (token == NULL) {
+    lua_pushnil(L);
+    lua_pushstring(L, sgw_jwt_reason_name(SGW_JWT_MALFORMED));
+    lua_pushliteral(L, "no token");
+    return 3;
+  }
+  rc = sgw_jwt_verify(u->ks, token, len, &o, &res);
+  if (rc < 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, sgw_jwt_reason_name(res.reason));
+    lua_pushstring(L, res.msg);
+    sgw_jwt_result_free(&res);
+    return 3;
+  }
+  lua_settop(L, 0);
+  lua_pushcfunction(L, push_result);
+  lua_pushlightuserdata(L, &res);
+  rc = lua_pcall(L, 1, 2, 0);
+  sgw_jwt_result_free(&res);
+  if (rc != LUA_OK)
+    return lua_error(L);
+  return 2;
+}
+
 int luaopen_gw_jwt(lua_State *L) {
-  static const luaL_Reg funcs[] = {
-      {"keys", l_keys}, {"verify", l_verify}, {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"keys", l_keys},
+                                   {"verify", l_verify},
+                                   {"verifier", l_verifier},
+                                   {NULL, NULL}};
+  static const luaL_Reg vf_meta[] = {{"__gc", vf_gc}, {NULL, NULL}};
+  static const luaL_Reg vf_methods[] = {{"verify", vf_verify}, {NULL, NULL}};
   static const luaL_Reg ks_meta[] = {{"__gc", ks_gc},
                                      {"__tostring", ks_tostring},
                                      {"__len", ks_len},
@@ -423,6 +547,14 @@ int luaopen_gw_jwt(lua_State *L) {
   if (luaL_newmetatable(L, SGW__KEYSET_MT)) {
     luaL_setfuncs(L, ks_meta, 0);
     lua_pushliteral(L, "gw.jwt.keyset");
+    lua_setfield(L, -2, "__metatable");
+  }
+  lua_pop(L, 1);
+  if (luaL_newmetatable(L, SGW__VERIFIER_MT)) {
+    luaL_setfuncs(L, vf_meta, 0);
+    luaL_newlib(L, vf_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "gw.jwt.verifier");
     lua_setfield(L, -2, "__metatable");
   }
   lua_pop(L, 1);

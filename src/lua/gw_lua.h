@@ -37,6 +37,8 @@ int luaopen_gw_jwt(lua_State *L);
 int luaopen_gw_http(lua_State *L);
 int luaopen_gw_event(lua_State *L);
 int luaopen_gw_sts(lua_State *L);
+int luaopen_gw_redis(lua_State *L);
+int luaopen_gw_ip(lua_State *L);
 
 /* gw_cos.c: pushes the opaque credential userdata; it holds a reference
  * to `cred` until it is collected. */

@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lua/gw_lua.h"
 #include "runtime/task.h"
@@ -58,16 +59,37 @@ static int req_query(lua_State *L) {
   return 1;
 }
 
+/* req:header(name [, all]): the first value of the header, or with
+ * `all` every line of it joined by ", " (RFC 9110 5.3: the same field in
+ * several lines is one comma-separated list; X-Forwarded-For must be read
+ * whole, or a client's own line would hide the proxy's); nil if absent. */
 static int req_header(lua_State *L) {
   sgw_http_req_t *r = check_req(L);
   size_t nlen, vlen;
   const char *name = luaL_checklstring(L, 2, &nlen);
   const char *v = sgw_http_req_header(r, name, nlen, &vlen);
+  unsigned n = sgw_http_req_nheaders(r), found = 0;
+  luaL_Buffer b;
 
-  if (v == NULL)
-    lua_pushnil(L);
-  else
-    lua_pushlstring(L, v, vlen);
+  if (v == NULL || !lua_toboolean(L, 3)) {
+    if (v == NULL)
+      lua_pushnil(L);
+    else
+      lua_pushlstring(L, v, vlen);
+    return 1;
+  }
+  luaL_buffinit(L, &b);
+  for (unsigned i = 0; i < n; i++) {
+    const char *hn;
+    size_t hl;
+    sgw_http_req_header_at(r, i, &hn, &hl, &v, &vlen);
+    if (hl != nlen || strncasecmp(hn, name, nlen) != 0)
+      continue;
+    if (found++ > 0)
+      luaL_addlstring(&b, ", ", 2);
+    luaL_addlstring(&b, v, vlen);
+  }
+  luaL_pushresult(&b);
   return 1;
 }
 

@@ -5,6 +5,7 @@
  *   counters:set("k", "v", 10)      --> true [, nil, forcible]
  *   counters:get("k")               --> "v" | nil
  *   counters:incr("hits", 1, 0, 60) --> 1   | nil, "not found"
+ *   counters:limit("ip:1.2.3.4", 10, 5)  --> true, left | false, retry_after
  *   counters:add / :delete / :get_keys / :flush_all / :capacity / :free_space
  *
  * Dicts come from the config (`shared = { counters = "1m" }`) and outlive
@@ -234,6 +235,40 @@ static int l_incr(lua_State *L) {
   return 3;
 }
 
+/* dict:limit(key, rate [, burst]) -> true, how many more now
+ *                                  | false, seconds until the next
+ *                                  | nil, err
+ * A leaky bucket draining `rate` requests per second that holds `burst`
+ * more (default 0), exact across workers: see sgw_shared_limit. */
+static int l_limit(lua_State *L) {
+  sgw_shared_dict_t *d = check_dict(L);
+  size_t klen;
+  const char *key = check_key(L, 2, &klen);
+  double rate = (double)luaL_checknumber(L, 3);
+  double burst = (double)luaL_optnumber(L, 4, 0);
+  double n = 0;
+  int forcible = 0, rc;
+
+  luaL_argcheck(L, rate > 0 && rate <= 1e9, 3,
+                "rate must be more than 0 and at most 1e9 per second");
+  luaL_argcheck(L, burst >= 0 && burst <= 1e9, 4,
+                "burst must be 0 to 1e9 requests");
+  rc = sgw_shared_limit(d, key, klen, rate, burst, &n, &forcible);
+  if (rc == SGW_EINVAL) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "not a rate limit key");
+    return 2;
+  }
+  if (rc < 0)
+    return fail(L, rc);
+  lua_pushboolean(L, rc == 0);
+  if (rc == 0)
+    lua_pushinteger(L, (lua_Integer)n);
+  else
+    lua_pushnumber(L, (lua_Number)n);
+  return 2;
+}
+
 /* dict:delete(key) -> true */
 static int l_delete(lua_State *L) {
   sgw_shared_dict_t *d = check_dict(L);
@@ -348,6 +383,7 @@ int luaopen_gw_shared(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"get", l_get},           {"set", l_set},
       {"add", l_add},           {"incr", l_incr},
+      {"limit", l_limit},
       {"delete", l_delete},     {"flush_all", l_flush_all},
       {"get_keys", l_get_keys}, {"capacity", l_capacity},
       {"free_space", l_free_space}, {NULL, NULL}};

@@ -290,6 +290,7 @@ static void on_abort(sgw_http_req_t *req, void *ud) {
 }
 
 sgw_http_handler_t sgw_dispatch_handler(sgw_worker_t *w) {
-  sgw_http_handler_t h = {on_head, on_request, on_abort, w};
+  sgw_http_handler_t h = {.on_head = on_head, .on_request = on_request,
+                          .on_abort = on_abort, .ud = w};
   return h;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "dev/bucket.h"
 #include "runtime/sources.h"
 #include "signgw/error.h"
 
@@ -38,7 +39,9 @@ int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
   /* One read of the files for every worker: they all run the same code. */
   rc = sgw_sources_read_config(&src, r->config_path, err, errlen);
   for (; rc == 0 && i < r->nworkers; i++) {
-    sgw_vm_opts_t o = {&src, *cred, &r->status, i, generation};
+    sgw_vm_opts_t o = {&src, *cred, &r->status, i, generation,
+                       r->dev ? r->dev_host : NULL,
+                       r->dev ? r->dev_bucket : NULL};
     if ((rc = sgw_vm_open(&o, &vms[i], err, errlen)) < 0)
       break;
     if (i == 0 && file != NULL)
@@ -70,6 +73,12 @@ void sgw_reload_set_cred(sgw_reload_t *r, sgw_cred_t *cred) {
                  "%s)", cred->secret_id);
   sgw_cred_unref(r->cred);
   r->cred = cred;
+  /* The dev bucket checks what the new generation signs with. */
+  if (r->dev != NULL &&
+      sgw_devbucket_set_cred(r->dev, cred->secret_id, cred->secret_key,
+                             cred->security_token) < 0)
+    sgw_log_error("reload: the dev bucket keeps the old credentials (out "
+                  "of memory)");
 }
 
 /* Says which settings of the new config cannot apply while running. */
@@ -87,6 +96,14 @@ static void warn_fixed_settings(sgw_reload_t *r, const sgw_settings_t *now) {
   if (now->workers != r->config.workers)
     sgw_log_warn("reload: workers cannot change while running; still %d "
                  "(restart to apply)", r->nworkers);
+  if (r->dev != NULL && (now->dev.mode != r->config.dev.mode ||
+      strcmp(now->dev.host, r->config.dev.host) != 0 ||
+      now->dev.port != r->config.dev.port ||
+      strcmp(now->dev.data_dir, r->config.dev.data_dir) != 0 ||
+      now->dev.max_size != r->config.dev.max_size ||
+      strcmp(now->dev.bucket, r->config.dev.bucket) != 0))
+    sgw_log_warn("reload: the dev bucket's settings (dev.*, cos.bucket for "
+                 "its name) cannot change while running (restart to apply)");
 }
 
 /* The certificate and key files of the TLS listeners, for the watch. */

@@ -37,6 +37,12 @@ typedef struct sgw_reload_s {
   sgw_status_t status;
   sgw_watch_t watch;
   int watching;
+  /* The dev bucket, while one runs (runtime/devmode.c): its host:port
+   * and name go to every generation (gw.dev), and it checks signatures
+   * against the live credentials. */
+  struct sgw_devbucket_s *dev;
+  char dev_host[80];
+  char dev_bucket[72];
 } sgw_reload_t;
 
 /* Builds generation `generation` for all workers into vms[] (nworkers

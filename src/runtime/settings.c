@@ -269,6 +269,27 @@ static int read_listen_entry(lua_State *L, const char *what,
   return rc;
 }
 
+/* A string field of the table on top into out (size bytes): 0 when
+ * absent (out untouched), SGW_EINVAL when not a string that fits. */
+static int read_string(lua_State *L, const char *path, const char *name,
+                       char *out, size_t size, char *err, size_t errlen) {
+  int t = sgw_settings_field(L, -1, name);
+  size_t len = 0;
+  const char *v = t == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  int rc = 0;
+
+  if (t != LUA_TNIL && (v == NULL || len == 0 || len >= size ||
+                        strlen(v) != len)) {
+    snprintf(err, errlen, "config: %s.%s must be a non-empty string of at "
+             "most %zu bytes", path, name, size - 1);
+    rc = SGW_EINVAL;
+  } else if (v != NULL) {
+    memcpy(out, v, len + 1);
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
 /* listen (on top): nil (127.0.0.1:3000), one entry, or a list of them.
  * Where no entry says anything about TLS, SGW_TLS_CERT and SGW_TLS_KEY
  * (when set) make every one of them TLS. */
@@ -335,6 +356,77 @@ static int read_listen(lua_State *L, sgw_settings_t *s, char *err,
   return 0;
 }
 
+static int loopback(const char *host) {
+  return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/* config.dev, the table on top, and the bucket name (cos.bucket). */
+static int read_dev(lua_State *L, sgw_dev_settings_t *d, char *err,
+                    size_t errlen) {
+  sgw_listen_spec_t tmp;
+  char listen[96] = "";
+  size_t max = (size_t)d->max_size;
+  const char *v;
+  int t, rc;
+
+  t = sgw_settings_field(L, -1, "enabled");
+  v = t == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  if (t == LUA_TBOOLEAN)
+    d->mode = lua_toboolean(L, -1) ? SGW_DEV_ON : SGW_DEV_OFF;
+  else if (v != NULL && strcmp(v, "auto") == 0)
+    d->mode = SGW_DEV_AUTO;
+  else if (v != NULL && (!strcmp(v, "1") || !strcmp(v, "on") ||
+                         !strcmp(v, "true") || !strcmp(v, "yes")))
+    d->mode = SGW_DEV_ON;
+  else if (v != NULL && (!strcmp(v, "0") || !strcmp(v, "off") ||
+                         !strcmp(v, "false") || !strcmp(v, "no")))
+    d->mode = SGW_DEV_OFF;
+  else if (t != LUA_TNIL) {
+    lua_pop(L, 1);
+    snprintf(err, errlen, "config: dev.enabled must be true, false or "
+             "\"auto\" (or \"1\"/\"0\", \"on\"/\"off\")");
+    return SGW_EINVAL;
+  }
+  lua_pop(L, 1);
+  if ((rc = read_string(L, "dev", "listen", listen, sizeof(listen), err,
+                        errlen)) < 0 ||
+      (rc = read_string(L, "dev", "data_dir", d->data_dir,
+                        sizeof(d->data_dir), err, errlen)) < 0 ||
+      (rc = read_uint(L, "dev", "max_size", 1, (size_t)5 << 30, &max, err,
+                      errlen)) < 0)
+    return rc;
+  d->max_size = max;
+  if (listen[0] != '\0') {
+    if (sgw_listen_parse(&tmp, listen, err, errlen) < 0) {
+      snprintf(err, errlen, "config: dev.listen: expected HOST:PORT, got "
+               "'%s'", listen);
+      return SGW_EINVAL;
+    }
+    memcpy(d->host, tmp.host, sizeof(d->host));
+    d->port = tmp.port;
+  }
+  /* The dev bucket holds files anyone who reaches it may write. */
+  if (!loopback(d->host)) {
+    snprintf(err, errlen, "config: dev.listen must be a loopback address "
+             "(127.0.0.1, ::1), not '%s'", d->host);
+    return SGW_EINVAL;
+  }
+  return 0;
+}
+
+/* cos.bucket, when there is one: the dev bucket's name. The scripts
+ * check it fully (lua/policy/check.lua); here it must only be short. */
+static int read_bucket(lua_State *L, int idx, sgw_dev_settings_t *d,
+                       char *err, size_t errlen) {
+  int rc = 0;
+
+  if (sgw_settings_field(L, idx, "cos") == LUA_TTABLE)
+    rc = read_string(L, "cos", "bucket", d->bucket, sizeof(d->bucket), err,
+                     errlen);
+  lua_pop(L, 1);
+  return rc;
+}
+
 int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
                       size_t errlen) {
   size_t workers = 0;
@@ -352,6 +444,12 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
                              .script_memory_mb = 64,
                              .send_timeout_ms = 30000,
                              .shutdown_timeout_ms = 10000};
+  s->dev.mode = SGW_DEV_AUTO;
+  strcpy(s->dev.host, "127.0.0.1");
+  s->dev.port = 3001;
+  strcpy(s->dev.data_dir, "signgw-dev-data");
+  s->dev.max_size = 100u << 20;
+  strcpy(s->dev.bucket, "examplebucket-1250000000");
   idx = lua_absindex(L, idx);
   sgw_settings_field(L, idx, "listen");
   rc = read_listen(L, s, err, errlen);
@@ -373,5 +471,17 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
     rc = SGW_EINVAL;
   }
   lua_pop(L, 1);
-  return rc;
+  if (rc < 0)
+    return rc;
+
+  if (sgw_settings_field(L, idx, "dev") == LUA_TTABLE)
+    rc = read_dev(L, &s->dev, err, errlen);
+  else if (!lua_isnil(L, -1)) {
+    snprintf(err, errlen, "config: dev must be a table");
+    rc = SGW_EINVAL;
+  }
+  lua_pop(L, 1);
+  if (rc < 0)
+    return rc;
+  return read_bucket(L, idx, &s->dev, err, errlen);
 }

@@ -5,18 +5,35 @@
 #define SGW_SETTINGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server/limits.h"
 #include "server/listen.h"
 
 struct lua_State;
 
+/* config.dev: the local dev bucket (src/dev/bucket.h). */
+enum {
+  SGW_DEV_AUTO, /* on only while no COS credentials are set */
+  SGW_DEV_ON,   /* on, also with real credentials: asked for explicitly */
+  SGW_DEV_OFF
+};
+
+typedef struct sgw_dev_settings_s {
+  int mode;                 /* SGW_DEV_* (dev.enabled) */
+  char host[64];            /* dev.listen: a loopback address */
+  int port;
+  char data_dir[1024];      /* dev.data_dir, relative to the working dir */
+  uint64_t max_size;        /* dev.max_size: the largest object */
+  char bucket[72];          /* its name: cos.bucket */
+} sgw_dev_settings_t;
 
 typedef struct sgw_settings_s {
   sgw_listen_spec_t listen[SGW_LISTEN_MAX]; /* plain HTTP or TLS each */
   int nlisten;
   int workers;              /* 0: one per CPU */
   sgw_limits_t limits;
+  sgw_dev_settings_t dev;
 } sgw_settings_t;
 
 /* Fills `s` from the table at `idx` (defaults for absent fields). Returns

@@ -539,6 +539,68 @@ done:
   return rc;
 }
 
+/* GCRA: the entry holds the "theoretical arrival time" (tat), when the
+ * bucket will be empty. A request at `now` fits when the bucket, counted
+ * from now, holds no more than `burst` intervals (tat - now <= burst *
+ * interval); it then adds one interval. */
+int sgw_shared_limit(sgw_shared_dict_t *d, const char *key, size_t klen,
+                     double rate, double burst, double *n, int *forcible) {
+  uint64_t hash, now = now_ns(), tat, interval, tolerance;
+  sgw_shared_value_t v = {0};
+  sgw__entry_t *e;
+  int rc;
+
+  if (forcible != NULL)
+    *forcible = 0;
+  *n = 0;
+  if (!check_key(key, klen) || !(rate > 0 && rate <= 1e9) ||
+      !(burst >= 0 && burst <= 1e9))
+    return SGW_EINVAL;
+  interval = (uint64_t)(1e9 / rate);
+  if (interval == 0)
+    interval = 1;
+  tolerance = (uint64_t)(burst * (double)interval);
+  hash = siphash13(d->k0, d->k1, key, klen);
+  pthread_mutex_lock(&d->lock);
+  e = lookup(d, key, klen, hash, now);
+  if (e != NULL && e->type != SGW_SHARED_INTEGER) {
+    rc = SGW_EINVAL;
+    goto done;
+  }
+  tat = e != NULL && (uint64_t)e->num.i > now ? (uint64_t)e->num.i : now;
+  if (tat - now > tolerance) {
+    *n = (double)(tat - now - tolerance) / 1e9;
+    rc = 1;
+    goto done;
+  }
+  tat += interval;
+  *n = (double)((tolerance + interval - (tat - now)) / interval);
+  v.type = SGW_SHARED_INTEGER;
+  v.i = (long long)tat;
+  if (e != NULL && e->heap != SIZE_MAX) {
+    /* Same size, and its place in the expiry heap is reused: updated in
+     * place, with the new expiry. */
+    e->num.i = v.i;
+    heap_remove(d, e);
+    e->expires = tat;
+    heap_push(d, e); /* cannot fail: the heap just had this room */
+    order_unlink(d, e);
+    order_front(d, e);
+    rc = 0;
+  } else if (!fits_empty(d, entry_size(klen, 0), 1)) {
+    rc = SGW_ETOOBIG;
+  } else {
+    if (e != NULL)
+      entry_remove(d, e);
+    rc = insert(d, key, klen, hash, &v, (double)(tat - now) / 1e9, now,
+                forcible);
+  }
+
+done:
+  pthread_mutex_unlock(&d->lock);
+  return rc;
+}
+
 int sgw_shared_delete(sgw_shared_dict_t *d, const char *key, size_t klen) {
   uint64_t hash;
   sgw__entry_t *e;

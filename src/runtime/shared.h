@@ -113,6 +113,20 @@ int sgw_shared_incr(sgw_shared_dict_t *d, const char *key, size_t klen,
                     const sgw_shared_value_t *init, double init_ttl,
                     sgw_shared_value_t *out, int *forcible);
 
+/* A leaky bucket on `key`, exact across threads (GCRA: the "generic cell
+ * rate algorithm"). The bucket drains at `rate` requests per second and
+ * holds up to `burst` requests beyond the one being let through now: a
+ * client may send burst + 1 at once, then one every 1/rate seconds. Each
+ * call is one request. Returns 0 when it is allowed (it is counted, and
+ * *n gets how many more would be allowed right now), 1 when it is refused
+ * (nothing changes, and *n gets the seconds until one more would be
+ * allowed), SGW_EINVAL for a rate outside (0, 1e9], a burst outside
+ * [0, 1e9] or a key that holds something else, SGW_ETOOBIG/SGW_ENOMEM as
+ * set. The key holds the bucket's state (an integer: when it is empty, in
+ * monotonic nanoseconds) and expires once the bucket has drained. */
+int sgw_shared_limit(sgw_shared_dict_t *d, const char *key, size_t klen,
+                     double rate, double burst, double *n, int *forcible);
+
 /* Removes `key`. Returns 0, or SGW_ENOENT when it was not there. */
 int sgw_shared_delete(sgw_shared_dict_t *d, const char *key, size_t klen);
 

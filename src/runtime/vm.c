@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "common/log.h"
 #include "lua/gw_lua.h"
 #include "runtime/budget.h"
@@ -29,6 +30,8 @@ static const luaL_Reg gw_modules[] = {
     {"gw.event", luaopen_gw_event},
     {"gw.s3", luaopen_gw_s3},
     {"gw.sts", luaopen_gw_sts},
+    {"gw.redis", luaopen_gw_redis},
+    {"gw.ip", luaopen_gw_ip},
     {"gw.log", luaopen_gw_log},   {NULL, NULL}};
 
 /* An error outside any protected call: nothing sane is left to do.
@@ -257,16 +260,95 @@ static int vm_require_route(lua_State *L, const char *key, const char *mod,
   return 0;
 }
 
-/* A route's value: "module", or { module = "module", body = true } for a
- * handler that reads req.body (only those routes buffer bodies). Leaves
- * the module name on the stack. */
+/* A static file route's handler: upvalues are the file's text and the
+ * header table it is answered with. */
+static int vm_file_handler(lua_State *L) {
+  lua_pushinteger(L, 200);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, lua_upvalueindex(2));
+  return 3;
+}
+
+static const char *vm_file_type(const char *path) {
+  static const char *const types[][2] = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {NULL, NULL}};
+  size_t n = strlen(path);
+
+  for (int i = 0; types[i][0] != NULL; i++) {
+    size_t e = strlen(types[i][0]);
+    if (n > e && strcmp(path + n - e, types[i][0]) == 0)
+      return types[i][1];
+  }
+  return "application/octet-stream";
+}
+
+/* { file = "path" [, type = "..."] } (the table on top): reads the file
+ * (relative to the config's folder) and pushes its handler function. */
+static int vm_file_route(lua_State *L, const char *key, const char *config,
+                         char *err, size_t errlen) {
+  int t = lua_gettop(L);
+  const char *slash = strrchr(config, '/'), *file;
+  char msg[SGW_ERR_MAX];
+  luaL_Buffer b;
+  char *text;
+  size_t len;
+
+  if (lua_getfield(L, t, "file") != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+    return vm_fail(err, errlen, "config: route '%s': file must be a path",
+                   key);
+  file = lua_tostring(L, -1);
+  luaL_buffinit(L, &b);
+  if (file[0] != '/' && slash != NULL) {
+    luaL_addlstring(&b, config, (size_t)(slash - config) + 1);
+  }
+  luaL_addstring(&b, file);
+  luaL_pushresult(&b);
+  if (sgw_file_read(lua_tostring(L, -1), SGW_VM_MAX_FILE, &text, &len, msg,
+                    sizeof(msg)) < 0)
+    return vm_fail(err, errlen, "config: route '%s': %s", key, msg);
+  lua_pushlstring(L, text, len); /* upvalue 1: the text */
+  free(text);
+  lua_createtable(L, 0, 3);      /* upvalue 2: the headers */
+  if (lua_getfield(L, t, "type") != LUA_TSTRING) {
+    lua_pop(L, 1);
+    lua_pushstring(L, vm_file_type(file));
+  }
+  lua_setfield(L, -2, "Content-Type");
+  lua_pushliteral(L, "no-cache");
+  lua_setfield(L, -2, "Cache-Control");
+  lua_pushliteral(L, "nosniff");
+  lua_setfield(L, -2, "X-Content-Type-Options");
+  lua_pushcclosure(L, vm_file_handler, 2);
+  lua_replace(L, t + 1);
+  lua_settop(L, t + 1);
+  return 0;
+}
+
+/* A route's value: "module", { module = "module", body = true } for a
+ * handler that reads req.body (only those routes buffer bodies), or a
+ * static file. Leaves the module name on the stack, or the handler
+ * itself (a function). */
 static int vm_route_value(lua_State *L, const char *key, sgw_route_t *r,
-                          char *err, size_t errlen) {
+                          const char *config, char *err, size_t errlen) {
   if (lua_type(L, -1) == LUA_TSTRING) {
     lua_pushvalue(L, -1);
     return 0;
   }
   if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_pushliteral(L, "file");
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+      lua_pop(L, 1);
+      return vm_file_route(L, key, config, err, errlen);
+    }
+    lua_pop(L, 1);
     lua_pushliteral(L, "body");
     lua_rawget(L, -2);
     r->body = lua_toboolean(L, -1);
@@ -277,7 +359,8 @@ static int vm_route_value(lua_State *L, const char *key, sgw_route_t *r,
     lua_pop(L, 1);
   }
   return vm_fail(err, errlen, "config: route '%s' must name a module, or be "
-                 "{ module = \"name\", body = true }", key);
+                 "{ module = \"name\", body = true } or { file = \"path\" "
+                 "}", key);
 }
 
 /* config.errors: the module whose function answers the errors the server
@@ -312,32 +395,78 @@ static int vm_check_outbound(lua_State *L, char *err, size_t errlen) {
   return 0;
 }
 
-static int vm_load_routes(sgw_vm_t *vm, int cfg, char *err, size_t errlen) {
-  lua_State *L = vm->L;
+static size_t vm_count(lua_State *L) {
   size_t n = 0;
-  int rc;
 
-  if (lua_getfield(L, cfg, "routes") != LUA_TTABLE)
-    return vm_fail(err, errlen, "config: routes must be a table");
   for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1))
     n++;
-  vm->routes = calloc(n ? n : 1, sizeof(*vm->routes));
-  if (vm->routes == NULL)
-    return SGW_ENOMEM;
+  return n;
+}
+
+/* Adds every route of the table on top ("routes", or "dev.routes"). A
+ * path that already has a route for the method is refused. */
+static int vm_add_routes(sgw_vm_t *vm, const char *table, const char *config,
+                         char *err, size_t errlen) {
+  lua_State *L = vm->L;
+  int rc, file;
+
   for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
     sgw_route_t *r = &vm->routes[vm->nroutes];
     const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
                                                      : NULL;
     if (key == NULL || vm_parse_route_key(key, &r->method, &r->path) < 0)
-      return vm_fail(err, errlen, "config: route key '%s' must look like "
-                     "\"GET /path\"", key ? key : "?");
+      return vm_fail(err, errlen, "config: %s key '%s' must look like "
+                     "\"GET /path\"", table, key ? key : "?");
     vm->nroutes++;
-    if ((rc = vm_route_value(L, key, r, err, errlen)) < 0 ||
+    for (size_t i = 0; i + 1 < vm->nroutes; i++)
+      if (strcmp(vm->routes[i].method, r->method) == 0 &&
+          strcmp(vm->routes[i].path, r->path) == 0)
+        return vm_fail(err, errlen, "config: %s: '%s' has a route already",
+                       table, key);
+    if ((rc = vm_route_value(L, key, r, config, err, errlen)) < 0)
+      return rc;
+    file = lua_isfunction(L, -1);
+    if (!file &&
         (rc = vm_require_route(L, key, lua_tostring(L, -1), err, errlen)) < 0)
       return rc;
     r->handler = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_pop(L, 1); /* the module name */
+    if (!file)
+      lua_pop(L, 1); /* the module name */
   }
+  return 0;
+}
+
+/* config.routes, and config.dev.routes while the dev bucket runs. */
+static int vm_load_routes(sgw_vm_t *vm, int cfg, const char *config,
+                          int dev, char *err, size_t errlen) {
+  lua_State *L = vm->L;
+  size_t n;
+  int rc, has_dev = 0;
+
+  if (lua_getfield(L, cfg, "routes") != LUA_TTABLE)
+    return vm_fail(err, errlen, "config: routes must be a table");
+  n = vm_count(L);
+  if (dev && sgw_settings_field(L, cfg, "dev") == LUA_TTABLE) {
+    if (sgw_settings_field(L, -1, "routes") == LUA_TTABLE) {
+      n += vm_count(L);
+      has_dev = 1;
+    } else if (!lua_isnil(L, -1)) {
+      return vm_fail(err, errlen, "config: dev.routes must be a table");
+    }
+    lua_replace(L, -2); /* dev.routes (or nil) above routes */
+  }
+  if (!has_dev && dev)
+    lua_pop(L, 1);
+  vm->routes = calloc(n ? n : 1, sizeof(*vm->routes));
+  if (vm->routes == NULL)
+    return SGW_ENOMEM;
+  if (has_dev) {
+    if ((rc = vm_add_routes(vm, "dev.routes", config, err, errlen)) < 0)
+      return rc;
+    lua_pop(L, 1);
+  }
+  if ((rc = vm_add_routes(vm, "routes", config, err, errlen)) < 0)
+    return rc;
   lua_pop(L, 1);
   return 0;
 }
@@ -354,16 +483,27 @@ static void vm_set_identity(sgw_vm_t *vm, int cfg) {
 }
 
 static void vm_set_gw_fields(sgw_vm_t *vm, int cfg,
-                             const struct sgw_status_s *status) {
+                             const sgw_vm_opts_t *o) {
   lua_State *L = vm->L;
 
-  lua_pushlightuserdata(L, (void *)status);
+  lua_pushlightuserdata(L, (void *)o->status);
   lua_setfield(L, LUA_REGISTRYINDEX, SGW_STATUS_KEY);
 
   lua_getglobal(L, "gw");
   vm_set_identity(vm, cfg);
   lua_pushinteger(L, vm->generation);
   lua_setfield(L, -2, "generation");
+  /* gw.dev: the dev bucket uploads go to instead of COS (nil: none). */
+  if (o->dev_host != NULL) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, o->dev_host);
+    lua_setfield(L, -2, "host");
+    lua_pushstring(L, o->dev_bucket != NULL ? o->dev_bucket : "");
+    lua_setfield(L, -2, "bucket");
+    lua_pushliteral(L, "http");
+    lua_setfield(L, -2, "scheme");
+    lua_setfield(L, -2, "dev");
+  }
   lua_pop(L, 1);
 }
 
@@ -444,11 +584,12 @@ static int vm_build(sgw_vm_t *vm, const sgw_vm_opts_t *o, char *err,
       (rc = sgw_sources_read_modules(o->sources, vm->dirs, vm->ndirs, err,
                                      errlen)) < 0)
     return rc;
-  vm_set_gw_fields(vm, cfg, o->status);
+  vm_set_gw_fields(vm, cfg, o);
   vm_sandbox(L, o->sources);
   vm_make_ctx(vm, cfg);
   if ((rc = vm_check_outbound(L, err, errlen)) < 0 ||
-      (rc = vm_load_routes(vm, cfg, err, errlen)) < 0 ||
+      (rc = vm_load_routes(vm, cfg, path, o->dev_host != NULL, err,
+                           errlen)) < 0 ||
       (rc = vm_load_error_handler(vm, cfg, err, errlen)) < 0)
     vm_name_config(err, errlen, path);
   return rc;
@@ -647,29 +788,46 @@ static size_t allow_add(char *allow, size_t used, size_t size,
   return used + n;
 }
 
+static int vm_route_is(const sgw_route_t *r, const char *path,
+                       size_t path_len) {
+  return strlen(r->path) == path_len && memcmp(r->path, path, path_len) == 0;
+}
+
 const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,
                                 const char *path, size_t path_len,
                                 char *allow, size_t allow_size) {
+  /* Allow lists the methods in this order (then any others), whatever
+   * order the config's table hands the routes over in. */
+  static const char *const order[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                      "PATCH", "DELETE", "OPTIONS", NULL};
   const sgw_route_t *get = NULL;
   size_t used = 0;
-  int head = strcmp(method, "HEAD") == 0;
+  int head = strcmp(method, "HEAD") == 0, any = 0;
 
   allow[0] = '\0';
   for (size_t i = 0; i < vm->nroutes; i++) {
     const sgw_route_t *r = &vm->routes[i];
-    if (strlen(r->path) != path_len || memcmp(r->path, path, path_len) != 0)
+    if (!vm_route_is(r, path, path_len))
       continue;
     if (strcmp(r->method, method) == 0)
       return r;
     if (strcmp(r->method, "GET") == 0)
       get = r;
-    used = allow_add(allow, used, allow_size, r->method);
-    if (strcmp(r->method, "GET") == 0)
-      used = allow_add(allow, used, allow_size, "HEAD");
+    any = 1;
   }
-  if (head && get != NULL) {
-    allow[0] = '\0';
+  if (head && get != NULL)
     return get; /* answered like GET, without the body */
-  }
+  if (!any)
+    return NULL;
+  for (int k = 0; order[k] != NULL; k++)
+    for (size_t i = 0; i < vm->nroutes; i++)
+      if (vm_route_is(&vm->routes[i], path, path_len) &&
+          (strcmp(vm->routes[i].method, order[k]) == 0 ||
+           (strcmp(order[k], "HEAD") == 0 &&
+            strcmp(vm->routes[i].method, "GET") == 0)))
+        used = allow_add(allow, used, allow_size, order[k]);
+  for (size_t i = 0; i < vm->nroutes; i++)
+    if (vm_route_is(&vm->routes[i], path, path_len))
+      used = allow_add(allow, used, allow_size, vm->routes[i].method);
   return NULL;
 }

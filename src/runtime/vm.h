@@ -31,6 +31,12 @@ typedef struct sgw_route_s {
   int body;       /* the handler reads req.body: the server keeps it */
 } sgw_route_t;
 
+/* A route is "module", { module = "module", body = true }, or
+ * { file = "path" [, type = "Content-Type"] }: a static file (at most
+ * SGW_VM_MAX_FILE bytes, the path relative to the config's folder) read
+ * when the generation is built and answered without running a script. */
+#define SGW_VM_MAX_FILE (1024 * 1024)
+
 struct sgw_status_s;
 struct sgw_sources_s;
 
@@ -44,6 +50,10 @@ typedef struct sgw_vm_opts_s {
   const struct sgw_status_s *status; /* for gw.status(); may be NULL */
   int worker_id;
   unsigned generation;
+  /* The dev bucket, while one runs: "host:port" and its bucket name
+   * (gw.dev), and the config's dev.routes are served too. NULL: none. */
+  const char *dev_host;
+  const char *dev_bucket;
 } sgw_vm_opts_t;
 
 typedef struct sgw_vm_s {

@@ -5,9 +5,17 @@
  * single loop (conn_drive) parses them while no request is being
  * answered. The parser pauses after each message, so pipelined requests
  * are taken one at a time and answered in order, and a handler that waits
- * simply leaves the rest in `pending`. */
+ * simply leaves the rest in `pending`.
+ *
+ * A streamed request (SGW_HTTP_BODY_STREAM) pauses the parser once more,
+ * after its head: it is handed up then, and the parser goes on while the
+ * handler holds it, passing each piece of the body up from inside the
+ * parser's callback. A handler that wants to wait pauses the parser
+ * there; the bytes behind stay in `pending`, which stops reading once it
+ * holds limits.max_header_bytes, so TCP slows the client down. */
 #include "server/conn.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,9 @@ typedef struct conn_write_s {
   size_t len;
   char data[];
 } conn_write_t;
+
+/* Why the parser paused (pause_at). */
+enum { SGW__PAUSE_MESSAGE, SGW__PAUSE_HEAD, SGW__PAUSE_BODY };
 
 static void conn_drive(sgw_conn_t *c);
 static void conn_arm_timer(sgw_conn_t *c);
@@ -72,6 +83,8 @@ static int on_message_begin(llhttp_t *p) {
   r->nhdrs = 0;
   r->hdr_state = 0;
   r->keep_body = r->head_only = 0;
+  r->stream = r->head_up = r->streaming = r->body_paused = r->discard = 0;
+  r->max_body = c->server->limits->max_body;
   return 0;
 }
 
@@ -162,9 +175,6 @@ static int on_headers_complete(llhttp_t *p) {
   if ((p->flags & F_TRANSFER_ENCODING) && p->http_major == 1 &&
       p->http_minor == 0)
     return fail(r, 400);
-  if ((p->flags & F_CONTENT_LENGTH) &&
-      p->content_length > c->server->limits->max_body)
-    return fail(r, 413);
   /* We switch to no other protocol: an Upgrade (h2c, websocket) is
    * ignored and the connection stays HTTP/1.1, as nginx does. CONNECT
    * turns the rest of the stream into a tunnel: answer it, then close. */
@@ -173,18 +183,48 @@ static int on_headers_complete(llhttp_t *p) {
   else
     p->upgrade = 0;
   r->head_only = llhttp_get_method(p) == HTTP_HEAD;
-  r->keep_body = h->on_head != NULL && h->on_head(r, h->ud);
+  switch (h->on_head != NULL ? h->on_head(r, h->ud) : SGW_HTTP_BODY_DROP) {
+  case SGW_HTTP_BODY_KEEP: r->keep_body = 1; break;
+  case SGW_HTTP_BODY_STREAM:
+    r->stream = h->on_body != NULL && llhttp_get_method(p) != HTTP_CONNECT;
+    break;
+  default: break;
+  }
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->max_body)
+    return fail(r, 413);
+  if (r->stream) { /* hand it up now: conn_drive */
+    r->pause_at = SGW__PAUSE_HEAD;
+    return HPE_PAUSED;
+  }
   return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len) {
   sgw_http_req_t *r = req_of(p);
-  sgw_server_t *s = r->conn->server;
+  sgw_conn_t *c = r->conn;
+  sgw_server_t *s = c->server;
+  int rc;
 
   /* Counted even when dropped: a body has the same bound either way. */
   r->body_seen += len;
-  if (r->body_seen > s->limits->max_body)
+  if (r->body_seen > r->max_body)
     return fail(r, 413);
+  if (len == 0) /* the parser restarting a span on empty input */
+    return 0;
+  if (r->streaming) {
+    rc = s->handler.on_body(r, at, len, s->handler.ud);
+    if (c->closing) /* the handler gave up: stop here */
+      return HPE_PAUSED;
+    /* Answered meanwhile: the rest is dropped (streaming is off). */
+    if (r->streaming && rc == SGW_HTTP_PAUSE) {
+      r->body_paused = 1;
+      r->pause_at = SGW__PAUSE_BODY;
+      /* Waiting on us is no client's fault: no timeout meanwhile. */
+      sgw_deadline_stop(&s->deadlines, &c->dl);
+      return HPE_PAUSED;
+    }
+    return 0;
+  }
   if (!r->keep_body)
     return 0;
   if (sgw_buf_append(&r->body, at, len) < 0)
@@ -198,7 +238,7 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
 static int on_chunk_header(llhttp_t *p) {
   sgw_http_req_t *r = req_of(p);
 
-  if (p->content_length > r->conn->server->limits->max_body - r->body_seen)
+  if (p->content_length > r->max_body - r->body_seen)
     return fail(r, 413);
   return 0;
 }
@@ -213,6 +253,7 @@ static int on_message_complete(llhttp_t *p) {
   r->in_message = 0;
   /* A chunked message ends with the blank line after its trailers. */
   r->check_crlf = (p->flags & F_CHUNKED) != 0;
+  r->pause_at = SGW__PAUSE_MESSAGE;
   return HPE_PAUSED; /* one request at a time: see conn_drive */
 }
 
@@ -323,7 +364,13 @@ static void on_write(uv_write_t *req, int status) {
       conn_queued(c) > 0)
     return;
   /* Drained: the send timeout gives way to the usual one, and parsing
-   * goes on if it paused for us. */
+   * goes on if it paused for us. A streamed answer sends more. */
+  if (c->req != NULL && c->req->answering) {
+    sgw_deadline_stop(&c->server->deadlines, &c->dl);
+    if (c->server->handler.on_drain != NULL)
+      c->server->handler.on_drain(c->req, c->server->handler.ud);
+    return;
+  }
   if (c->req == NULL || (!c->req->running && !c->req->in_message))
     conn_arm_timer(c);
   conn_drive(c);
@@ -369,14 +416,40 @@ static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
     sgw__conn_write_raw(c, data, len);
 }
 
+/* Starts (again) the wait for the next body bytes of a streamed request:
+ * the whole head had to arrive in time, then the body must keep coming. */
+static void conn_arm_body(sgw_conn_t *c) {
+  sgw_deadline_start(&c->server->deadlines, &c->dl, SGW_DL_HEADER,
+                     c->server->limits->header_timeout_ms);
+}
+
 /* The request is answered: get ready for the next one. */
 static void conn_finish_request(sgw_conn_t *c) {
   sgw_http_req_t *r = c->req;
 
   r->running = 0;
-  r->error_status = 0;
+  r->answering = 0;
   r->data = NULL;
   c->served = 1;
+  if (r->in_message) {
+    /* Answered before its body ended (a streamed request): the rest is
+     * read and dropped, then the connection closes (the answer said
+     * so). From inside the parser, it simply goes on. */
+    r->streaming = 0;
+    r->discard = 1;
+    c->keep_alive = 0;
+    if (c->parsing)
+      return;
+    if (r->body_paused) {
+      r->body_paused = 0;
+      llhttp_resume(&r->parser);
+      r->kick = 1;
+    }
+    conn_arm_body(c);
+    conn_drive(c);
+    return;
+  }
+  r->error_status = 0;
   if (!c->keep_alive) {
     conn_close_after_write(c);
     return;
@@ -393,9 +466,11 @@ void sgw_http_respond(sgw_http_req_t *r, int status, const char *content_type,
   sgw_server_t *s = c->server;
   sgw_buf_t *out = &s->out;
 
-  if (c->closing || !r->running)
+  if (c->closing || !r->running || r->answering)
     return;
   r->running = 0; /* answered: a failed write below is no abort */
+  if (r->in_message) /* its body is still coming: see conn_finish_request */
+    c->keep_alive = 0;
   sgw_buf_reset(out);
   if (sgw_response_head(out, status, sgw_server_date(s), content_type,
                         body_len, r->id, c->keep_alive, headers,
@@ -408,6 +483,96 @@ void sgw_http_respond(sgw_http_req_t *r, int status, const char *content_type,
   conn_write(c, out->base, out->len);
   if (!uv_is_closing((uv_handle_t *)&c->tcp))
     conn_finish_request(c);
+}
+
+int sgw_http_respond_start(sgw_http_req_t *r, int status,
+                           const char *content_type, const char *headers,
+                           size_t headers_len, uint64_t content_length) {
+  sgw_conn_t *c = r->conn;
+  sgw_server_t *s = c->server;
+  sgw_buf_t *out = &s->out;
+
+  if (c->closing || !r->running || r->answering)
+    return -1;
+  /* One answer at a time on the connection's one deadline: the body of
+   * the request must be over (a streamed one ends with on_body(NULL)). */
+  if (r->in_message || content_length > SIZE_MAX) {
+    sgw_log_error("a streamed answer must start after the request body");
+    r->running = 0;
+    sgw_conn_close(c);
+    return -1;
+  }
+  r->running = 0; /* a failed write below is no abort */
+  sgw_buf_reset(out);
+  if (sgw_response_head(out, status, sgw_server_date(s), content_type,
+                        (size_t)content_length, r->id, c->keep_alive,
+                        headers, headers_len) < 0) {
+    sgw_log_error("out of memory writing a response; closing");
+    sgw_conn_close(c);
+    return -1;
+  }
+  conn_write(c, out->base, out->len);
+  if (uv_is_closing((uv_handle_t *)&c->tcp))
+    return -1;
+  if (r->head_only || content_length == 0) {
+    conn_finish_request(c);
+    return 0;
+  }
+  r->running = 1;
+  r->answering = 1;
+  r->resp_left = content_length;
+  return 1;
+}
+
+int sgw_http_send(sgw_http_req_t *r, const char *data, size_t len) {
+  sgw_conn_t *c = r->conn;
+  sgw_server_t *s = c->server;
+
+  if (c->closing || !r->answering)
+    return -1;
+  if (len > r->resp_left) {
+    sgw_log_error("a streamed answer sent more than its Content-Length");
+    sgw_http_abort(r);
+    return -1;
+  }
+  r->running = 0; /* a failed write below is no abort */
+  conn_write(c, data, len);
+  if (uv_is_closing((uv_handle_t *)&c->tcp))
+    return -1;
+  r->running = 1;
+  r->resp_left -= len;
+  if (r->resp_left == 0) {
+    conn_finish_request(c);
+    return 0;
+  }
+  if (conn_queued(c) == 0)
+    return 0;
+  /* The client must take what is queued within the send timeout. */
+  sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_SEND,
+                     s->limits->send_timeout_ms);
+  return 1;
+}
+
+void sgw_http_abort(sgw_http_req_t *r) {
+  r->running = 0; /* the handler knows: no on_abort */
+  r->answering = 0;
+  sgw_conn_close(r->conn);
+}
+
+void sgw_http_req_set_max_body(sgw_http_req_t *r, uint64_t max) {
+  r->max_body = max;
+}
+
+void sgw_http_req_resume(sgw_http_req_t *r) {
+  sgw_conn_t *c = r->conn;
+
+  if (!r->body_paused || c->closing)
+    return;
+  r->body_paused = 0;
+  llhttp_resume(&r->parser);
+  r->kick = 1;
+  conn_arm_body(c);
+  conn_drive(c);
 }
 
 /* ---- parsing loop ---------------------------------------------------- */
@@ -440,6 +605,34 @@ static void conn_hand_up(sgw_conn_t *c) {
                            NULL);
 }
 
+/* The body of a streamed request is over (complete, or broken off with
+ * r->error_status): the handler hears it, and answers now or later. */
+static void conn_body_end(sgw_conn_t *c) {
+  sgw_http_req_t *r = c->req;
+  sgw_server_t *s = c->server;
+
+  sgw_deadline_stop(&s->deadlines, &c->dl);
+  r->streaming = 0;
+  s->handler.on_body(r, NULL, 0, s->handler.ud);
+}
+
+/* A request that breaks off after its head was handed up: the handler
+ * hears it through on_body, or, answered already, the connection closes
+ * after that answer. */
+static void conn_stream_error(sgw_conn_t *c) {
+  sgw_http_req_t *r = c->req;
+
+  c->keep_alive = 0;
+  account(c->server, 0, r->pending.len);
+  r->pending.len = 0;
+  r->in_message = 0;
+  r->body_paused = 0;
+  if (r->streaming)
+    conn_body_end(c);
+  else if (!r->running)
+    conn_close_after_write(c);
+}
+
 static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {
   sgw_http_req_t *r = c->req;
 
@@ -448,6 +641,10 @@ static void conn_parse_error(sgw_conn_t *c, llhttp_errno_t err) {
   if (r->error_status == 400)
     sgw_log_info("bad request from client: %s (%s)", llhttp_errno_name(err),
                  llhttp_get_error_reason(&r->parser));
+  if (r->head_up) {
+    conn_stream_error(c);
+    return;
+  }
   c->keep_alive = 0;
   account(c->server, 0, r->pending.len);
   r->pending.len = 0;
@@ -506,41 +703,94 @@ static int conn_may_read(const sgw_conn_t *c) {
   return !(server_over(c->server) && (conn_queued(c) > 0 || r->running));
 }
 
+/* Whether the parser has something to do: bytes to parse, or a resumed
+ * pause to finish (a message may end without more input), and nobody
+ * waiting on an answer, except a streamed request still taking its body
+ * (or dropping it, answered). */
+static int conn_may_step(const sgw_http_req_t *r) {
+  if (r->pending.len == 0 && !r->kick)
+    return 0;
+  if (!r->running)
+    return 1;
+  return r->streaming && !r->body_paused;
+}
+
+/* A streamed request's head is parsed: hand it up, and let the parser go
+ * on with its body (to the handler, or dropped if it answered at once). */
+static void conn_hand_up_head(sgw_conn_t *c) {
+  sgw_http_req_t *r = c->req;
+  const char *expect;
+  size_t n;
+
+  r->head_up = 1;
+  r->streaming = 1;
+  conn_hand_up(c);
+  if (c->closing || c->req != r)
+    return;
+  llhttp_resume(&r->parser);
+  r->kick = 1;
+  if (!r->streaming)
+    return;
+  conn_arm_body(c);
+  /* Taken (not answered at once): a client that waits for word before
+   * it sends its body (curl does, past 1 MiB) gets it now. */
+  expect = sgw_http_req_header(r, "expect", 6, &n);
+  if (expect != NULL && n == 12 &&
+      strncasecmp(expect, "100-continue", 12) == 0 &&
+      r->parser.http_major == 1 && r->parser.http_minor >= 1)
+    conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
 /* Parses pending bytes until they run out, a request is being answered,
  * or the connection is closing. Re-entrant calls (a handler answering at
  * once from inside the loop) return and let the outer loop go on. */
 static void conn_drive(sgw_conn_t *c) {
+  static const char none[1];
   sgw_http_req_t *r;
   llhttp_errno_t err;
+  const char *base;
   size_t used;
 
   if (c->driving)
     return;
   c->driving = 1;
-  while ((r = c->req) != NULL && !c->closing && !r->running &&
-         r->pending.len > 0 && conn_may_parse(c)) {
+  while ((r = c->req) != NULL && !c->closing && conn_may_step(r) &&
+         conn_may_parse(c)) {
     r->check_crlf = 0;
-    err = llhttp_execute(&r->parser, r->pending.base, r->pending.len);
+    r->kick = 0;
+    base = r->pending.base != NULL ? r->pending.base : none;
+    c->parsing = 1;
+    err = llhttp_execute(&r->parser, base, r->pending.len);
+    c->parsing = 0;
+    if (c->closing) /* a handler gave up from inside the parser */
+      break;
     if (err == HPE_OK) {
-      if (sgw_framing_feed(&r->framing, r->pending.base, r->pending.len)) {
+      if (sgw_framing_feed(&r->framing, base, r->pending.len)) {
         r->error_status = 400;
         conn_parse_error(c, HPE_CR_EXPECTED);
         break;
       }
       conn_consume(c, r->pending.len);
-      break;
+      continue;
     }
     if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
       conn_parse_error(c, err);
       break;
     }
-    used = (size_t)(llhttp_get_error_pos(&r->parser) - r->pending.base);
-    if (sgw_framing_feed(&r->framing, r->pending.base, used) ||
+    used = (size_t)(llhttp_get_error_pos(&r->parser) - base);
+    if (sgw_framing_feed(&r->framing, base, used) ||
         !sgw_framing_head_done(&r->framing) ||
         (r->check_crlf && !conn_crlf_before(r, used))) {
       r->error_status = 400;
       conn_parse_error(c, HPE_CR_EXPECTED);
       break;
+    }
+    if (r->pause_at != SGW__PAUSE_MESSAGE) {
+      /* Inside a streamed message: after its head, or a waiting body. */
+      conn_consume(c, used);
+      if (r->pause_at == SGW__PAUSE_HEAD)
+        conn_hand_up_head(c);
+      continue;
     }
     sgw_framing_reset(&r->framing);
     conn_consume(c, used);
@@ -550,7 +800,14 @@ static void conn_drive(sgw_conn_t *c) {
       r->pending.len = 0;
       c->keep_alive = 0;
     }
-    conn_hand_up(c);
+    if (!r->head_up) {
+      conn_hand_up(c);
+    } else if (r->discard) { /* answered, and now the body is gone too */
+      conn_close_after_write(c);
+      break;
+    } else {
+      conn_body_end(c); /* the handler answers now or later */
+    }
   }
   c->driving = 0;
   if (c->closing)
@@ -639,6 +896,9 @@ void sgw__conn_received(sgw_conn_t *c, const char *data, size_t len) {
     return;
   }
   account(c->server, len, 0);
+  /* A streamed body keeps coming: the wait for its next bytes restarts. */
+  if (c->req->head_up && c->req->in_message && !c->req->body_paused)
+    conn_arm_body(c);
   if (!conn_may_read(c))
     conn_stop_reading(c);
   conn_drive(c);
@@ -652,6 +912,14 @@ void sgw__conn_handshake_done(sgw_conn_t *c) {
 void sgw_conn_expired(sgw_conn_t *c, int kind) {
   sgw_http_req_t *r = c->req;
 
+  if (kind == SGW_DL_HEADER && r != NULL && r->head_up && r->in_message) {
+    /* A streamed body stopped coming: the handler answers 408 (or, if
+     * it answered already, the connection closes after that). */
+    if (r->error_status == 0)
+      r->error_status = 408;
+    conn_stream_error(c);
+    return;
+  }
   if (kind == SGW_DL_HEADER && r != NULL && !r->running) {
     /* The request did not arrive in time: answer 408, then close. */
     c->keep_alive = 0;

@@ -43,6 +43,8 @@ struct sgw_http_req_s {
   size_t url_off, url_len;
   size_t path_len;           /* target up to '?' */
   size_t body_seen;          /* body bytes so far, kept or dropped */
+  uint64_t max_body;         /* this request's body limit */
+  uint64_t resp_left;        /* body bytes a streamed answer still owes */
   int hdr_state;             /* 0 none, 1 in name, 2 in value */
   int error_status;          /* the server refuses the request with it */
   char tail[2];              /* last two bytes parsed (CRLF checks) */
@@ -51,6 +53,15 @@ struct sgw_http_req_s {
   unsigned head_only : 1;    /* HEAD: the answer has no body */
   unsigned in_message : 1;   /* between message begin and complete */
   unsigned running : 1;      /* handed up; waiting for the answer */
+  /* Streamed bodies and answers (SGW_HTTP_BODY_STREAM, respond_start): */
+  unsigned stream : 1;       /* on_head asked for the body in pieces */
+  unsigned head_up : 1;      /* handed up before its body */
+  unsigned streaming : 1;    /* body pieces go up to the handler */
+  unsigned body_paused : 1;  /* the handler asked to wait */
+  unsigned discard : 1;      /* answered before its body ended: drop it */
+  unsigned answering : 1;    /* a streamed answer is being sent */
+  unsigned kick : 1;         /* a resumed parser may go on without input */
+  unsigned pause_at : 2;     /* why the parser paused (conn.c) */
   char id[17];
   void *data;                /* the handler's */
   sgw_http_req_t *next_free; /* the server's pool */
@@ -64,6 +75,7 @@ struct sgw_conn_s {
   sgw_conn_t *prev, *next;   /* the server's list */
   unsigned keep_alive : 1;
   unsigned driving : 1;      /* inside conn_drive */
+  unsigned parsing : 1;      /* inside llhttp_execute */
   unsigned reading : 1;
   unsigned closing : 1;
   unsigned served : 1;       /* has answered a request */

@@ -166,6 +166,9 @@ void sgw_http_req_give(sgw_server_t *s, sgw_http_req_t *r) {
   r->method = NULL;
   r->error_status = 0;
   r->in_message = r->running = r->keep_body = r->head_only = 0;
+  r->stream = r->head_up = r->streaming = r->body_paused = r->discard = 0;
+  r->answering = r->kick = 0;
+  r->max_body = r->resp_left = 0;
   r->check_crlf = 0;
   r->tail[0] = r->tail[1] = 0;
   r->next_free = s->pool;

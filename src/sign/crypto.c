@@ -78,6 +78,39 @@ int sgw_hmac_sha256(const void *key, size_t key_len, const void *data,
                      SGW_SHA256_LEN);
 }
 
+/* ---- MD5, in pieces ------------------------------------------------------ */
+
+int sgw_md5_init(sgw_md5_t *m) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+  m->ctx = ctx;
+  if (ctx == NULL)
+    return SGW_ENOMEM;
+  return EVP_DigestInit_ex(ctx, EVP_md5(), NULL) ? SGW_OK : SGW_ECRYPTO;
+}
+
+int sgw_md5_update(sgw_md5_t *m, const void *data, size_t len) {
+  if (m->ctx == NULL)
+    return SGW_EINVAL;
+  return EVP_DigestUpdate(m->ctx, crypto_nonnull(data), len) ? SGW_OK
+                                                             : SGW_ECRYPTO;
+}
+
+int sgw_md5_final(sgw_md5_t *m, unsigned char out[SGW_MD5_LEN]) {
+  unsigned int n = 0;
+
+  if (m->ctx == NULL)
+    return SGW_EINVAL;
+  if (!EVP_DigestFinal_ex(m->ctx, out, &n) || n != SGW_MD5_LEN)
+    return SGW_ECRYPTO;
+  return SGW_OK;
+}
+
+void sgw_md5_free(sgw_md5_t *m) {
+  EVP_MD_CTX_free(m->ctx);
+  m->ctx = NULL;
+}
+
 /* ---- hex ---------------------------------------------------------------- */
 
 static const char hex_digits[] = "0123456789abcdef";

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "sign/crypto_tls.h"
 #include "sign/jwt_key.h"
 #include "signgw/crypto.h"
 #include "signgw/error.h"
@@ -132,26 +133,29 @@ static const char *jwt_alg_md(sgw_jwt_alg_t alg) {
   }
 }
 
-/* 1 valid, 0 invalid, < 0 internal failure. */
+/* 1 valid, 0 invalid, < 0 internal failure. HMAC from the key's
+ * prepared inner and outer states (jwt_key.h), on this thread's digest
+ * context: no keying per token, and nothing of the key left behind (a
+ * final hash overwrites the state it started from). */
 static int jwt_verify_hmac(const sgw__jwt_key_t *k, sgw_jwt_alg_t alg,
                            const char *msg, size_t mlen,
                            const unsigned char *sig, size_t slen) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t want = alg == SGW_JWT_HS256 ? 32 : alg == SGW_JWT_HS384 ? 48 : 64;
-  size_t n = 0;
+  unsigned char inner[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
+  int i = alg == SGW_JWT_HS256 ? 0 : alg == SGW_JWT_HS384 ? 1 : 2;
+  size_t want = i == 0 ? 32 : i == 1 ? 48 : 64;
+  EVP_MD_CTX *ctx = sgw__md_ctx();
+  unsigned int n1 = 0, n2 = 0;
   int ok;
 
   if (slen != want)
     return 0;
-  if (alg == SGW_JWT_HS256) {
-    /* The per-thread keyed context: HS256 is on the request path. */
-    if (sgw_hmac_sha256(k->secret, k->secret_len, msg, mlen, mac) < 0)
-      return SGW_ECRYPTO;
-    n = 32;
-  } else if (EVP_Q_mac(NULL, "HMAC", NULL, jwt_alg_md(alg), NULL, k->secret,
-                       k->secret_len, (const unsigned char *)msg, mlen, mac,
-                       sizeof(mac), &n) == NULL ||
-             n != want) {
+  if (ctx == NULL || k->hs[i][0] == NULL || k->hs[i][1] == NULL ||
+      !EVP_MD_CTX_copy_ex(ctx, k->hs[i][0]) ||
+      !EVP_DigestUpdate(ctx, msg, mlen) ||
+      !EVP_DigestFinal_ex(ctx, inner, &n1) ||
+      !EVP_MD_CTX_copy_ex(ctx, k->hs[i][1]) ||
+      !EVP_DigestUpdate(ctx, inner, n1) ||
+      !EVP_DigestFinal_ex(ctx, mac, &n2) || n2 != want) {
     ERR_clear_error();
     OPENSSL_cleanse(mac, sizeof(mac));
     return SGW_ECRYPTO;

@@ -46,6 +46,9 @@ int sgw_jwt_keyset_new(sgw_jwt_keyset_t **out) {
 }
 
 void sgw__jwt_key_clear(sgw__jwt_key_t *key) {
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 2; j++)
+      EVP_MD_CTX_free(key->hs[i][j]); /* wipes the state */
   if (key->secret != NULL) {
     OPENSSL_cleanse(key->secret, key->secret_len);
     free(key->secret);
@@ -90,8 +93,49 @@ int sgw__jwt_keyset_push(sgw_jwt_keyset_t *ks, sgw__jwt_key_t *key) {
   return SGW_OK;
 }
 
+/* HMAC (RFC 2104) keyed once: for each digest, the states after hashing
+ * the key padded to a block and XORed with 0x36 (inner) and 0x5c
+ * (outer); a key longer than a block is hashed first. */
+static int key_hmac_states(sgw__jwt_key_t *key) {
+  static const char *const names[3] = {"SHA256", "SHA384", "SHA512"};
+  unsigned char k[128], pad[128];
+  int rc = SGW_OK;
+
+  for (int i = 0; i < 3 && rc == SGW_OK; i++) {
+    EVP_MD *md = EVP_MD_fetch(NULL, names[i], NULL);
+    int block = md ? EVP_MD_get_block_size(md) : 0;
+    unsigned int klen = 0;
+
+    memset(k, 0, sizeof(k));
+    if (block <= 0 || block > (int)sizeof(k))
+      rc = SGW_ECRYPTO;
+    else if (key->secret_len > (size_t)block)
+      rc = EVP_Digest(key->secret, key->secret_len, k, &klen, md, NULL)
+               ? SGW_OK : SGW_ECRYPTO;
+    else
+      memcpy(k, key->secret, key->secret_len);
+    for (int j = 0; j < 2 && rc == SGW_OK; j++) {
+      for (int b = 0; b < block; b++)
+        pad[b] = k[b] ^ (j == 0 ? 0x36 : 0x5c);
+      if ((key->hs[i][j] = EVP_MD_CTX_new()) == NULL)
+        rc = SGW_ENOMEM;
+      else if (!EVP_DigestInit_ex(key->hs[i][j], md, NULL) ||
+               !EVP_DigestUpdate(key->hs[i][j], pad, (size_t)block))
+        rc = SGW_ECRYPTO;
+    }
+    EVP_MD_free(md);
+  }
+  OPENSSL_cleanse(k, sizeof(k));
+  OPENSSL_cleanse(pad, sizeof(pad));
+  if (rc < 0)
+    ERR_clear_error();
+  return rc;
+}
+
 int sgw_jwt_keyset_add_secret(sgw_jwt_keyset_t *ks, const void *secret,
                               size_t len) {
+  int rc;
+
   sgw__jwt_key_t key = {0};
 
   if (len == 0)
@@ -104,6 +148,10 @@ int sgw_jwt_keyset_add_secret(sgw_jwt_keyset_t *ks, const void *secret,
     return SGW_ENOMEM;
   memcpy(key.secret, secret, len);
   key.secret_len = len;
+  if ((rc = key_hmac_states(&key)) < 0) {
+    sgw__jwt_key_clear(&key);
+    return rc;
+  }
   return sgw__jwt_keyset_push(ks, &key);
 }
 

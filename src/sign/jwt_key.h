@@ -32,6 +32,11 @@ typedef struct sgw__jwt_key_s {
   int usable;            /* 0 when "use"/"key_ops" forbid verifying */
   unsigned char *secret; /* SGW__JWK_OCT: owned, wiped on free */
   size_t secret_len;
+  /* SGW__JWK_OCT: HMAC's inner and outer hash states after the padded
+   * key, for HS256, HS384 and HS512 (RFC 2104), made with the key: a
+   * verification copies them instead of keying HMAC again. Owned, wiped
+   * on free; only read afterwards, so threads may share them. */
+  EVP_MD_CTX *hs[3][2];
   EVP_PKEY *pkey;        /* the public key types: owned */
 } sgw__jwt_key_t;
 

@@ -38,12 +38,21 @@ const SERVERS = [
   ['node-express', 'node + express'],
   ['nginx-static', 'nginx static (ceiling)'],
 ];
+// GET /put-sign?ext=jpg on signgw: what the shipped access policies cost.
+const AUTH = [
+  ['signgw-put', 'signgw /put-sign'],
+  ['signgw-jwt', 'signgw /put-sign + JWT (HS256)'],
+  ['signgw-jwtq', 'signgw /put-sign + JWT + Redis quota'],
+];
+const LABELS = [...SERVERS, ...AUTH];
 
 // Derived per-measurement values.
 for (const r of [...runs, ...putRuns]) {
   r.rps = r.requests / (r.duration_us / 1e6);
   r.cores = r.srv_cpu_s / r.wall_s;
   r.per_core = r.cores > 0 ? r.rps / r.cores : NaN;
+  r.aux_cores = (r.aux_cpu_s || 0) / r.wall_s;
+  r.per_core_all = r.cores + r.aux_cores > 0 ? r.rps / (r.cores + r.aux_cores) : NaN;
 }
 
 // Median row of one server/workers/conns cell. node-express runs one
@@ -67,6 +76,8 @@ function cell(server, workers, conns, from = runs) {
     wall: median(rs.map((r) => r.wall_s)),
     cores: median(rs.map((r) => r.cores)),
     perCore: median(rs.map((r) => r.per_core)),
+    auxCores: median(rs.map((r) => r.aux_cores)),
+    perCoreAll: median(rs.map((r) => r.per_core_all)),
     shared: server === 'node-express' && workers !== 1,
   };
 }
@@ -83,7 +94,8 @@ p(`- Load: wrk ${meta.wrk_version}, ${meta.wrk_threads} threads, keep-alive, ${m
 p(`- signgw ${meta.signgw_version} (git ${meta.git_rev}${meta.git_dirty ? ', uncommitted changes in the tree' : ''}), Release build (\`build-bench/\`), shipped \`lua/config.lua\` and scripts.`);
 p(`- nginx ${meta.nginx_version}, libnginx-mod-http-lua ${meta.ngx_lua_version} (LuaJIT); random bits in the Lua peer: ${meta.ngx_random}.`);
 p(`- Node.js ${meta.node_version}, express ${meta.express_version}, one process.`);
-p('- Every signer passed `verify.js` (fields, key layout, policy JSON byte for byte, qSignature recomputed with node:crypto, bad extensions refused) before and after the measurements.');
+if (meta.redis_version) p(`- redis-server ${meta.redis_version} (Debian), no persistence, for the quota measurements.`);
+p('- Every signer passed `verify.js` (fields, key layout, policy JSON byte for byte, qSignature recomputed with node:crypto, bad extensions refused) before and after the measurements; the `/put-sign` servers passed `verify-put.js` (the PUT signature recomputed, keys under the token\'s user, no token or a forged one refused with 401).');
 p();
 
 p('## Throughput and latency (median over rounds)');
@@ -125,6 +137,41 @@ for (const conns of meta.conns) {
   }
 }
 p();
+
+if (runs.some((r) => r.server === 'signgw-put')) {
+  p('## `/put-sign` with the access policies: what JWT and a Redis quota cost');
+  p();
+  p('The same signgw build and shipped config, three servers side by side in the rounds above: `GET /put-sign?ext=jpg` plain; with `SGW_JWT_SECRET` (every request carries an HS256 bearer token, verified, its `sub` becoming the key\'s folder); and with `SGW_JWT_SECRET` plus `SGW_REDIS_URL` and `SGW_QUOTA_PER_DAY` (each request also runs the quota script in a local redis-server, EVALSHA, one round trip). One user, so one Redis key. redis-server runs beside wrk (one-worker rows: on the wrk CPUs, as another machine would); its CPU time is the "Redis cores" column and is charged to the server in "per core incl. Redis".');
+  p();
+  p('| server | workers | conns | req/s | req/s min–max | p50 ms | p99 ms | non-2xx | socket errors c/r/w/t | server cores | Redis cores | req/s per server core | per core incl. Redis |');
+  p('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      for (const [id, label] of AUTH) {
+        const c = cell(id, workers, conns);
+        if (!c) continue;
+        const noisy = c.otherCpu / c.wall > 0.25;
+        p(`| ${label}${noisy ? ' ‡' : ''} | ${workers} | ${conns} | ${int(c.rps)} | ${int(c.rpsMin)}–${int(c.rpsMax)} | ${fix(c.p50, 2)} | ${fix(c.p99, 2)} | ${c.non2xx} | ${c.sock.join('/')} | ${fix(c.cores, 2)} | ${fix(c.auxCores, 2)} | ${int(c.perCore)} | ${int(c.perCoreAll)} |`);
+      }
+    }
+  }
+  p();
+  p('Ratios to plain `/put-sign` (aims: JWT costs at most 15%, i.e. ≥ 0.85; JWT plus quota keeps at least 0.50 on one worker):');
+  p();
+  p('| workers | conns | JWT / plain req/s | JWT / plain per core | JWT+quota / plain req/s | JWT+quota / plain per core | JWT+quota / plain per core incl. Redis |');
+  p('|--:|--:|--:|--:|--:|--:|--:|');
+  const r2 = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a');
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      const base = cell('signgw-put', workers, conns);
+      const j = cell('signgw-jwt', workers, conns);
+      const q = cell('signgw-jwtq', workers, conns);
+      if (!base) continue;
+      p(`| ${workers} | ${conns} | ${r2(j && j.rps, base.rps)} | ${r2(j && j.perCore, base.perCore)} | ${r2(q && q.rps, base.rps)} | ${r2(q && q.perCore, base.perCore)} | ${r2(q && q.perCoreAll, base.perCore)} |`);
+    }
+  }
+  p();
+}
 
 if (putRuns.length) {
   p('## `GET /put-sign?ext=jpg`: S3 mode (SigV4) against COS mode');
@@ -211,7 +258,7 @@ if (mem.length) {
   p();
 }
 
-const order = (id) => SERVERS.findIndex(([s]) => s === id);
+const order = (id) => LABELS.findIndex(([s]) => s === id);
 const after = extra.filter((e) => e.kind === 'rss_after')
   .sort((a, b) => order(a.server) - order(b.server) || a.workers - b.workers);
 if (after.length) {
@@ -220,7 +267,7 @@ if (after.length) {
   p('| server | workers | RSS at start | RSS after | peak |');
   p('|---|--:|--:|--:|--:|');
   for (const a of after) {
-    const label = (SERVERS.find(([id]) => id === a.server) || [a.server, a.server])[1];
+    const label = (LABELS.find(([id]) => id === a.server) || [a.server, a.server])[1];
     p(`| ${label} | ${a.workers} | ${fix(a.rss_start_kb / 1024, 1)} | ${fix(a.rss_kb / 1024, 1)} | ${fix(a.hwm_kb / 1024, 1)} |`);
   }
   p();
@@ -255,7 +302,7 @@ p();
 const errs = [];
 for (const conns of meta.conns) {
   for (const workers of meta.workers) {
-    for (const [id, label] of [...SERVERS, ['signgw-tls', 'signgw, TLS'], ['nginx-lua-tls', 'nginx + lua, TLS']]) {
+    for (const [id, label] of [...LABELS, ['signgw-tls', 'signgw, TLS'], ['nginx-lua-tls', 'nginx + lua, TLS']]) {
       const c = cell(id, workers, conns);
       if (c && !c.shared && (c.non2xx || sum(c.sock))) errs.push(`${label} w=${workers} c=${conns}: ${c.non2xx} non-2xx, socket errors ${c.sock.join('/')} (c/r/w/t)`);
     }

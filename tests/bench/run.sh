@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # signgw benchmark: GET /post-policy?ext=jpg on signgw, nginx + lua, node +
-# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1;
-# then GET /put-sign?ext=jpg of signgw in COS mode against S3 mode (SigV4).
+# express and a static nginx ceiling, interleaved, with wrk on 127.0.0.1,
+# and beside them GET /put-sign?ext=jpg on signgw plain, with a JWT (HS256)
+# and with a JWT plus a per-day quota in a local redis-server; then GET
+# /put-sign?ext=jpg of signgw in COS mode against S3 mode (SigV4).
 # See tests/bench/README.md. Not a test: it never fails on a number, only
 # when a server answers wrongly, dies, or the tools cannot be set up.
 #
@@ -48,6 +50,10 @@ PIN=${BENCH_PIN:-1}
 [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null || PIN=0
 QUIET_MISSED=0
 SERVERS=(signgw nginx-lua node-express nginx-static)
+# /put-sign: plain, with a JWT, with a JWT and a Redis quota (policy cost).
+AUTH_SERVERS=(signgw-put signgw-jwt signgw-jwtq)
+JWT_SECRET=benchJwtSecret-not-a-real-one-0123456789
+JWT_USER=bench_user
 
 # Fixed bench credentials: never real ones.
 export COS_SECRET_ID=AKIDbenchBENCHbench0123456789abcdef
@@ -79,7 +85,7 @@ as_root() {
 
 install_deps() {
   local want="build-essential cmake pkg-config libuv1-dev liblua5.4-dev libssl-dev node-llhttp libcjson-dev
-              nginx libnginx-mod-http-lua wrk" p miss=""
+              nginx libnginx-mod-http-lua wrk redis-server" p miss=""
   for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || miss="$miss $p"
   done
@@ -150,8 +156,10 @@ wait_log() { # file regex timeout_s -> prints the first matching line
 }
 
 # Server registry: NAME -> pid, port, kind, log, path measured (default
-# PATH_Q), scheme (default http).
-declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH S_SCHEME
+# PATH_Q), scheme (default http); for the access-policy servers also
+# wrk's extra arguments (a header) and a helper process whose CPU time
+# counts too (redis-server).
+declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH S_SCHEME S_WRKARGS S_AUX
 
 start_signgw() { # name workers [VAR=value...] (its environment)
   local name=$1 w=$2 port
@@ -189,6 +197,26 @@ start_nginx() { # name kind(lua|static) workers [tls]
     [ "$(child_pids "${S_PID[$name]}" | wc -w)" -ge "$w" ] && break
     sleep 0.05
   done
+}
+
+REDIS_PID=""; REDIS_PORT=""
+start_redis() {
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize no --dir "$TMP" --loglevel warning >"$TMP/redis.log" 2>&1 &
+  REDIS_PID=$!; PIDS+=("$!")
+  wait_port "$REDIS_PORT" || { cat "$TMP/redis.log" >&2; die "redis-server did not start"; }
+}
+
+# An HS256 token for JWT_USER, valid for a day, made with node:crypto.
+make_token() {
+  node -e '
+    const c = require("node:crypto");
+    const b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const now = Math.floor(Date.now() / 1000);
+    const m = b({ alg: "HS256", typ: "JWT" }) + "." + b({ sub: process.argv[2], iat: now, exp: now + 86400 });
+    console.log(m + "." + c.createHmac("sha256", process.argv[1]).update(m).digest("base64url"));
+  ' "$JWT_SECRET" "$JWT_USER"
 }
 
 start_node() { # name
@@ -274,7 +302,13 @@ alive() { # name -> all its processes still there
 
 verify() { # name
   local mode=""
-  case "$1" in nginx-static*) mode=--static ;; esac
+  case "$1" in
+    signgw-put-*) node "$HERE/verify-auth.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" >&2 ||
+                    die "verification failed for $1"; return ;;
+    signgw-jwt*) node "$HERE/verify-auth.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" "$TOKEN" "$JWT_USER" >&2 ||
+                   die "verification failed for $1"; return ;;
+    nginx-static*) mode=--static ;;
+  esac
   NODE_EXTRA_CA_CERTS=${TLS_CA:-} node "$HERE/verify.js" "$1" "${S_SCHEME[$1]:-http}://127.0.0.1:${S_PORT[$1]}" $mode >&2 ||
     die "verification failed for $1: the benchmark stops (no one is fast by being wrong)"
 }
@@ -289,29 +323,37 @@ MEASURE_OUT=""
 measure() { # name round server workers conns duration [record=1]
   local name=$1 round=$2 server=$3 w=$4 c=$5 d=$6 record=${7:-1}
   local url="${S_SCHEME[$name]:-http}://127.0.0.1:${S_PORT[$name]}${S_PATH[$name]:-$PATH_Q}" pids c0 c1 m0 m1 t0 t1 out tf json ut st
-  local -a wrk_cmd=(wrk)
+  local aux=${S_AUX[$name]:-} a0=0 a1=0
+  local -a wrk_cmd=(wrk) wrk_args=()
+  [ -n "${S_WRKARGS[$name]:-}" ] && wrk_args=(-H "${S_WRKARGS[$name]}")
   pids=$(server_pids "$name")
   out=$TMP/wrk.out; tf=$TMP/wrk.time
   # One worker is one core: give it CPU 0 and the load generator the rest,
   # the same for every server, so a server core is not shared with wrk.
+  # redis-server, a helper of the quota server, runs beside wrk: as another
+  # machine would, it takes no CPU from the one server core.
   if [ "$PIN" = 1 ] && [ "$w" = 1 ]; then
     pin_pids "0" $pids
     wrk_cmd=(taskset -c "1-$(( $(nproc) - 1 ))" wrk)
+    [ -n "$aux" ] && pin_pids "1-$(( $(nproc) - 1 ))" $aux
   fi
   [ "$record" = 1 ] && quiet_wait
   m0=$(machine_ticks); c0=$(cpu_ticks $pids); t0=$EPOCHREALTIME
+  [ -n "$aux" ] && a0=$(cpu_ticks $aux)
   { TIMEFORMAT='%3U %3S'; time "${wrk_cmd[@]}" -t"$WRK_THREADS" -c"$c" -d"${d}s" --latency \
-      -s "$HERE/wrk-report.lua" "$url" >"$out" 2>&1; } 2>"$tf" ||
+      "${wrk_args[@]}" -s "$HERE/wrk-report.lua" "$url" >"$out" 2>&1; } 2>"$tf" ||
     { cat "$out" >&2; die "wrk failed against $name"; }
   t1=$EPOCHREALTIME; c1=$(cpu_ticks $pids); m1=$(machine_ticks)
-  [ "$PIN" = 1 ] && [ "$w" = 1 ] && pin_pids "0-$(( $(nproc) - 1 ))" $pids
+  [ -n "$aux" ] && a1=$(cpu_ticks $aux)
+  [ "$PIN" = 1 ] && [ "$w" = 1 ] && pin_pids "0-$(( $(nproc) - 1 ))" $pids $aux
   alive "$name" || { tail -20 "${S_LOG[$name]}" >&2; die "$name died under load (round $round, $c connections)"; }
   json=$(sed -n 's/^BENCHJSON //p' "$out")
   [ -n "$json" ] || { cat "$out" >&2; die "no wrk report for $name"; }
   read -r ut st <"$tf"
-  MEASURE_OUT=$(printf '{"round":%d,"server":"%s","workers":%d,"conns":%d,"srv_cpu_s":%s,"machine_cpu_s":%s,"wrk_cpu_s":%s,"wall_s":%s,%s' \
+  MEASURE_OUT=$(printf '{"round":%d,"server":"%s","workers":%d,"conns":%d,"srv_cpu_s":%s,"aux_cpu_s":%s,"machine_cpu_s":%s,"wrk_cpu_s":%s,"wall_s":%s,%s' \
     "$round" "$server" "$w" "$c" \
     "$(awk -v a="$c0" -v b="$c1" -v h="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/h}')" \
+    "$(awk -v a="$a0" -v b="$a1" -v h="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/h}')" \
     "$(awk -v a="$m0" -v b="$m1" -v h="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/h}')" \
     "$(awk -v a="$ut" -v b="$st" 'BEGIN{printf "%.3f", a+b}')" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
@@ -320,7 +362,7 @@ measure() { # name round server workers conns duration [record=1]
     echo "$MEASURE_OUT" >>"$MEASURE_FILE"
     cp "$out" "$TMP/raw/$server-w$w-c$c-r$round.txt"
     node -e 'const r=JSON.parse(process.argv[1]);const rps=r.requests/(r.duration_us/1e6);
-      console.error(`bench:   r${r.round} ${r.server.padEnd(12)} w=${r.workers} c=${String(r.conns).padEnd(3)} ${Math.round(rps).toString().padStart(7)} req/s  p50 ${(r.p50_us/1000).toFixed(2)} ms  p99 ${(r.p99_us/1000).toFixed(2)} ms  server ${(r.srv_cpu_s/r.wall_s).toFixed(2)} wrk ${(r.wrk_cpu_s/r.wall_s).toFixed(2)} other ${((r.machine_cpu_s-r.srv_cpu_s-r.wrk_cpu_s)/r.wall_s).toFixed(2)} cores  non2xx ${r.status}  sockerr ${r.connect}/${r.read}/${r.write}/${r.timeout}`)' "$MEASURE_OUT"
+      console.error(`bench:   r${r.round} ${r.server.padEnd(13)} w=${r.workers} c=${String(r.conns).padEnd(3)} ${Math.round(rps).toString().padStart(7)} req/s  p50 ${(r.p50_us/1000).toFixed(2)} ms  p99 ${(r.p99_us/1000).toFixed(2)} ms  server ${(r.srv_cpu_s/r.wall_s).toFixed(2)} wrk ${(r.wrk_cpu_s/r.wall_s).toFixed(2)} other ${((r.machine_cpu_s-r.srv_cpu_s-r.wrk_cpu_s)/r.wall_s).toFixed(2)} cores  non2xx ${r.status}  sockerr ${r.connect}/${r.read}/${r.write}/${r.timeout}`)' "$MEASURE_OUT"
   fi
 }
 
@@ -356,20 +398,34 @@ log "duration ${DURATION}s, ${ROUNDS} round(s), conns ${CONNS[*]}, workers ${WOR
 
 # All benchmarked servers run side by side for the whole run (idle ones
 # cost nothing), so every round sees every server under the same noise.
+start_redis
+TOKEN=$(make_token)
 for w in "${WORKERS[@]}"; do
   start_signgw "signgw-w$w" "$w"
   start_nginx "nginx-lua-w$w" lua "$w"
   start_nginx "nginx-static-w$w" static "$w"
+  start_signgw "signgw-put-w$w" "$w"
+  start_signgw "signgw-jwt-w$w" "$w" SGW_JWT_SECRET="$JWT_SECRET"
+  start_signgw "signgw-jwtq-w$w" "$w" SGW_JWT_SECRET="$JWT_SECRET" \
+    SGW_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" SGW_QUOTA_PER_DAY=1000000000
+  for s in "${AUTH_SERVERS[@]}"; do S_PATH[$s-w$w]='/put-sign?ext=jpg'; done
+  S_WRKARGS[signgw-jwt-w$w]="Authorization: Bearer $TOKEN"
+  S_WRKARGS[signgw-jwtq-w$w]="Authorization: Bearer $TOKEN"
+  S_AUX[signgw-jwtq-w$w]=$REDIS_PID
 done
 start_node node-express-w1
 sleep 0.3
 for w in "${WORKERS[@]}"; do
-  for s in signgw nginx-lua nginx-static; do S_RSS0[$s-w$w]=$(rss_kb VmRSS $(server_pids "$s-w$w")); done
+  for s in signgw nginx-lua nginx-static "${AUTH_SERVERS[@]}"; do S_RSS0[$s-w$w]=$(rss_kb VmRSS $(server_pids "$s-w$w")); done
 done
 S_RSS0[node-express-w1]=$(rss_kb VmRSS "${S_PID[node-express-w1]}")
 
 log "verifying every server"
 for name in "${!S_PID[@]}"; do verify "$name"; done
+# The quota server really counts in Redis (the verifier's requests).
+QUOTA_KEY="sgw:quota:$(date -u +%Y%m%d):u:$JWT_USER"
+q0=$(redis-cli -p "$REDIS_PORT" GET "$QUOTA_KEY")
+[ "${q0:-0}" -gt 0 ] || die "the quota server counted nothing in Redis ($QUOTA_KEY)"
 
 NGX_RANDOM=$(grep -ho 'random source: .*' "$TMP"/nginx-lua-w*/error.log | head -1 | sed 's/random source: //')
 
@@ -383,6 +439,7 @@ for w in "${WORKERS[@]}"; do
       CONFIGS+=("$s:$w")
     fi
   done
+  for s in "${AUTH_SERVERS[@]}"; do CONFIGS+=("$s:$w"); done
 done
 
 log "warm-up (${WARMUP}s each, not recorded)"
@@ -409,6 +466,8 @@ fi
 
 log "verifying every server again after the load"
 for name in "${!S_PID[@]}"; do verify "$name"; done
+q1=$(redis-cli -p "$REDIS_PORT" GET "$QUOTA_KEY")
+note "the quota server counted $(( ${q1:-0} - ${q0:-0} )) signatures for $JWT_USER in Redis during the run."
 
 for name in "${!S_PID[@]}"; do
   s=${name%-w*}; w=${name##*-w}
@@ -419,12 +478,14 @@ done
 
 # Anything the servers logged above info level during the run.
 for w in "${WORKERS[@]}"; do
-  n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[signgw-w$w]}" || true)
-  if [ "$n_err" -gt 0 ]; then
-    note "signgw w=$w logged $n_err warn/error lines during the run, e.g.: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[signgw-w$w]}" | tr '\n' ' ' | cut -c1-400)"
-  else
-    note "signgw w=$w logged no warnings or errors during the run."
-  fi
+  for s in signgw "${AUTH_SERVERS[@]}"; do
+    n_err=$(grep -cE '\[(warn|error)\]' "${S_LOG[$s-w$w]}" || true)
+    if [ "$n_err" -gt 0 ]; then
+      note "$s w=$w logged $n_err warn/error lines during the run, e.g.: $(grep -m3 -E '\[(warn|error)\]' "${S_LOG[$s-w$w]}" | tr '\n' ' ' | cut -c1-400)"
+    else
+      note "$s w=$w logged no warnings or errors during the run."
+    fi
+  done
   for k in lua static; do
     n_err=$(grep -cE '\[(error|crit|alert|emerg)\]' "${S_LOG[nginx-$k-w$w]}" || true)
     if [ "$n_err" -gt 0 ]; then note "nginx-$k w=$w logged $n_err error lines, e.g.: $(grep -m2 -E '\[(error|crit|alert|emerg)\]' "${S_LOG[nginx-$k-w$w]}" | tr '\n' ' ' | cut -c1-300)"; fi
@@ -434,6 +495,7 @@ n_err=$(grep -ciE 'error' "${S_LOG[node-express-w1]}" || true)
 if [ "$n_err" -gt 0 ]; then note "node-express logged $n_err error lines."; fi
 
 for name in "${!S_PID[@]}"; do stop_server "$name"; done
+stop_pid "$REDIS_PID"
 
 # ------------------------------------------------------------------ /put-sign: COS and S3 mode
 
@@ -719,6 +781,7 @@ node -e '
   ngx_lua_version "$(dpkg-query -W -f='${Version}' libnginx-mod-http-lua 2>/dev/null)" \
   ngx_random "${NGX_RANDOM:-unknown}" \
   node_version "$(node -v)" \
+  redis_version "$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')" \
   express_version "$(node -p 'require(process.argv[1]).version' "$HERE/node_modules/express/package.json")"
 
 note "whole run took $(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}') s (after the build)."

@@ -8,7 +8,8 @@
  * client, checks it. Covers: URL parsing, every reply type, binary-safe
  * arguments, pipelining and its order, spreading over the pool, AUTH
  * (good, bad, ACL user), SELECT, EVAL/EVALSHA and NOSCRIPT, refused
- * commands, the pending cap, command and connect timeouts, a server
+ * commands, the pending cap, command and connect timeouts, a loop that
+ * stalls past a timeout with the reply already in its socket, a server
  * killed mid-run and restarted, cancel, and closing with commands in
  * flight (LeakSanitizer checks that nothing leaks). */
 #include <arpa/inet.h>
@@ -632,6 +633,32 @@ static void test_timeouts(const server_t *s) {
   }
 }
 
+/* The loop thread stalls (a busy machine) after a command went out: the
+ * reply sits in the socket when the timer fires, and must be read, not
+ * counted as a timeout. */
+static void test_stall(const server_t *s) {
+  sgw_redis_opts_t o = {.connections = 1, .command_timeout_ms = 200};
+  const char *pingv[1] = {"PING"};
+  sgw_redis_pool_t *pool;
+  result_t r = {0};
+  char url[64];
+
+  snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s->port);
+  pool = pool_open(url, &o);
+  CMD(pool, "PING"); /* connected */
+  test_case("a stalled loop reads the waiting reply instead of timing out");
+  batch_done = 0;
+  CHECK_EQ_INT(sgw_redis_call(pool, 1, pingv, NULL, 0, on_result, &r, NULL),
+               0);
+  uv_run(&loop, UV_RUN_NOWAIT); /* written; the reply is not read yet */
+  CHECK_EQ_INT(r.called, 0);
+  usleep(400 * 1000); /* past the 200 ms timeout, on this thread */
+  run_until(&r.called, 1, 3000);
+  CHECK_EQ_INT(r.err, 0);
+  CHECK_EQ_STR(r.str, "PONG");
+  pool_close(pool);
+}
+
 /* ---- the server goes away and comes back ---- */
 
 static void test_restart(void) {
@@ -888,6 +915,7 @@ int main(void) {
   test_busy(&s);
   test_close_in_callback(&s);
   test_timeouts(&s);
+  test_stall(&s);
   server_kill(&s, SIGTERM);
   test_auth();
   test_restart();

@@ -42,7 +42,7 @@ test('HEAD: no body for a 404 or a 405, a GET route answers HEAD like GET withou
     c2.write('POST /put-sign HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 0\r\n\r\n' + get('/put-sign?ext=png'));
     const r405 = await c2.next();
     assert.equal(r405.status, 405);
-    assert.equal(r405.headers.allow, 'GET, HEAD');
+    assert.equal(r405.headers.allow, 'GET, HEAD, OPTIONS'); // OPTIONS: CORS preflights
     assert.equal((await c2.next()).status, 200);
   } finally {
     c2.close();
@@ -130,7 +130,7 @@ test('errors made by the server and the router use the shape policy', async () =
     const r405 = await h.request(env.base, '/put-sign', { method: 'POST', body: '' });
     assert.equal(r405.status, 405);
     assert.equal(r405.json.code, 405);
-    assert.equal(r405.headers.allow, 'GET, HEAD');
+    assert.equal(r405.headers.allow, 'GET, HEAD, OPTIONS');
     const r500 = await h.request(env.base, '/boom');
     assert.equal(r500.status, 500);
     assert.equal(r500.json.code, 500);

@@ -69,6 +69,7 @@ test('gw.jwt in a worker VM', async (t) => {
       const r = await check({ keys: tables[c.keyset], token: c.token, opts });
       n++;
       if (r.keys_error) { failures.push(`${c.name}: keys: ${r.keys_error}`); continue; }
+      if (r.verifier_differs) { failures.push(`${c.name}: gw.jwt.verifier differs: ${JSON.stringify(r.verifier_differs)}`); continue; }
       const got = r.ok ? 'ok' : r.reason;
       if (got !== c.expect) { failures.push(`${c.name}: expected ${c.expect}, got ${got} (${r.message})`); continue; }
       if (r.ok) {

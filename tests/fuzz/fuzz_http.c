@@ -60,7 +60,7 @@ static void setup(void) {
     die("credentials", err);
   if (sgw_sources_read_config(&src, SGW_FUZZ_CONFIG, err, sizeof(err)) < 0)
     die("config", err);
-  sgw_vm_opts_t vo = {&src, cred, NULL, 0, 1};
+  sgw_vm_opts_t vo = {&src, cred, NULL, 0, 1, NULL, NULL};
   if (sgw_vm_open(&vo, &vm, err, sizeof(err)) < 0)
     die("vm", err);
   sgw_sources_free(&src);

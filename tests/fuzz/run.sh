@@ -11,7 +11,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-TARGETS_ALL="fuzz_http fuzz_url fuzz_base64 fuzz_cos fuzz_cos_roundtrip fuzz_cos_verify fuzz_jwt fuzz_s3"
+TARGETS_ALL="fuzz_http fuzz_url fuzz_base64 fuzz_cos fuzz_cos_roundtrip fuzz_cos_verify fuzz_jwt fuzz_s3 fuzz_form"
 
 run_targets() { # BINDIR SECONDS [target...]
   local bindir=$1 secs=$2 t rc=0 log

@@ -1,7 +1,8 @@
 /* Hashes, HMACs and encoders against published vectors.
  *
  * Expected values are copied from the standards named at each table
- * (FIPS 180, RFC 2202, RFC 4231, RFC 4648), never produced by our code. */
+ * (FIPS 180, RFC 1321, RFC 2202, RFC 4231, RFC 4648), never produced by
+ * our code. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,8 +396,55 @@ static void test_random_and_equal(void) {
   CHECK_EQ_INT(sgw_equal("abc", "xyz", 0), 1);
 }
 
+/* ---- MD5 in pieces: the RFC 1321 test suite (appendix A.5) ------------- */
+
+static const struct {
+  const char *msg, *md5;
+} md5_vecs[] = {
+    {"", "d41d8cd98f00b204e9800998ecf8427e"},
+    {"a", "0cc175b9c0f1b6a831c399e269772661"},
+    {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+    {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+    {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+    {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+     "d174ab98d277d9f5a5611c2c9f419d9f"},
+    {"1234567890123456789012345678901234567890123456789012345678901234567890"
+     "1234567890",
+     "57edf4a22be3c955ac49da2e2107b67a"},
+};
+
+static void test_md5(void) {
+  unsigned char d[SGW_MD5_LEN];
+  char hex[2 * SGW_MD5_LEN + 1];
+
+  for (size_t i = 0; i < sizeof(md5_vecs) / sizeof(md5_vecs[0]); i++) {
+    size_t n = strlen(md5_vecs[i].msg);
+    test_case(md5_vecs[i].msg);
+    /* Fed whole, then in every split into two pieces. */
+    for (size_t cut = 0; cut <= n; cut++) {
+      sgw_md5_t m;
+      CHECK_EQ_INT(sgw_md5_init(&m), SGW_OK);
+      CHECK_EQ_INT(sgw_md5_update(&m, md5_vecs[i].msg, cut), SGW_OK);
+      CHECK_EQ_INT(sgw_md5_update(&m, md5_vecs[i].msg + cut, n - cut),
+                   SGW_OK);
+      CHECK_EQ_INT(sgw_md5_final(&m, d), SGW_OK);
+      sgw_md5_free(&m);
+      hexify(d, sizeof d, hex);
+      CHECK_EQ_STR(hex, md5_vecs[i].md5);
+    }
+  }
+  test_case("md5 free twice, and of a failed init");
+  {
+    sgw_md5_t m = {0};
+    sgw_md5_free(&m);
+    sgw_md5_free(&m);
+    CHECK_EQ_INT(sgw_md5_update(&m, "x", 1), SGW_EINVAL);
+  }
+}
+
 int main(void) {
   test_digests();
+  test_md5();
   test_digest_million_a();
   test_hmac();
   test_hex();

@@ -1,11 +1,14 @@
 /* The JWT core alone: the RFC 7515 A.1 HS256 example, the stable names,
- * strict parsing (before any key is used), key set atomicity and limits.
+ * strict parsing (before any key is used), key set atomicity and limits,
+ * and HS256/384/512 with secrets of every length around the digests'
+ * block sizes, signed by OpenSSL's own HMAC (EVP_Q_mac) as the oracle.
  * Signed tokens of every algorithm are checked against jose in
  * tests/oracle/jwt_live.test.js. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 
 #include "signgw/crypto.h"
 #include "signgw/error.h"
@@ -313,8 +316,67 @@ static void test_keysets(void) {
   sgw_jwt_keyset_free(NULL);
 }
 
+/* header.payload signed with OpenSSL's HMAC under `key`. */
+static void hs_token(const char *alg, const char *md, const unsigned char *key,
+                     size_t klen, char *out, size_t cap) {
+  char header[64], h64[128], p64[128], s64[128];
+  const char payload[] = "{\"sub\":\"u\"}";
+  unsigned char mac[64];
+  size_t n = 0, l1, l2, l3;
+
+  snprintf(header, sizeof(header), "{\"alg\":\"%s\"}", alg);
+  sgw_base64_encode((const unsigned char *)header, strlen(header), h64, &l1, 1);
+  sgw_base64_encode((const unsigned char *)payload, strlen(payload), p64, &l2,
+                    1);
+  snprintf(out, cap, "%s.%s", h64, p64);
+  if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL, key, klen,
+                (const unsigned char *)out, strlen(out), mac, sizeof(mac),
+                &n) == NULL)
+    abort();
+  sgw_base64_encode(mac, n, s64, &l3, 1);
+  snprintf(out + l1 + 1 + l2, cap - l1 - 1 - l2, ".%s", s64);
+}
+
+static void test_hmac_key_lengths(void) {
+  static const size_t lens[] = {1, 31, 32, 63, 64, 65, 127, 128, 129, 300};
+  static const struct { const char *alg, *md; sgw_jwt_alg_t a; } hs[] = {
+      {"HS256", "SHA256", SGW_JWT_HS256},
+      {"HS384", "SHA384", SGW_JWT_HS384},
+      {"HS512", "SHA512", SGW_JWT_HS512}};
+  unsigned char key[301]; /* the other key starts one byte in */
+  char token[512];
+
+  test_case("HS256/384/512 against OpenSSL's HMAC, every key length");
+  for (size_t i = 0; i < sizeof(key); i++)
+    key[i] = (unsigned char)(i * 7 + 1);
+  for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+    sgw_jwt_keyset_t *ks = NULL, *other = NULL;
+    if (sgw_jwt_keyset_new(&ks) < 0 || sgw_jwt_keyset_new(&other) < 0 ||
+        sgw_jwt_keyset_add_secret(ks, key, lens[l]) < 0 ||
+        sgw_jwt_keyset_add_secret(other, key + 1, lens[l]) < 0)
+      abort();
+    for (int a = 0; a < 3; a++) {
+      sgw_jwt_opts_t o = {0};
+      sgw_jwt_result_t res;
+      o.algs = SGW_JWT_ALG_BIT(hs[a].a);
+      o.now = 1000;
+      hs_token(hs[a].alg, hs[a].md, key, lens[l], token, sizeof(token));
+      if (!CHECK_EQ_INT(sgw_jwt_verify(ks, token, strlen(token), &o, &res), 0))
+        printf("  %s, a %zu-byte key: %s\n", hs[a].alg, lens[l], res.msg);
+      sgw_jwt_result_free(&res);
+      CHECK_EQ_INT(sgw_jwt_verify(other, token, strlen(token), &o, &res),
+                   SGW_EINVAL);
+      CHECK_EQ_INT(res.reason, SGW_JWT_BAD_SIGNATURE);
+      sgw_jwt_result_free(&res);
+    }
+    sgw_jwt_keyset_free(ks);
+    sgw_jwt_keyset_free(other);
+  }
+}
+
 int main(void) {
   test_rfc_example();
+  test_hmac_key_lengths();
   test_names();
   test_strict();
   test_keysets();

@@ -6,6 +6,7 @@ local c = dofile(root .. "/lua/config.lua")
 c.paths = { root .. "/lua", root .. "/examples/policies", dir .. "/../lua" }
 c.routes["GET /sleep"] = "test_routes.sleep"
 c.routes["GET /boom"] = "test_routes.boom"
+c.routes["POST /ip"] = { module = "test_routes.ip", body = true }
 c.routes["GET /ctx"] = "test_routes.ctx"
 c.routes["GET /slow-sign"] = "test_routes.slow_sign"
 return c

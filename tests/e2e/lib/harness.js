@@ -36,11 +36,15 @@ function assertNoSecret(data, where) {
 }
 
 // Child environment: the test credentials instead of whatever COS_* the
-// caller has; `extra` adds variables, or removes them with undefined.
+// caller has, and no dev bucket (SGW_DEV=0) unless a test asks for one,
+// nor the caller's dev or CORS settings; `extra` adds variables, or
+// removes them with undefined.
 function testEnv(extra = {}) {
   const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('COS_')) env[k] = v;
-  Object.assign(env, CREDS);
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('COS_') && !k.startsWith('SGW_DEV') && k !== 'SGW_CORS_ORIGINS') env[k] = v;
+  }
+  Object.assign(env, CREDS, { SGW_DEV: '0' });
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

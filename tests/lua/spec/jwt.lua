@@ -42,11 +42,15 @@ return {
       raises(function() return jwt.keys { secret = "x" } end, "unknown option 'secret'", "unknown field")
       raises(function() return jwt.keys { pem = 5 } end, "pem must be a string", "pem type")
       raises(function() return jwt.keys { secret_env = "A", secret_file = "/b" } end, "not both", "two secrets")
+      raises(function() return jwt.keys { secret_file_env = "A", secret_file = "/b" } end, "not both", "file and file_env")
     end },
   { "keys{} that cannot load return nil, message", function()
       local ks, err = jwt.keys { secret_env = "SGW_TEST_JWT_NEVER_SET_VARIABLE" }
       eq(ks, nil, "unset variable")
       assert(err:find("SGW_TEST_JWT_NEVER_SET_VARIABLE", 1, true), err)
+      ks, err = jwt.keys { secret_file_env = "SGW_TEST_JWT_NEVER_SET_VARIABLE" }
+      eq(ks, nil, "unset file variable")
+      assert(err:find("SGW_TEST_JWT_NEVER_SET_VARIABLE is not set", 1, true), err)
       ks, err = jwt.keys { secret_file = "/nonexistent/jwt-secret" }
       eq(ks, nil, "missing file"); assert(err:find("/nonexistent/jwt-secret", 1, true), err)
       ks, err = jwt.keys { pem_file = "/nonexistent/key.pem" }
@@ -115,5 +119,19 @@ return {
         "known kid, forged")
       refused("key_mismatch", token('{"alg":"RS384","kid":"2011-04-29"}', "{}"),
         { keys = ks, algs = { "RS384" } }, "JWK alg pins RS256")
+    end },
+  { "verifier{} reads the options once; misuse raises", function()
+      raises(function() return jwt.verifier() end, "table expected", "no table")
+      raises(function() return jwt.verifier { algs = { "none" } } end, "never will be", "alg none")
+      raises(function() return jwt.verifier { algs = { "HS256" }, keys = secret_keys() } end,
+        "unknown option 'keys'", "keys go with each call")
+      raises(function() return jwt.verifier { algs = { "HS256" }, require_exp = 1 } end, "boolean", "require_exp")
+      local v = jwt.verifier { algs = { "HS256" }, iss = "me", aud = { "a", "b" }, leeway = 5 }
+      raises(function() return v:verify("a.b.c", {}) end, "keys must come from gw.jwt.keys", "bad keys")
+      local c, reason = v:verify(nil, secret_keys())
+      eq(c, nil, "no token"); eq(reason, "malformed", "no token reason")
+      c, reason = v:verify("a.b.c", secret_keys())
+      eq(c, nil, "garbage"); eq(reason, "malformed", "garbage reason")
+      eq(getmetatable(v), "gw.jwt.verifier", "metatable is protected")
     end },
 }

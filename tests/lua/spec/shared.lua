@@ -100,4 +100,25 @@ return {
       eq(pcall(shared.dict), false, "dict() without a name")
       eq(getmetatable(d), "gw.shared.dict", "metatable is protected")
     end },
+  { "limit: a leaky bucket of burst + 1, then one per 1/rate", function()
+      d:delete "lim"
+      for i = 1, 3 do
+        local ok, left = d:limit("lim", 10, 2)
+        eq(ok, true, "allowed #" .. i); eq(left, 3 - i, "left #" .. i)
+        eq(math.type(left), "integer", "left is an integer")
+      end
+      local ok, wait = d:limit("lim", 10, 2)
+      eq(ok, false, "the 4th at once")
+      assert(wait > 0 and wait <= 0.1, "wait " .. tostring(wait))
+      ok = d:limit("lim", 10, 2)
+      eq(ok, false, "still refused")
+      eq(d:limit("other", 10), true, "burst defaults to 0: one")
+      eq(d:limit("other", 10), false, "burst defaults to 0: not two")
+      d:set("str", "x")
+      local v, err = d:limit("str", 10)
+      eq(v, nil, "a string key"); eq(err, "not a rate limit key", "err")
+      eq(pcall(d.limit, d, "k", 0), false, "rate 0")
+      eq(pcall(d.limit, d, "k", 1, -1), false, "negative burst")
+      eq(pcall(d.limit, d, "k"), false, "no rate")
+    end },
 }
