@@ -30,6 +30,10 @@ local static = (env("COS_CREDENTIALS") or "static") == "static"
 local get_sign = s3 and "routes.s3_get_sign" or static and "routes.get_sign" or nil
 
 return {
+  -- "HOST:PORT", or a list of entries, each "HOST:PORT" (plain HTTP) or
+  -- { addr = "HOST:PORT", tls = { cert = PATH, key = PATH } } (HTTPS;
+  -- tls = true takes SGW_TLS_CERT and SGW_TLS_KEY). Where no entry says
+  -- tls, SGW_TLS_CERT and SGW_TLS_KEY make them all HTTPS. -l overrides.
   listen = "127.0.0.1:3000",
   workers = 0,                 -- 0: one per CPU
 

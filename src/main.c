@@ -1,4 +1,6 @@
 /* signgw: command line, start-up and shutdown. */
+#include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,9 @@
 #include "runtime/sources.h"
 #include "runtime/vm.h"
 #include "runtime/worker.h"
+#include "server/inherit.h"
 #include "server/listen.h"
+#include "server/tls.h"
 #include "signgw/error.h"
 
 #define SGW__MAX_WORKERS SGW_RELOAD_MAX_WORKERS
@@ -27,21 +31,27 @@ typedef struct sgw_opts_s {
   const char *listen;
   int workers; /* -1: from config */
   int test_only;
+  int reuse_port; /* share ports another signgw serves (a restart) */
 } sgw_opts_t;
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: signgw [-c FILE] [-l HOST:PORT] [-w N] [-t] [-h] [-V]\n"
+          "usage: signgw [-c FILE] [-l HOST:PORT] [-w N] [--reuse-port] [-t] [-h] [-V]\n"
           "  -c FILE       config file (default: %s)\n"
-          "  -l HOST:PORT  listen address, overrides the config (port 0: any)\n"
+          "  -l HOST:PORT  listen address, overrides the config (port 0: any);\n"
+          "                TLS when SGW_TLS_CERT and SGW_TLS_KEY are set\n"
           "  -w N          worker threads, overrides the config (0: one per CPU)\n"
-          "  -t            check the config and every route script, then exit\n"
+          "  --reuse-port  listen on ports a running signgw serves, to take over\n"
+          "                from it while it drains (without it that is refused)\n"
+          "  -t            check the config, every route script and the TLS\n"
+          "                certificates and keys, then exit\n"
           "  -h            this help\n"
           "  -V            version\n"
           "Credentials come from the environment: COS_SECRET_ID, COS_SECRET_KEY,\n"
           "optional COS_SECURITY_TOKEN, each also as *_FILE naming a file that\n"
           "holds it (re-read on SIGHUP); bucket and region from COS_BUCKET and\n"
-          "COS_REGION (see the config file).\n",
+          "COS_REGION (see the config file). Listening sockets passed by systemd\n"
+          "socket activation (LISTEN_FDS) serve the listen entries they match.\n",
           SGW_DEFAULT_CONFIG);
 }
 
@@ -50,10 +60,17 @@ static int parse_args(int argc, char **argv, sgw_opts_t *o) {
   int ch;
   char *end;
 
+  static const struct option longs[] = {
+      {"reuse-port", no_argument, NULL, 'R'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+
   o->config = SGW_DEFAULT_CONFIG;
   o->workers = -1;
-  while ((ch = getopt(argc, argv, "c:l:w:thV")) != -1) {
+  while ((ch = getopt_long(argc, argv, "c:l:w:thV", longs, NULL)) != -1) {
     switch (ch) {
+    case 'R': o->reuse_port = 1; break;
     case 'c': o->config = optarg; break;
     case 'l': o->listen = optarg; break;
     case 't': o->test_only = 1; break;
@@ -154,30 +171,107 @@ static void on_worker_done(uv_async_t *a) {
   uv_stop(a->loop);
 }
 
-/* Opens one socket per worker on the same address (SO_REUSEPORT). */
-static int open_sockets(sgw_settings_t *s, int n, int *fds) {
-  int port = s->port, bound = -1;
+/* The sockets of every listen entry, one per worker. */
+typedef struct sgw_sockets_s {
+  int fds[SGW_LISTEN_MAX][SGW__MAX_WORKERS];
+  int n;          /* entries opened so far */
+} sgw_sockets_t;
 
-  fds[0] = -1;
+static void close_sockets(sgw_sockets_t *so, int nworkers) {
+  for (int j = 0; j < so->n; j++)
+    for (int i = 0; i < nworkers; i++)
+      if (so->fds[j][i] >= 0)
+        close(so->fds[j][i]);
+  so->n = 0;
+}
+
+/* Entry l's sockets: duplicates of an inherited one (socket activation),
+ * else one per worker on the same address (SO_REUSEPORT). */
+static int open_entry(sgw_listen_spec_t *l, int n, int flags,
+                      sgw_inherit_t *in, int *fds) {
+  int port = l->port, bound = -1, k = sgw_inherit_find(in, l->host, l->port);
+  char name[80];
+
+  sgw_listen_name(l->host, l->port, name, sizeof(name));
+  for (int i = 0; i < n; i++)
+    fds[i] = -1;
+  if (k >= 0)
+    in->v[k].taken = 1;
   for (int i = 0; i < n; i++) {
-    fds[i] = sgw_listen_open(s->host, port, &bound);
+    if (k >= 0)
+      fds[i] = fcntl(in->v[k].fd, F_DUPFD_CLOEXEC, SGW_INHERIT_FIRST_FD);
+    else
+      fds[i] = sgw_listen_open(l->host, port, &bound, flags);
     port = bound;
     if (fds[i] < 0) {
-      sgw_log_error("cannot listen on %s:%d: %s", s->host, s->port,
-                    uv_strerror(fds[i]));
+      int e = k >= 0 ? UV_EMFILE : fds[i];
+      sgw_log_error("cannot listen on %s: %s%s", name, uv_strerror(e),
+                    e == UV_EADDRINUSE && !(flags & SGW_LISTEN_SHARE)
+                        ? " (to take over from a signgw that serves it, "
+                          "start the new one with --reuse-port)"
+                        : "");
       while (i-- > 0)
         close(fds[i]);
       fds[0] = -1;
       return -1;
     }
   }
-  s->port = port;
+  if (k < 0)
+    l->port = port;
+  else
+    sgw_log_info("listen %s: on the socket passed by socket activation",
+                 name);
+  return 0;
+}
+
+static int open_sockets(sgw_settings_t *s, int n, int flags,
+                        sgw_inherit_t *in, sgw_sockets_t *so) {
+  char name[80];
+  int rc = 0;
+
+  so->n = 0;
+  for (int j = 0; j < s->nlisten && rc == 0; j++) {
+    if ((rc = open_entry(&s->listen[j], n, flags, in, so->fds[j])) == 0)
+      so->n++;
+  }
+  for (int k = 0; rc == 0 && k < in->n; k++)
+    if (!in->v[k].taken) {
+      sgw_inherit_name(in, k, name, sizeof(name));
+      sgw_log_error("socket activation passed a socket on %s, which no "
+                    "listen entry names", name);
+      rc = -1;
+    }
+  sgw_inherit_close(in); /* the workers hold duplicates */
+  if (rc < 0)
+    close_sockets(so, n);
+  return rc;
+}
+
+/* The TLS setup of every TLS listen entry, before anything listens:
+ * a certificate that does not load stops the start. */
+static int load_certs(const sgw_settings_t *s, sgw_tls_t **tls) {
+  char err[SGW_ERR_MAX], name[80];
+
+  for (int j = 0; j < s->nlisten; j++) {
+    const sgw_listen_spec_t *l = &s->listen[j];
+    tls[j] = NULL;
+    if (!l->tls)
+      continue;
+    sgw_listen_name(l->host, l->port, name, sizeof(name));
+    if (sgw_tls_new(&tls[j], name, l->cert, l->key, err, sizeof(err)) < 0) {
+      sgw_log_error("tls %s: %s", name, err);
+      while (j-- > 0)
+        sgw_tls_free(tls[j]);
+      return -1;
+    }
+  }
   return 0;
 }
 
 /* Starts the workers on generation 1. Returns how many started; the
  * sockets of the others are closed. */
-static int start_workers(sgw_reload_t *r, int *fds, uv_async_t *done) {
+static int start_workers(sgw_reload_t *r, sgw_sockets_t *so,
+                         uv_async_t *done) {
   sgw_vm_t *vms[SGW__MAX_WORKERS];
   sgw_cred_t *cred;
   char err[SGW_ERR_MAX];
@@ -185,20 +279,25 @@ static int start_workers(sgw_reload_t *r, int *fds, uv_async_t *done) {
 
   if (sgw_reload_build(r, 1, vms, NULL, &cred, err, sizeof(err)) < 0) {
     sgw_log_error("%s", err);
-    for (int j = 0; j < r->nworkers; j++)
-      close(fds[j]);
+    close_sockets(so, r->nworkers);
     return 0;
   }
   sgw_reload_set_cred(r, cred);
-  for (; i < r->nworkers; i++)
-    if (sgw_worker_start(&r->workers[i], i, fds[i], vms[i], done) < 0) {
-      sgw_log_error("cannot start worker %d", i);
-      break; /* a failed start freed its socket and VM */
+  for (; i < r->nworkers; i++) {
+    int fds[SGW_LISTEN_MAX];
+    for (int j = 0; j < so->n; j++) {
+      fds[j] = so->fds[j][i];
+      so->fds[j][i] = -1; /* the worker's now */
     }
-  for (int j = i + 1; j < r->nworkers; j++) {
-    sgw_vm_close(vms[j]);
-    close(fds[j]);
+    if (sgw_worker_start(&r->workers[i], i, fds, r->tls, so->n, vms[i],
+                         done) < 0) {
+      sgw_log_error("cannot start worker %d", i);
+      break; /* a failed start freed its sockets and VM */
+    }
   }
+  for (int j = i + 1; j < r->nworkers; j++)
+    sgw_vm_close(vms[j]);
+  close_sockets(so, r->nworkers); /* those of workers that did not start */
   return i;
 }
 
@@ -250,12 +349,26 @@ static void main_close(sgw_main_t *m, uv_loop_t *loop) {
   uv_loop_close(loop);
 }
 
-static int run(sgw_reload_t *r) {
+/* "127.0.0.1:3000, tls 127.0.0.1:3443" */
+static void listen_names(const sgw_settings_t *s, char *buf, size_t size) {
+  size_t len = 0;
+  char name[80];
+
+  buf[0] = '\0';
+  for (int j = 0; j < s->nlisten && len < size; j++) {
+    sgw_listen_name(s->listen[j].host, s->listen[j].port, name, sizeof(name));
+    len += (size_t)snprintf(buf + len, size - len, "%s%s%s", j ? ", " : "",
+                            s->listen[j].tls ? "tls " : "", name);
+  }
+}
+
+static int run(sgw_reload_t *r, int flags, sgw_inherit_t *in) {
   static sgw_worker_t workers[SGW__MAX_WORKERS];
-  int fds[SGW__MAX_WORKERS], started = 0, rc = 1, observing = 0;
+  static sgw_sockets_t so;
+  int started = 0, rc = 1, observing = 0;
   uv_loop_t *loop = uv_default_loop();
   sgw_main_t m = {0};
-  char err[1024];
+  char names[SGW_LISTEN_MAX * 90], err[1024];
 
   r->nworkers = r->live.workers ? r->live.workers
                                 : (int)uv_available_parallelism();
@@ -266,29 +379,39 @@ static int run(sgw_reload_t *r) {
   atomic_store(&r->status.generation, 1);
   /* Signals first: once "listening" is logged, SIGTERM must be ours. */
   main_init(&m, r, loop);
-  if (open_sockets(&r->live, r->nworkers, fds) < 0)
+  if (load_certs(&r->live, r->tls) < 0) {
+    sgw_inherit_close(in);
+    goto stop;
+  }
+  if (open_sockets(&r->live, r->nworkers, flags, in, &so) < 0)
     goto stop;
   raise_fd_limit(&r->config, r->nworkers);
   if (sgw_obs_start(loop, &r->config.obs, &r->status, err, sizeof(err)) < 0) {
     sgw_log_error("%s", err);
-    for (int i = 0; i < r->nworkers; i++)
-      close(fds[i]);
+    close_sockets(&so, r->nworkers);
     goto stop;
   }
   observing = 1;
   if (sgw_devmode_start(r) < 0) { /* before generation 1: gw.dev */
-    for (int i = 0; i < r->nworkers; i++)
-      close(fds[i]);
+    close_sockets(&so, r->nworkers);
     goto stop;
   }
-  started = start_workers(r, fds, &m.done);
+  started = start_workers(r, &so, &m.done);
   if (started < r->nworkers)
     goto stop;
   sgw_obs_serving();
   if (sgw_reload_watch(r, loop, workers[0].vm) < 0)
     sgw_log_warn("reload: cannot watch the scripts; SIGHUP still reloads");
-  sgw_log_info("listening on %s:%d (workers=%d, generation 1, config %s)",
-               r->live.host, r->live.port, r->nworkers, r->config_path);
+  listen_names(&r->live, names, sizeof(names));
+  for (int j = 0; j < r->live.nlisten; j++)
+    if (r->tls[j] != NULL) {
+      sgw_listen_name(r->live.listen[j].host, r->live.listen[j].port, names,
+                      sizeof(names));
+      sgw_log_info("tls %s: %s", names, sgw_tls_info(r->tls[j]));
+    }
+  listen_names(&r->live, names, sizeof(names));
+  sgw_log_info("listening on %s (workers=%d, generation 1, config %s)", names,
+               r->nworkers, r->config_path);
   uv_run(loop, UV_RUN_DEFAULT);
   sgw_log_info("stopped");
   rc = 0;
@@ -299,6 +422,10 @@ stop:
     sgw_worker_halt(&workers[i]); /* finished ones ignore it */
   for (int i = 0; i < started; i++)
     sgw_worker_join(&workers[i]);
+  for (int j = 0; j < SGW_LISTEN_MAX; j++) { /* after the workers' views */
+    sgw_tls_free(r->tls[j]);
+    r->tls[j] = NULL;
+  }
   sgw_devmode_stop(r);
   if (observing)
     sgw_obs_stop(); /* the workers' last access log lines are written */
@@ -311,6 +438,7 @@ int main(int argc, char **argv) {
   sgw_opts_t o = {0};
   sgw_cred_t *cred;
   sgw_vm_t *probe;
+  sgw_inherit_t in;
   char err[SGW_ERR_MAX];
   const char *why = NULL;
   int rc = parse_args(argc, argv, &o);
@@ -344,16 +472,29 @@ int main(int argc, char **argv) {
   sgw_sources_free(&src);
   r.config = probe->settings;
   sgw_vm_close(probe);
-  if (o.test_only) {
-    printf("signgw: %s: configuration and %s OK\n", o.config,
-           "route scripts");
-    sgw_cred_unref(cred);
-    return 0;
-  }
   r.live = r.config;
+  r.listen_from_config = o.listen == NULL;
   if ((o.listen && sgw_settings_listen(&r.live, o.listen, err,
                                         sizeof(err)) < 0)) {
     fprintf(stderr, "signgw: -l: %s\n", err);
+    sgw_cred_unref(cred);
+    return 1;
+  }
+  if (o.test_only) {
+    /* The certificates and keys the listeners would serve, as well. */
+    rc = load_certs(&r.live, r.tls);
+    for (int j = 0; j < SGW_LISTEN_MAX; j++)
+      sgw_tls_free(r.tls[j]);
+    sgw_cred_unref(cred);
+    if (rc < 0)
+      return 1;
+    printf("signgw: %s: configuration, route scripts and TLS certificates "
+           "OK\n", o.config);
+    return 0;
+  }
+  /* Still one thread: the environment may change. */
+  if (sgw_inherit_load(&in, err, sizeof(err)) < 0) {
+    fprintf(stderr, "signgw: socket activation: %s\n", err);
     sgw_cred_unref(cred);
     return 1;
   }
@@ -373,7 +514,7 @@ int main(int argc, char **argv) {
                  cred->secret_id);
   r.config_path = o.config;
   r.cred = cred; /* r owns this reference now */
-  rc = run(&r);
+  rc = run(&r, o.reuse_port ? SGW_LISTEN_SHARE : 0, &in);
   sgw_cred_unref(r.cred);
   return rc;
 }

@@ -519,7 +519,7 @@ int sgw_devbucket_start(const sgw_devbucket_opts_t *o, sgw_devbucket_t **out,
     goto fail;
   }
   server_open = 1;
-  if ((fd = sgw_listen_open(o->host, o->port, &bound)) < 0) {
+  if ((fd = sgw_listen_open(o->host, o->port, &bound, 0)) < 0) {
     snprintf(err, errlen, "dev bucket: cannot listen on %s:%d: %s", o->host,
              o->port, uv_strerror(fd));
     rc = SGW_EIO;
@@ -530,7 +530,7 @@ int sgw_devbucket_start(const sgw_devbucket_opts_t *o, sgw_devbucket_t **out,
     snprintf(b->host, sizeof(b->host), "[%s]:%d", o->host, bound);
   else
     snprintf(b->host, sizeof(b->host), "%s:%d", o->host, bound);
-  if ((rc = sgw_server_listen(&b->server, fd)) < 0) {
+  if ((rc = sgw_server_listen(&b->server, fd, NULL)) < 0) {
     snprintf(err, errlen, "dev bucket: %s", uv_strerror(rc));
     rc = SGW_EIO;
     goto fail;

@@ -63,15 +63,31 @@ static int ip_parse(const char *s, size_t len, ip_addr_t *a) {
   return 0;
 }
 
-static int cidr_contains(const cidr_t *c, const ip_addr_t *a) {
-  int full = c->bits / 8, rest = c->bits % 8;
+static int prefix_equal(const unsigned char *net, const unsigned char *b,
+                        int bits) {
+  int full = bits / 8, rest = bits % 8;
+  unsigned char mask;
 
-  if (c->net.v6 != a->v6 || memcmp(c->net.b, a->b, (size_t)full) != 0)
+  if (memcmp(net, b, (size_t)full) != 0)
     return 0;
   if (rest == 0)
     return 1;
-  unsigned char mask = (unsigned char)(0xff << (8 - rest));
-  return (c->net.b[full] & mask) == (a->b[full] & mask);
+  mask = (unsigned char)(0xff << (8 - rest));
+  return (net[full] & mask) == (b[full] & mask);
+}
+
+static int cidr_contains(const cidr_t *c, const ip_addr_t *a) {
+  unsigned char mapped[16];
+
+  if (c->net.v6 == a->v6)
+    return prefix_equal(c->net.b, a->b, c->bits);
+  if (a->v6)
+    return 0; /* an IPv6 address is in no IPv4 network */
+  /* An IPv6 network spanning ::ffff:0:0/96 holds the IPv4 addresses, as
+   * their mapped form. */
+  memcpy(mapped, v4_mapped, sizeof(v4_mapped));
+  memcpy(mapped + 12, a->b, 4);
+  return prefix_equal(c->net.b, mapped, c->bits);
 }
 
 /* "a.b.c.d/n", "x::y/n" or a bare address (all its bits). The host bits

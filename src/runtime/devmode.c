@@ -16,7 +16,7 @@ int sgw_devmode_start(sgw_reload_t *r) {
   const sgw_dev_settings_t *d = &r->config.dev;
   sgw_devbucket_opts_t o = {0};
   sgw_devbucket_t *b;
-  char err[SGW_ERR_MAX], page[96];
+  char err[SGW_ERR_MAX], page[96], name[80];
   const sgw_cred_t *c = r->cred;
 
   if (!sgw_devmode_wanted(d, c))
@@ -45,13 +45,11 @@ int sgw_devmode_start(sgw_reload_t *r) {
     snprintf(r->dev_host, sizeof(r->dev_host), "%s:%d", d->host,
              sgw_devbucket_port(b));
   snprintf(r->dev_bucket, sizeof(r->dev_bucket), "%s", d->bucket);
-  /* The gateway's own address, where the upload page is. */
-  if (strchr(r->live.host, ':') != NULL)
-    snprintf(page, sizeof(page), "http://[%s]:%d/", r->live.host,
-             r->live.port);
-  else
-    snprintf(page, sizeof(page), "http://%s:%d/", r->live.host,
-             r->live.port);
+  /* The gateway's own (first) address, where the upload page is. */
+  sgw_listen_name(r->live.listen[0].host, r->live.listen[0].port, name,
+                  sizeof(name));
+  snprintf(page, sizeof(page), "%s://%s/",
+           r->live.listen[0].tls ? "https" : "http", name);
   if (c->placeholder)
     sgw_log_warn("dev mode: no COS credentials, so uploads go to the local "
                  "dev bucket at http://%s (bucket %s, files in %s), "

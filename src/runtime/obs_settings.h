@@ -15,18 +15,12 @@
 
 #include <stddef.h>
 
+#include "runtime/cidr.h"
+
 struct lua_State;
 
 #define SGW_OBS_MAX_ALLOW 32
 #define SGW_OBS_MAX_PATH 1024
-
-/* An address block; IPv4 is kept as IPv4 (an IPv4-mapped IPv6 peer
- * matches IPv4 blocks). */
-typedef struct sgw_cidr_s {
-  unsigned char addr[16];
-  unsigned char bits;
-  unsigned char v6;
-} sgw_cidr_t;
 
 typedef struct sgw_obs_settings_s {
   int metrics;                         /* 0: off */
@@ -45,12 +39,5 @@ void sgw_obs_settings_default(sgw_obs_settings_t *s);
  * "config: ..." in err. */
 int sgw_obs_settings_read(struct lua_State *L, int cfg, sgw_obs_settings_t *s,
                           char *err, size_t errlen);
-
-/* "10.0.0.0/8", "::1/128" or a bare address into *out. Returns 0 or
- * SGW_EINVAL. */
-int sgw_cidr_parse(const char *text, sgw_cidr_t *out);
-/* Whether the address text `addr` ("1.2.3.4", "::ffff:1.2.3.4", "::1")
- * lies in one of the n blocks. An unparsable address matches none. */
-int sgw_cidr_match(const sgw_cidr_t *blocks, unsigned n, const char *addr);
 
 #endif

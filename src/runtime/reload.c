@@ -46,9 +46,9 @@ int sgw_reload_build(sgw_reload_t *r, unsigned generation, sgw_vm_t **vms,
       break;
     if (i == 0 && file != NULL)
       *file = vms[0]->settings;
-    /* The socket and threads exist already: these come from the start. */
-    memcpy(vms[i]->settings.host, r->live.host, sizeof(r->live.host));
-    vms[i]->settings.port = r->live.port;
+    /* The sockets and threads exist already: these come from the start. */
+    memcpy(vms[i]->settings.listen, r->live.listen, sizeof(r->live.listen));
+    vms[i]->settings.nlisten = r->live.nlisten;
     vms[i]->settings.workers = r->live.workers;
   }
   sgw_sources_free(&src);
@@ -83,10 +83,16 @@ void sgw_reload_set_cred(sgw_reload_t *r, sgw_cred_t *cred) {
 
 /* Says which settings of the new config cannot apply while running. */
 static void warn_fixed_settings(sgw_reload_t *r, const sgw_settings_t *now) {
-  if (strcmp(now->host, r->config.host) != 0 || now->port != r->config.port)
-    sgw_log_warn("reload: listen %s:%d cannot change while running; still "
-                 "%s:%d (restart to apply)", now->host, now->port,
-                 r->live.host, r->live.port);
+  char a[80], b[80];
+
+  if (!sgw_settings_same_listen(now, &r->config)) {
+    sgw_listen_name(now->listen[0].host, now->listen[0].port, a, sizeof(a));
+    sgw_listen_name(r->live.listen[0].host, r->live.listen[0].port, b,
+                    sizeof(b));
+    sgw_log_warn("reload: listen (%s%s) cannot change while running; still "
+                 "%s%s (restart to apply)", a, now->nlisten > 1 ? ", ..." : "",
+                 b, r->live.nlisten > 1 ? ", ..." : "");
+  }
   if (now->workers != r->config.workers)
     sgw_log_warn("reload: workers cannot change while running; still %d "
                  "(restart to apply)", r->nworkers);
@@ -104,6 +110,63 @@ static void warn_fixed_settings(sgw_reload_t *r, const sgw_settings_t *now) {
                  "unchanged until a restart");
 }
 
+/* The certificate and key files of the TLS listeners, for the watch. */
+static void watch_cert_files(sgw_reload_t *r) {
+  char *files[2 * SGW_LISTEN_MAX];
+  size_t n = 0;
+
+  for (int i = 0; i < r->live.nlisten; i++)
+    if (r->live.listen[i].tls) {
+      files[n++] = r->live.listen[i].cert;
+      files[n++] = r->live.listen[i].key;
+    }
+  if (sgw_watch_set_files(&r->watch, files, n) < 0)
+    sgw_log_warn("reload: out of memory: certificate files not watched");
+}
+
+/* Whether the config's listen entries are the live ones (a port 0 in
+ * the config is whichever the kernel picked at start). */
+static int names_live(const sgw_settings_t *config, const sgw_settings_t *live) {
+  if (config->nlisten != live->nlisten)
+    return 0;
+  for (int i = 0; i < live->nlisten; i++) {
+    const sgw_listen_spec_t *c = &config->listen[i], *l = &live->listen[i];
+    if (strcmp(c->host, l->host) != 0 || c->tls != l->tls ||
+        (c->port != 0 && c->port != l->port))
+      return 0;
+  }
+  return 1;
+}
+
+void sgw_reload_certs(sgw_reload_t *r, const sgw_settings_t *fresh) {
+  char err[SGW_ERR_MAX], name[80];
+  int rc;
+
+  /* New paths from the config apply to the listeners it still names. */
+  if (fresh != NULL && r->listen_from_config && names_live(fresh, &r->live))
+    for (int i = 0; i < r->live.nlisten; i++) {
+      memcpy(r->live.listen[i].cert, fresh->listen[i].cert,
+             sizeof(fresh->listen[i].cert));
+      memcpy(r->live.listen[i].key, fresh->listen[i].key,
+             sizeof(fresh->listen[i].key));
+    }
+  for (int i = 0; i < r->live.nlisten; i++) {
+    const sgw_listen_spec_t *l = &r->live.listen[i];
+    if (r->tls[i] == NULL)
+      continue;
+    sgw_listen_name(l->host, l->port, name, sizeof(name));
+    rc = sgw_tls_reload(r->tls[i], l->cert, l->key, err, sizeof(err));
+    if (rc > 0)
+      sgw_log_info("reload: tls %s: new certificate (%s)", name,
+                   sgw_tls_info(r->tls[i]));
+    else if (rc < 0)
+      sgw_log_error("reload: tls %s keeps its certificate (%s): %s", name,
+                    sgw_tls_info(r->tls[i]), err);
+  }
+  if (r->watching)
+    watch_cert_files(r);
+}
+
 int sgw_reload_run(sgw_reload_t *r, const char *why) {
   unsigned gen = atomic_load(&r->status.generation) + 1;
   sgw_vm_t *vms[SGW_RELOAD_MAX_WORKERS];
@@ -112,10 +175,12 @@ int sgw_reload_run(sgw_reload_t *r, const char *why) {
   char err[SGW_ERR_MAX];
 
   if (sgw_reload_build(r, gen, vms, &fresh, &cred, err, sizeof(err)) < 0) {
+    sgw_reload_certs(r, NULL);
     atomic_fetch_add(&r->status.failed_reloads, 1);
     sgw_log_error("reload failed (generation %u stays): %s", gen - 1, err);
     return -1;
   }
+  sgw_reload_certs(r, &fresh);
   warn_fixed_settings(r, &fresh);
   r->config = fresh;
   sgw_reload_set_cred(r, cred);
@@ -143,6 +208,8 @@ int sgw_reload_watch(sgw_reload_t *r, uv_loop_t *loop, const sgw_vm_t *vm) {
 
   r->watch.data = r;
   r->watching = rc == 0;
+  if (r->watching)
+    watch_cert_files(r);
   return rc;
 }
 

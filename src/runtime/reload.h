@@ -8,7 +8,12 @@
  * Each build resolves the config path again (symlink swaps apply) and
  * reads the credentials again (a rotated key file applies). Credentials
  * that cannot be read fail the build like a broken script: the running
- * generation keeps its own. */
+ * generation keeps its own.
+ *
+ * Every reload also reads the TLS listeners' certificates and keys
+ * again, whatever becomes of the scripts: a pair that loads serves new
+ * connections from then on; one that does not leaves the old pair live
+ * and the log says why. The files are watched with the scripts. */
 #ifndef SGW_RELOAD_H
 #define SGW_RELOAD_H
 
@@ -25,8 +30,10 @@ typedef struct sgw_reload_s {
   sgw_cred_t *cred;        /* the live generation's (one reference) */
   sgw_worker_t *workers;
   int nworkers;
-  sgw_settings_t live;     /* listen address and worker count in effect */
+  sgw_settings_t live;     /* listen addresses and worker count in effect */
   sgw_settings_t config;   /* what the config file said last time */
+  int listen_from_config;  /* live.listen is the config's (no -l) */
+  sgw_tls_t *tls[SGW_LISTEN_MAX]; /* per live.listen entry; NULL: plain */
   sgw_status_t status;
   sgw_watch_t watch;
   int watching;
@@ -54,6 +61,11 @@ void sgw_reload_set_cred(sgw_reload_t *r, sgw_cred_t *cred);
 /* Builds the next generation and hands it to the workers. `why` is for
  * the log ("SIGHUP", or the changed files). Returns 0 if it went live. */
 int sgw_reload_run(sgw_reload_t *r, const char *why);
+
+/* Reads the certificate and key of every TLS listener again; `fresh`
+ * (may be NULL) is the config just read, whose paths apply when its
+ * listen entries are the live ones. Logs what changed or why not. */
+void sgw_reload_certs(sgw_reload_t *r, const sgw_settings_t *fresh);
 
 /* Starts polling the script folders of generation `vm`. */
 int sgw_reload_watch(sgw_reload_t *r, uv_loop_t *loop, const sgw_vm_t *vm);

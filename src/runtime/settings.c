@@ -8,33 +8,64 @@
 
 #include "signgw/error.h"
 
+/* SGW_TLS_CERT and SGW_TLS_KEY: both or neither. */
+static int tls_env(const char **cert, const char **key, char *err,
+                   size_t errlen) {
+  *cert = getenv("SGW_TLS_CERT");
+  *key = getenv("SGW_TLS_KEY");
+  if (*cert != NULL && **cert == '\0')
+    *cert = NULL;
+  if (*key != NULL && **key == '\0')
+    *key = NULL;
+  if ((*cert == NULL) != (*key == NULL)) {
+    snprintf(err, errlen, "SGW_TLS_CERT and SGW_TLS_KEY go together: set "
+             "both or neither");
+    return SGW_EINVAL;
+  }
+  return 0;
+}
+
+static int set_tls(sgw_listen_spec_t *l, const char *cert, const char *key,
+                   const char *what, char *err, size_t errlen) {
+  if (strlen(cert) >= sizeof(l->cert) || strlen(key) >= sizeof(l->key) ||
+      *cert == '\0' || *key == '\0') {
+    snprintf(err, errlen, "%s: a certificate or key path is empty or "
+             "longer than %d bytes", what, SGW_LISTEN_PATH_MAX - 1);
+    return SGW_EINVAL;
+  }
+  l->tls = 1;
+  strcpy(l->cert, cert);
+  strcpy(l->key, key);
+  return 0;
+}
+
 int sgw_settings_listen(sgw_settings_t *s, const char *listen, char *err,
                         size_t errlen) {
-  const char *colon = strrchr(listen, ':');
-  const char *host = listen;
-  size_t hlen;
-  char *end;
-  long port;
+  sgw_listen_spec_t l;
+  const char *cert, *key;
+  int rc;
 
-  if (colon == NULL)
-    goto bad;
-  hlen = (size_t)(colon - listen);
-  if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
-    host++;
-    hlen -= 2;
-  }
-  port = strtol(colon + 1, &end, 10);
-  if (hlen == 0 || hlen >= sizeof(s->host) || *end != '\0' ||
-      end == colon + 1 || port < 0 || port > 65535)
-    goto bad;
-  memcpy(s->host, host, hlen);
-  s->host[hlen] = '\0';
-  s->port = (int)port;
+  memset(&l, 0, sizeof(l));
+  if ((rc = sgw_listen_parse(&l, listen, err, errlen)) < 0 ||
+      (rc = tls_env(&cert, &key, err, errlen)) < 0 ||
+      (cert && (rc = set_tls(&l, cert, key, "SGW_TLS_CERT/SGW_TLS_KEY", err,
+                             errlen)) < 0))
+    return rc;
+  s->listen[0] = l;
+  s->nlisten = 1;
   return 0;
+}
 
-bad:
-  snprintf(err, errlen, "listen: expected HOST:PORT, got '%s'", listen);
-  return SGW_EINVAL;
+int sgw_settings_same_listen(const sgw_settings_t *a,
+                             const sgw_settings_t *b) {
+  if (a->nlisten != b->nlisten)
+    return 0;
+  for (int i = 0; i < a->nlisten; i++)
+    if (strcmp(a->listen[i].host, b->listen[i].host) != 0 ||
+        a->listen[i].port != b->listen[i].port ||
+        a->listen[i].tls != b->listen[i].tls)
+      return 0;
+  return 1;
 }
 
 /* t[k] through __index, with `t` and `k` as arguments. */
@@ -123,6 +154,121 @@ static int read_limits(lua_State *L, sgw_limits_t *l, char *err,
   return 0;
 }
 
+/* Names the keys of the table on top that `known` (NULL-terminated)
+ * lacks: a misspelt `tls` must not quietly serve plain HTTP. */
+static int only_keys(lua_State *L, const char *const *known,
+                     const char *what, char *err, size_t errlen) {
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    int ok = 0;
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING)
+      for (const char *const *k = known; *k && !ok; k++)
+        ok = strcmp(lua_tostring(L, -1), *k) == 0;
+    if (!ok) {
+      snprintf(err, errlen, "config: %s has no field %s%s%s", what,
+               lua_type(L, -1) == LUA_TSTRING ? "'" : "",
+               lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+                                              : luaL_typename(L, -1),
+               lua_type(L, -1) == LUA_TSTRING ? "'" : "");
+      lua_pop(L, 1);
+      return SGW_EINVAL;
+    }
+  }
+  return 0;
+}
+
+/* The string field `name` of the table on top, or NULL (absent: *type
+ * is LUA_TNIL). The string stays valid while the table is on the stack. */
+static const char *str_field(lua_State *L, const char *name, int *type) {
+  const char *v;
+
+  *type = lua_getfield(L, -1, name);
+  v = *type == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  lua_pop(L, 1);
+  return v;
+}
+
+/* The tls field of an entry (on top): false or nil (plain), true
+ * (SGW_TLS_CERT/SGW_TLS_KEY), or { cert = PATH, key = PATH }. */
+static int read_listen_tls(lua_State *L, const char *what,
+                           sgw_listen_spec_t *l, char *err, size_t errlen) {
+  static const char *const tls_keys[] = {"cert", "key", NULL};
+  const char *cert, *key;
+  char tls_what[96];
+  int tc, tk, rc;
+
+  switch (lua_type(L, -1)) {
+  case LUA_TNIL:
+    return 0;
+  case LUA_TBOOLEAN:
+    if (!lua_toboolean(L, -1))
+      return 0;
+    if ((rc = tls_env(&cert, &key, err, errlen)) < 0)
+      return rc;
+    if (cert == NULL) {
+      snprintf(err, errlen, "config: %s.tls = true takes the certificate "
+               "from SGW_TLS_CERT and SGW_TLS_KEY, which are not set", what);
+      return SGW_EINVAL;
+    }
+    return set_tls(l, cert, key, what, err, errlen);
+  case LUA_TTABLE:
+    snprintf(tls_what, sizeof(tls_what), "%s.tls", what);
+    if ((rc = only_keys(L, tls_keys, tls_what, err, errlen)) < 0)
+      return rc;
+    cert = str_field(L, "cert", &tc);
+    key = str_field(L, "key", &tk);
+    if (cert == NULL || key == NULL) {
+      snprintf(err, errlen, "config: %s.tls needs cert and key (paths to "
+               "PEM files)", what);
+      return SGW_EINVAL;
+    }
+    return set_tls(l, cert, key, what, err, errlen);
+  default:
+    snprintf(err, errlen, "config: %s.tls must be { cert = PATH, key = PATH "
+             "}, true or false", what);
+    return SGW_EINVAL;
+  }
+}
+
+/* One entry (on top): "HOST:PORT" or { addr = "HOST:PORT", tls = ... }.
+ * *mentioned is set when it gives tls. */
+static int read_listen_entry(lua_State *L, const char *what,
+                             sgw_listen_spec_t *l, int *mentioned, char *err,
+                             size_t errlen) {
+  static const char *const entry_keys[] = {"addr", "tls", NULL};
+  const char *addr;
+  char msg[SGW_ERR_MAX];
+  int t, rc;
+
+  memset(l, 0, sizeof(*l));
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    addr = lua_tostring(L, -1);
+  } else if (lua_type(L, -1) == LUA_TTABLE) {
+    if ((rc = only_keys(L, entry_keys, what, err, errlen)) < 0)
+      return rc;
+    if ((addr = str_field(L, "addr", &t)) == NULL) {
+      snprintf(err, errlen, "config: %s.addr must be a string \"HOST:PORT\"",
+               what);
+      return SGW_EINVAL;
+    }
+  } else {
+    snprintf(err, errlen, "config: %s must be \"HOST:PORT\" or { addr = "
+             "\"HOST:PORT\", tls = { cert = PATH, key = PATH } }", what);
+    return SGW_EINVAL;
+  }
+  if (sgw_listen_parse(l, addr, msg, sizeof(msg)) < 0) {
+    snprintf(err, errlen, "config: %s: %s", what, msg);
+    return SGW_EINVAL;
+  }
+  if (lua_type(L, -1) != LUA_TTABLE)
+    return 0;
+  *mentioned |= lua_getfield(L, -1, "tls") != LUA_TNIL;
+  rc = read_listen_tls(L, what, l, err, errlen);
+  lua_pop(L, 1);
+  return rc;
+}
+
 /* A string field of the table on top into out (size bytes): 0 when
  * absent (out untouched), SGW_EINVAL when not a string that fits. */
 static int read_string(lua_State *L, const char *path, const char *name,
@@ -144,6 +290,72 @@ static int read_string(lua_State *L, const char *path, const char *name,
   return rc;
 }
 
+/* listen (on top): nil (127.0.0.1:3000), one entry, or a list of them.
+ * Where no entry says anything about TLS, SGW_TLS_CERT and SGW_TLS_KEY
+ * (when set) make every one of them TLS. */
+static int read_listen(lua_State *L, sgw_settings_t *s, char *err,
+                       size_t errlen) {
+  const char *cert, *key;
+  char what[32];
+  int mentioned = 0, list, n, rc, t;
+
+  if (lua_isnil(L, -1)) {
+    s->nlisten = 1;
+    strcpy(s->listen[0].host, "127.0.0.1");
+    s->listen[0].port = 3000;
+  } else {
+    list = lua_type(L, -1) == LUA_TTABLE &&
+           (str_field(L, "addr", &t), t == LUA_TNIL);
+    n = list ? (int)lua_rawlen(L, -1) : 1;
+    if (n < 1 || n > SGW_LISTEN_MAX) {
+      snprintf(err, errlen, "config: listen must have 1 to %d entries",
+               SGW_LISTEN_MAX);
+      return SGW_EINVAL;
+    }
+    if (list) {
+      lua_pushnil(L);
+      while (lua_next(L, -2) != 0) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+            lua_tointeger(L, -1) > n) {
+          lua_pop(L, 1);
+          snprintf(err, errlen, "config: listen is a list of entries "
+                   "(a table with addr is one entry)");
+          return SGW_EINVAL;
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (list) {
+        snprintf(what, sizeof(what), "listen[%d]", i + 1);
+        lua_rawgeti(L, -1, i + 1);
+      } else {
+        snprintf(what, sizeof(what), "listen");
+        lua_pushvalue(L, -1);
+      }
+      rc = read_listen_entry(L, what, &s->listen[i], &mentioned, err, errlen);
+      lua_pop(L, 1);
+      if (rc < 0)
+        return rc;
+      for (int j = 0; j < i; j++)
+        if (s->listen[i].port != 0 && s->listen[i].port == s->listen[j].port &&
+            strcmp(s->listen[i].host, s->listen[j].host) == 0) {
+          snprintf(err, errlen, "config: %s: %s:%d is listed twice", what,
+                   s->listen[i].host, s->listen[i].port);
+          return SGW_EINVAL;
+        }
+    }
+    s->nlisten = n;
+  }
+  if ((rc = tls_env(&cert, &key, err, errlen)) < 0)
+    return rc;
+  for (int i = 0; cert != NULL && !mentioned && i < s->nlisten; i++)
+    if ((rc = set_tls(&s->listen[i], cert, key, "SGW_TLS_CERT/SGW_TLS_KEY",
+                      err, errlen)) < 0)
+      return rc;
+  return 0;
+}
+
 static int loopback(const char *host) {
   return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
 }
@@ -151,7 +363,7 @@ static int loopback(const char *host) {
 /* config.dev, the table on top, and the bucket name (cos.bucket). */
 static int read_dev(lua_State *L, sgw_dev_settings_t *d, char *err,
                     size_t errlen) {
-  sgw_settings_t tmp = {0};
+  sgw_listen_spec_t tmp;
   char listen[96] = "";
   size_t max = (size_t)d->max_size;
   const char *v;
@@ -185,7 +397,7 @@ static int read_dev(lua_State *L, sgw_dev_settings_t *d, char *err,
     return rc;
   d->max_size = max;
   if (listen[0] != '\0') {
-    if (sgw_settings_listen(&tmp, listen, err, errlen) < 0) {
+    if (sgw_listen_parse(&tmp, listen, err, errlen) < 0) {
       snprintf(err, errlen, "config: dev.listen: expected HOST:PORT, got "
                "'%s'", listen);
       return SGW_EINVAL;
@@ -221,8 +433,6 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
   int rc;
 
   memset(s, 0, sizeof(*s));
-  strcpy(s->host, "127.0.0.1");
-  s->port = 3000;
   s->limits = (sgw_limits_t){.max_url = 8192,
                              .max_header_bytes = 16384,
                              .max_headers = 64,
@@ -242,14 +452,7 @@ int sgw_settings_read(lua_State *L, int idx, sgw_settings_t *s, char *err,
   strcpy(s->dev.bucket, "examplebucket-1250000000");
   idx = lua_absindex(L, idx);
   sgw_settings_field(L, idx, "listen");
-  if (lua_type(L, -1) == LUA_TSTRING)
-    rc = sgw_settings_listen(s, lua_tostring(L, -1), err, errlen);
-  else if (lua_isnil(L, -1))
-    rc = 0;
-  else {
-    snprintf(err, errlen, "config: listen must be a string \"HOST:PORT\"");
-    rc = SGW_EINVAL;
-  }
+  rc = read_listen(L, s, err, errlen);
   lua_pop(L, 1);
   if (rc < 0)
     return rc;

@@ -9,6 +9,7 @@
 
 #include "runtime/obs_settings.h"
 #include "server/limits.h"
+#include "server/listen.h"
 
 struct lua_State;
 
@@ -29,8 +30,8 @@ typedef struct sgw_dev_settings_s {
 } sgw_dev_settings_t;
 
 typedef struct sgw_settings_s {
-  char host[64];
-  int port;
+  sgw_listen_spec_t listen[SGW_LISTEN_MAX]; /* plain HTTP or TLS each */
+  int nlisten;
   int workers;              /* 0: one per CPU */
   sgw_limits_t limits;
   sgw_dev_settings_t dev;
@@ -51,8 +52,14 @@ int sgw_settings_read(struct lua_State *L, int idx, sgw_settings_t *s,
  * protected call. */
 int sgw_settings_field(struct lua_State *L, int idx, const char *key);
 
-/* Parses "HOST:PORT" or "[V6]:PORT" into s->host/s->port. */
+/* Makes "HOST:PORT" or "[V6]:PORT" (the -l option) the one listen entry:
+ * TLS when SGW_TLS_CERT and SGW_TLS_KEY are set, else plain HTTP. */
 int sgw_settings_listen(sgw_settings_t *s, const char *listen, char *err,
                         size_t errlen);
+
+/* Whether two settings listen on the same addresses with the same TLS
+ * use (the certificate paths may differ). */
+int sgw_settings_same_listen(const sgw_settings_t *a,
+                             const sgw_settings_t *b);
 
 #endif

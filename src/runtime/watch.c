@@ -135,16 +135,25 @@ static int scan_keep_unread(sgw_watch_t *w, scan_t *s) {
   return rc;
 }
 
-static int scan(sgw_watch_t *w, scan_t *s) {
+/* One file by its path (symlinks followed: a swapped link is a change). */
+static int scan_one(scan_t *s, const char *path) {
   struct stat st;
-  int rc = 0;
+
+  if (stat(path, &st) == 0)
+    return scan_add(s, path, &st);
+  if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+    return scan_unread(s, path, errno);
+  return 0;
+}
+
+static int scan(sgw_watch_t *w, scan_t *s) {
+  int rc;
 
   memset(s, 0, sizeof(*s));
   s->walk = (sgw_walk_t){scan_file, scan_error, s};
-  if (stat(w->config_path, &st) == 0)
-    rc = scan_add(s, w->config_path, &st);
-  else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
-    rc = scan_unread(s, w->config_path, errno);
+  rc = scan_one(s, w->config_path);
+  for (size_t i = 0; rc == 0 && i < w->nfiles; i++)
+    rc = scan_one(s, w->files[i]);
   for (size_t i = 0; rc == 0 && i < w->nroots; i++)
     rc = sgw_sources_walk(&s->walk, w->roots[i]);
   if (rc == 0 && s->nunread > 0)
@@ -263,28 +272,54 @@ static void on_poll(uv_timer_t *t) {
   }
 }
 
-static int copy_roots(sgw_watch_t *w, char *const *roots, size_t nroots) {
-  char **v = calloc(nroots ? nroots : 1, sizeof(*v));
+/* Replaces *dst (*ndst strings) with copies of src. */
+static int copy_paths(char ***dst, size_t *ndst, char *const *src,
+                      size_t n) {
+  char **v = calloc(n ? n : 1, sizeof(*v));
 
   if (v == NULL)
     return SGW_ENOMEM;
-  for (size_t i = 0; i < nroots; i++)
-    if ((v[i] = strdup(roots[i])) == NULL) {
+  for (size_t i = 0; i < n; i++)
+    if ((v[i] = strdup(src[i])) == NULL) {
       while (i-- > 0)
         free(v[i]);
       free(v);
       return SGW_ENOMEM;
     }
-  for (size_t i = 0; i < w->nroots; i++)
-    free(w->roots[i]);
-  free(w->roots);
-  w->roots = v;
-  w->nroots = nroots;
+  for (size_t i = 0; i < *ndst; i++)
+    free((*dst)[i]);
+  free(*dst);
+  *dst = v;
+  *ndst = n;
   return 0;
+}
+
+static int copy_roots(sgw_watch_t *w, char *const *roots, size_t nroots) {
+  return copy_paths(&w->roots, &w->nroots, roots, nroots);
 }
 
 int sgw_watch_set_roots(sgw_watch_t *w, char *const *roots, size_t nroots) {
   return copy_roots(w, roots, nroots);
+}
+
+int sgw_watch_set_files(sgw_watch_t *w, char *const *files, size_t nfiles) {
+  scan_t s;
+  int rc, same = nfiles == w->nfiles;
+
+  for (size_t i = 0; same && i < nfiles; i++)
+    same = strcmp(files[i], w->files[i]) == 0;
+  if (same)
+    return 0;
+  if ((rc = copy_paths(&w->files, &w->nfiles, files, nfiles)) < 0)
+    return rc;
+  /* What the files are now is the baseline, not a change. */
+  if ((rc = scan(w, &s)) < 0)
+    return rc;
+  scan_fini(&s);
+  scan_free(w->snap, w->nsnap);
+  w->snap = s.v;
+  w->nsnap = s.n;
+  return 0;
 }
 
 int sgw_watch_start(sgw_watch_t *w, uv_loop_t *loop, const char *config_path,
@@ -313,6 +348,11 @@ void sgw_watch_stop(sgw_watch_t *w) {
   for (size_t i = 0; i < w->nroots; i++)
     free(w->roots[i]);
   free(w->roots);
+  for (size_t i = 0; i < w->nfiles; i++)
+    free(w->files[i]);
+  free(w->files);
+  w->files = NULL;
+  w->nfiles = 0;
   free(w->config_path);
   sgw_buf_free(&w->changed);
 }

@@ -30,6 +30,8 @@ struct sgw_watch_s {
   char *config_path;
   char **roots;
   size_t nroots;
+  char **files;           /* single files watched too (certificates) */
+  size_t nfiles;
   sgw_fent_t *snap;       /* last scan, sorted by path */
   size_t nsnap;
   int pending;            /* a change is waiting for quiet */
@@ -46,6 +48,9 @@ int sgw_watch_start(sgw_watch_t *w, uv_loop_t *loop, const char *config_path,
                     sgw_watch_cb cb);
 /* Replaces the folders watched (the config may have changed them). */
 int sgw_watch_set_roots(sgw_watch_t *w, char *const *roots, size_t nroots);
+/* Single files to watch besides the scripts (copied; replaces the last
+ * set). */
+int sgw_watch_set_files(sgw_watch_t *w, char *const *files, size_t nfiles);
 void sgw_watch_stop(sgw_watch_t *w);
 
 #endif

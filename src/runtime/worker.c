@@ -174,20 +174,27 @@ int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm) {
   return 0;
 }
 
-int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
+int sgw_worker_start(sgw_worker_t *w, int id, const int *fds,
+                     sgw_tls_t *const *tls, int n, sgw_vm_t *vm,
                      uv_async_t *done) {
-  int rc;
+  int rc, i = 0;
 
   if ((rc = sgw_worker_init(w, id, vm)) < 0) {
-    close(fd);
+    for (; i < n; i++)
+      close(fds[i]);
     sgw_vm_close(vm);
     uv_mutex_destroy(&w->lock);
     return rc;
   }
   w->done = done;
-  if ((rc = sgw_server_listen(&w->server, fd)) < 0 ||
-      (rc = uv_thread_create(&w->thread, worker_main, w)) < 0) {
-    sgw_worker_fini(w); /* closes the socket, frees the VM */
+  for (; i < n && rc == 0; i++)
+    rc = sgw_server_listen(&w->server, fds[i], tls[i]);
+  if (rc == 0)
+    rc = uv_thread_create(&w->thread, worker_main, w);
+  if (rc < 0) {
+    for (; i < n; i++)
+      close(fds[i]);
+    sgw_worker_fini(w); /* closes the sockets taken, frees the VM */
     return rc;
   }
   return 0;

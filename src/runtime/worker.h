@@ -59,10 +59,12 @@ enum { SGW_WORKER_RUN, SGW_WORKER_DRAIN, SGW_WORKER_HALT };
 int sgw_worker_init(sgw_worker_t *w, int id, sgw_vm_t *vm);
 void sgw_worker_fini(sgw_worker_t *w);
 
-/* Starts the worker thread on listening socket `fd` with VM `vm` (the
- * worker takes ownership of both, and frees them if it fails). `done`
- * (may be NULL) is sent when the worker's loop ends. */
-int sgw_worker_start(sgw_worker_t *w, int id, int fd, sgw_vm_t *vm,
+/* Starts the worker thread on `n` listening sockets fds[] with VM `vm`
+ * (the worker takes ownership of all, and frees them if it fails).
+ * tls[i] is socket i's TLS setup, NULL for plain HTTP; it must outlive
+ * the worker. `done` (may be NULL) is sent when the worker's loop ends. */
+int sgw_worker_start(sgw_worker_t *w, int id, const int *fds,
+                     sgw_tls_t *const *tls, int n, sgw_vm_t *vm,
                      uv_async_t *done);
 /* Graceful stop: no new connections; idle ones close now, the others after
  * the answer they are working on. The loop ends when none are left. */

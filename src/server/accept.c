@@ -9,6 +9,7 @@
 #include "common/log.h"
 
 #define SGW__ACCEPT_BATCH 64 /* per wake-up: other work gets its turn */
+#define SGW__SWEEP_MAX 4096  /* a last sweep before the socket closes */
 
 static void on_readable(uv_poll_t *p, int status, int events);
 
@@ -56,6 +57,17 @@ static void on_readable(uv_poll_t *p, int status, int events) {
     else if (errno != EAGAIN && errno != EWOULDBLOCK)
       sgw_log_warn("accept failed: %s", strerror(errno));
     return;
+  }
+}
+
+void sgw_acceptor_sweep(sgw_acceptor_t *a) {
+  /* Bounded: the queue holds a backlog's worth; more are new arrivals. */
+  for (int i = 0; i < SGW__SWEEP_MAX && a->fd >= 0; i++) {
+    int fd = accept4(a->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0)
+      a->cb(a, fd);
+    else if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
+      return; /* EAGAIN: none left; anything else: as many as we could */
   }
 }
 

@@ -40,6 +40,9 @@ struct sgw_acceptor_s {
  * it is closed). */
 int sgw_acceptor_start(sgw_acceptor_t *a, uv_loop_t *loop, int fd,
                        sgw_accept_cb cb);
+/* Accepts every connection queued on the socket now (before a close,
+ * which would reset them). */
+void sgw_acceptor_sweep(sgw_acceptor_t *a);
 /* Stops accepting and closes the socket. Safe to call twice. */
 void sgw_acceptor_close(sgw_acceptor_t *a);
 

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "server/framing.h"
 #include "server/response.h"
+#include "server/tls.h"
 #include "signgw/crypto.h"
 
 #define SGW__LINGER_MS 2000
@@ -281,7 +282,10 @@ static void conn_free(sgw_conn_t *c) {
     c->next->prev = c->prev;
   s->nconns--;
   conn_release_req(c);
-  free(c);
+  if (c->tls)
+    sgw_tls_conn_free(c);
+  else
+    free(c);
   sgw_server_trim(s);
   if (s->nconns == 0 && s->draining && s->on_drained != NULL)
     s->on_drained(s);
@@ -327,6 +331,11 @@ static void conn_close_after_write(sgw_conn_t *c) {
     return;
   sgw_deadline_stop(&c->server->deadlines, &c->dl);
   conn_release_req(c);
+  if (c->tls) {
+    sgw_tls_shutdown(c); /* close_notify: the answer was complete */
+    if (uv_is_closing((uv_handle_t *)&c->tcp))
+      return;
+  }
   req = malloc(sizeof(*req));
   if (req == NULL) {
     sgw_conn_close(c);
@@ -369,7 +378,7 @@ static void on_write(uv_write_t *req, int status) {
 }
 
 /* Writes data[0..len) now if the socket takes it, else queues a copy. */
-static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
+void sgw__conn_write_raw(sgw_conn_t *c, const char *data, size_t len) {
   uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
   conn_write_t *wr;
   int n = 0;
@@ -401,6 +410,13 @@ static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
   account(c->server, wr->len, 0);
 }
 
+static void conn_write(sgw_conn_t *c, const char *data, size_t len) {
+  if (c->tls)
+    sgw_tls_write(c, data, len);
+  else
+    sgw__conn_write_raw(c, data, len);
+}
+
 /* Starts (again) the wait for the next body bytes of a streamed request:
  * the whole head had to arrive in time, then the body must keep coming. */
 static void conn_arm_body(sgw_conn_t *c) {
@@ -417,6 +433,7 @@ static void conn_finish_request(sgw_conn_t *c) {
   r->start_ns = 0;
   r->answering = 0;
   r->data = NULL;
+  c->served = 1;
   if (r->in_message) {
     /* Answered before its body ended (a streamed request): the rest is
      * read and dropped, then the connection closes (the answer said
@@ -871,18 +888,30 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
   if (c->closing) /* lingering: discard */
     return;
+  if (c->tls)
+    sgw_tls_read(c, buf->base, (size_t)nread);
+  else
+    sgw__conn_received(c, buf->base, (size_t)nread);
+}
+
+void sgw__conn_received(sgw_conn_t *c, const char *data, size_t len) {
   if ((c->req == NULL && conn_take_req(c) < 0) ||
-      sgw_buf_append(&c->req->pending, buf->base, (size_t)nread) < 0) {
+      sgw_buf_append(&c->req->pending, data, len) < 0) {
     sgw_conn_close(c);
     return;
   }
-  account(c->server, (size_t)nread, 0);
+  account(c->server, len, 0);
   /* A streamed body keeps coming: the wait for its next bytes restarts. */
   if (c->req->head_up && c->req->in_message && !c->req->body_paused)
     conn_arm_body(c);
   if (!conn_may_read(c))
     conn_stop_reading(c);
   conn_drive(c);
+}
+
+void sgw__conn_handshake_done(sgw_conn_t *c) {
+  c->handshaking = 0;
+  conn_arm_timer(c);
 }
 
 void sgw_conn_expired(sgw_conn_t *c, int kind) {
@@ -916,9 +945,14 @@ static void conn_arm_timer(sgw_conn_t *c) {
 
   if (conn_queued(c) > 0)
     sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_SEND, l->send_timeout_ms);
-  else if (c->req != NULL && c->req->pending.len > 0)
+  else if (c->handshaking || (c->req != NULL && c->req->pending.len > 0))
+    /* A TLS handshake has the time a request head has. */
     sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_HEADER,
                        l->header_timeout_ms);
+  else if (s->draining)
+    /* Stopping: a client that connected has a moment to send its
+     * request, not the whole idle timeout. */
+    sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_LINGER, SGW__LINGER_MS);
   else
     sgw_deadline_start(&s->deadlines, &c->dl, SGW_DL_IDLE, l->idle_timeout_ms);
 }
@@ -955,6 +989,18 @@ static void conn_peer(sgw_conn_t *c) {
     uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
   else if (ss.ss_family == AF_INET)
     uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+}
+
+void sgw_conn_drain(sgw_conn_t *c) {
+  if (sgw_conn_idle(c) && c->served) {
+    sgw_conn_close(c);
+    return;
+  }
+  c->keep_alive = 0; /* answer, then close */
+  /* Accepted, nothing asked yet: its request is likely on the way (or
+   * in the TLS handshake), so it gets a short grace, not a reset. */
+  if (sgw_conn_idle(c))
+    conn_arm_timer(c);
 }
 
 void sgw_conn_start(sgw_conn_t *c) {

@@ -3,6 +3,8 @@
  *
  * Ownership: the server allocates a connection at accept; it frees
  * itself in the socket's close callback (sgw_conn_close starts that).
+ * A TLS connection is a larger allocation that starts with this struct
+ * (server/tls.h); `tls` says which.
  * The request state (parser and buffers) is taken from the server's pool
  * when bytes arrive and given back when the connection is idle again. */
 #ifndef SGW_CONN_H
@@ -78,6 +80,9 @@ struct sgw_conn_s {
   unsigned parsing : 1;      /* inside llhttp_execute */
   unsigned reading : 1;
   unsigned closing : 1;
+  unsigned served : 1;       /* has answered a request */
+  unsigned tls : 1;          /* bytes pass through server/tls.c */
+  unsigned handshaking : 1;  /* TLS: the handshake is not done yet */
 };
 
 /* Takes a connected socket (uv_tcp_t already initialised and opened). */
@@ -85,10 +90,22 @@ void sgw_conn_start(sgw_conn_t *c);
 void sgw_conn_close(sgw_conn_t *c);
 /* Whether closing it now loses nothing (nothing read, running or queued). */
 int sgw_conn_idle(const sgw_conn_t *c);
+/* The server stops: closes c now if it is idle between requests, else
+ * lets it finish the request it is on (or the first it sends, soon). */
+void sgw_conn_drain(sgw_conn_t *c);
 /* A deadline of the connection's passed. */
 void sgw_conn_expired(sgw_conn_t *c, int kind);
 /* What it is doing (SGW_CONN_* of server.h). */
 int sgw_conn_state(const sgw_conn_t *c);
+
+/* ---- the transport seam: server/tls.c feeds and drains plain bytes --- */
+
+/* Plaintext that arrived on c. */
+void sgw__conn_received(sgw_conn_t *c, const char *data, size_t len);
+/* Sends data[0..len) as it is (ciphertext). May close c. */
+void sgw__conn_write_raw(sgw_conn_t *c, const char *data, size_t len);
+/* The TLS handshake is done: from now the usual timeouts apply. */
+void sgw__conn_handshake_done(sgw_conn_t *c);
 
 /* Request states from and back to the server's pool (http_req.c). */
 sgw_http_req_t *sgw_http_req_take(sgw_server_t *s);

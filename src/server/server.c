@@ -43,6 +43,7 @@ int sgw_server_init(sgw_server_t *s, uv_loop_t *loop,
   s->limits = limits;
   s->handler = *handler;
   sgw_buf_init(&s->out);
+  sgw_buf_init(&s->tls_out);
   if ((s->readbuf = malloc(SGW_SERVER_READBUF)) == NULL)
     return UV_ENOMEM;
   sgw_deadlines_init(&s->deadlines, loop, on_deadline);
@@ -50,29 +51,46 @@ int sgw_server_init(sgw_server_t *s, uv_loop_t *loop,
   return 0;
 }
 
-static sgw_conn_t *conn_new(sgw_server_t *s) {
-  sgw_conn_t *c = calloc(1, sizeof(*c));
+/* A plain connection is a bare sgw_conn_t; a TLS one carries its TLS
+ * state after it (server/tls.h). */
+static sgw_conn_t *conn_new(sgw_server_t *s, sgw_tls_view_t *tls) {
+  sgw_conn_t *c = calloc(1, tls ? sgw_tls_conn_size() : sizeof(*c));
 
   if (c == NULL)
     return NULL;
-  if (uv_tcp_init(s->loop, &c->tcp) < 0) {
+  c->server = s;
+  if (tls != NULL && sgw_tls_conn_init(c, tls) < 0) {
     free(c);
     return NULL;
   }
-  c->server = s;
+  if (uv_tcp_init(s->loop, &c->tcp) < 0) {
+    if (c->tls)
+      sgw_tls_conn_free(c);
+    else
+      free(c);
+    return NULL;
+  }
   c->tcp.data = c;
   return c;
 }
 
-static void on_refused_closed(uv_handle_t *h) { free(h->data); }
+static void on_refused_closed(uv_handle_t *h) {
+  sgw_conn_t *c = h->data;
+
+  if (c->tls)
+    sgw_tls_conn_free(c);
+  else
+    free(c);
+}
 
 /* Takes fd; on failure it is closed. */
-static int server_adopt(sgw_server_t *s, uv_os_sock_t fd) {
+static int server_adopt(sgw_server_t *s, uv_os_sock_t fd,
+                        sgw_tls_view_t *tls) {
   sgw_conn_t *c;
   int rc;
 
   if (s->nconns >= s->limits->max_connections || s->draining ||
-      (c = conn_new(s)) == NULL) {
+      (c = conn_new(s, tls)) == NULL) {
     /* Refused: close at once; everyone already connected carries on. */
     close(fd);
     return UV_EBUSY;
@@ -87,19 +105,30 @@ static int server_adopt(sgw_server_t *s, uv_os_sock_t fd) {
 }
 
 static void on_accept(sgw_acceptor_t *a, int fd) {
-  server_adopt(a->data, fd);
+  sgw_listener_t *l = a->data;
+
+  server_adopt(l->server, fd, l->tls.tls ? &l->tls : NULL);
 }
 
-int sgw_server_listen(sgw_server_t *s, int fd) {
-  int rc = sgw_acceptor_start(&s->acceptor, s->loop, fd, on_accept);
+int sgw_server_listen(sgw_server_t *s, int fd, sgw_tls_t *tls) {
+  sgw_listener_t *l;
+  int rc;
 
-  s->acceptor.data = s;
-  s->accepting = rc == 0;
+  if (s->nlisteners == SGW_LISTEN_MAX) {
+    close(fd);
+    return UV_EINVAL;
+  }
+  l = &s->listeners[s->nlisteners++];
+  l->server = s;
+  sgw_tls_view_init(&l->tls, tls);
+  rc = sgw_acceptor_start(&l->acceptor, s->loop, fd, on_accept);
+  l->acceptor.data = l;
+  l->accepting = rc == 0;
   return rc;
 }
 
 int sgw_server_open(sgw_server_t *s, uv_os_sock_t fd) {
-  return server_adopt(s, fd);
+  return server_adopt(s, fd, NULL);
 }
 
 void sgw_server_set_limits(sgw_server_t *s, const sgw_limits_t *limits) {
@@ -107,14 +136,23 @@ void sgw_server_set_limits(sgw_server_t *s, const sgw_limits_t *limits) {
 }
 
 static void server_stop_accepting(sgw_server_t *s) {
-  if (s->accepting)
-    sgw_acceptor_close(&s->acceptor);
-  s->accepting = 0;
+  for (unsigned i = 0; i < s->nlisteners; i++) {
+    if (s->listeners[i].accepting)
+      sgw_acceptor_close(&s->listeners[i].acceptor);
+    s->listeners[i].accepting = 0;
+  }
 }
 
 void sgw_server_drain(sgw_server_t *s) {
   sgw_conn_t *c, *next;
 
+  /* Closing a listening socket resets the connections still queued on
+   * it. Where another server shares the port (a restart: the new one
+   * takes over) that would fail clients the kernel gave to us, so they
+   * are accepted first and each answered once. */
+  for (unsigned i = 0; i < s->nlisteners && !s->draining; i++)
+    if (s->listeners[i].accepting)
+      sgw_acceptor_sweep(&s->listeners[i].acceptor);
   s->draining = 1;
   server_stop_accepting(s);
   if (s->nconns == 0 && s->on_drained != NULL)
@@ -122,10 +160,7 @@ void sgw_server_drain(sgw_server_t *s) {
   /* Connections free themselves in close callbacks, after this loop. */
   for (c = s->conns; c != NULL; c = next) {
     next = c->next;
-    if (sgw_conn_idle(c))
-      sgw_conn_close(c);
-    else
-      c->keep_alive = 0; /* answer, then close */
+    sgw_conn_drain(c);
   }
 }
 
@@ -147,7 +182,11 @@ void sgw_server_close(sgw_server_t *s) {
 
 void sgw_server_fini(sgw_server_t *s) {
   sgw_http_req_pool_free(s);
+  for (unsigned i = 0; i < s->nlisteners; i++)
+    sgw_tls_view_fini(&s->listeners[i].tls);
+  s->nlisteners = 0;
   sgw_buf_free(&s->out);
+  sgw_buf_free(&s->tls_out);
   free(s->readbuf);
   s->readbuf = NULL;
 }

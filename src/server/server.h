@@ -1,4 +1,4 @@
-/* One worker's HTTP server: its listening socket, its connections, and
+/* One worker's HTTP server: its listening sockets, its connections, and
  * the memory they share (a read buffer, a response buffer, a pool of
  * request states). Everything runs on the worker's loop; nothing here is
  * shared between workers.
@@ -18,6 +18,8 @@
 #include "server/deadline.h"
 #include "server/http.h"
 #include "server/limits.h"
+#include "server/listen.h"
+#include "server/tls.h"
 #include "signgw/buf.h"
 
 struct sgw_conn_s;
@@ -35,12 +37,20 @@ typedef struct sgw_server_s sgw_server_t;
 /* A stopping server has no connection left. */
 typedef void (*sgw_server_drained_cb)(sgw_server_t *s);
 
+/* One listening socket of the server, plain or TLS. */
+typedef struct sgw_listener_s {
+  sgw_acceptor_t acceptor;
+  sgw_server_t *server;
+  sgw_tls_view_t tls;         /* tls.tls is NULL for plain HTTP */
+  int accepting;
+} sgw_listener_t;
+
 struct sgw_server_s {
   uv_loop_t *loop;
   const sgw_limits_t *limits;
   sgw_http_handler_t handler;
-  sgw_acceptor_t acceptor;
-  int accepting;
+  sgw_listener_t listeners[SGW_LISTEN_MAX];
+  unsigned nlisteners;
   sgw_deadlines_t deadlines;
   struct sgw_conn_s *conns;   /* open connections */
   unsigned nconns;
@@ -50,6 +60,7 @@ struct sgw_server_s {
   size_t buffered_peak;       /* since memory was last given back */
   char *readbuf;              /* one read buffer: reads are consumed at once */
   sgw_buf_t out;              /* scratch for serialising an answer */
+  sgw_buf_t tls_out;          /* scratch for ciphertext (server/tls.c) */
   int draining;               /* stopping: answer what is in flight, close */
   sgw_server_drained_cb on_drained; /* may be NULL */
   void *data;                 /* the owner's */
@@ -60,15 +71,17 @@ struct sgw_server_s {
 int sgw_server_init(sgw_server_t *s, uv_loop_t *loop,
                     const sgw_limits_t *limits,
                     const sgw_http_handler_t *handler);
-/* Starts accepting on a listening socket (takes it). */
-int sgw_server_listen(sgw_server_t *s, int fd);
+/* Starts accepting on a listening socket (takes it: on failure it is
+ * closed). `tls` (NULL for plain HTTP) must outlive the server. */
+int sgw_server_listen(sgw_server_t *s, int fd, sgw_tls_t *tls);
 /* Serves an already connected stream socket (takes it; the HTTP fuzz
  * target feeds one end of a socketpair this way). */
 int sgw_server_open(sgw_server_t *s, uv_os_sock_t fd);
 /* New limits for new requests (a reload). */
 void sgw_server_set_limits(sgw_server_t *s, const sgw_limits_t *limits);
-/* Graceful stop: no new connections; idle ones close now, the others
- * after the answer they are working on. */
+/* Graceful stop: connections the kernel has queued are accepted, then
+ * no new ones; idle ones close now, the others after the answer they
+ * are working on (a new one after its first). */
 void sgw_server_drain(sgw_server_t *s);
 /* Closes every connection now (in-flight handlers get on_abort). */
 void sgw_server_halt(sgw_server_t *s);

@@ -239,6 +239,36 @@ if (sts) {
   p();
 }
 
+const tlsRun = extra.find((e) => e.kind === 'tls');
+if (tlsRun) {
+  p('## TLS: keep-alive over HTTPS');
+  p();
+  p(`\`GET /post-policy?ext=jpg\` over HTTPS with keep-alive (wrk negotiated ${tlsRun.protocol || 'n/a'}): signgw with a TLS listener (\`SGW_TLS_CERT\`/\`SGW_TLS_KEY\`) and nginx + lua with \`ssl\` on the same route and config as above, the same ECDSA P-256 certificate, TLS 1.2/1.3 with the same TLS 1.2 suites. Medians over the same rounds; both signers were verified over TLS before and after.`);
+  p();
+  p('| server | workers | conns | req/s | p50 ms | p99 ms | non-2xx | socket errors c/r/w/t | server cores | req/s per server core |');
+  p('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      for (const [id, label] of [['signgw-tls', 'signgw, TLS'], ['nginx-lua-tls', 'nginx + lua, TLS']]) {
+        const c = cell(id, workers, conns);
+        if (c) p(`| ${label}${c.otherCpu / c.wall > 0.25 ? ' ‡' : ''} | ${workers} | ${conns} | ${int(c.rps)} | ${fix(c.p50, 2)} | ${fix(c.p99, 2)} | ${c.non2xx} | ${c.sock.join('/')} | ${fix(c.cores, 2)} | ${int(c.perCore)} |`);
+      }
+    }
+  }
+  p();
+  p('| workers | conns | signgw / nginx-lua over TLS, per core | signgw / nginx-lua over TLS, req/s | signgw TLS / signgw plain, per core |');
+  p('|--:|--:|--:|--:|--:|');
+  for (const conns of meta.conns) {
+    for (const workers of meta.workers) {
+      const s = cell('signgw-tls', workers, conns);
+      const l = cell('nginx-lua-tls', workers, conns);
+      const plain = cell('signgw', workers, conns);
+      if (s) p(`| ${workers} | ${conns} | ${ratio(s.perCore, l && l.perCore)} | ${ratio(s.rps, l && l.rps)} | ${ratio(s.perCore, plain && plain.perCore)} |`);
+    }
+  }
+  p();
+}
+
 const mem = extra.filter((e) => e.kind === 'mem');
 if (mem.length) {
   p('## Memory: idle and with idle keep-alive connections');
@@ -299,7 +329,7 @@ p();
 const errs = [];
 for (const conns of meta.conns) {
   for (const workers of meta.workers) {
-    for (const [id, label] of LABELS) {
+    for (const [id, label] of [...LABELS, ['signgw-tls', 'signgw, TLS'], ['nginx-lua-tls', 'nginx + lua, TLS']]) {
       const c = cell(id, workers, conns);
       if (c && !c.shared && (c.non2xx || sum(c.sock))) errs.push(`${label} w=${workers} c=${conns}: ${c.non2xx} non-2xx, socket errors ${c.sock.join('/')} (c/r/w/t)`);
     }

@@ -160,9 +160,10 @@ wait_log() { # file regex timeout_s -> prints the first matching line
 }
 
 # Server registry: NAME -> pid, port, kind, log, path measured (default
-# PATH_Q); for the access-policy servers also wrk's extra arguments (a
-# header) and a helper process whose CPU time counts too (redis-server).
-declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH S_WRKARGS S_AUX
+# PATH_Q), scheme (default http); for the access-policy servers also
+# wrk's extra arguments (a header) and a helper process whose CPU time
+# counts too (redis-server).
+declare -A S_PID S_PORT S_KIND S_LOG S_RSS0 S_PATH S_SCHEME S_WRKARGS S_AUX
 
 start_signgw() { # name workers [VAR=value...] (its environment)
   local name=$1 w=$2 port
@@ -187,14 +188,21 @@ start_signgw_obs() { # name workers
   PIDS+=("$!")
 }
 
-start_nginx() { # name kind(lua|static) workers
-  local name=$1 kind=$2 w=$3 port dir user_line=""
+start_nginx() { # name kind(lua|static) workers [tls]
+  local name=$1 kind=$2 w=$3 port dir user_line="" ssl="" ssl_conf=""
   port=$(free_port)
   dir=$TMP/$name
   mkdir -p "$dir"
   [ "$(id -u)" -eq 0 ] && user_line="user $(id -un) $(id -gn);"
+  if [ "${4:-}" = tls ]; then
+    # The same certificate, protocols and TLS 1.2 suites as signgw's.
+    ssl="ssl "
+    ssl_conf="ssl_certificate $TLS_CERT; ssl_certificate_key $TLS_KEY; ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers $TLS12_CIPHERS;"
+    S_SCHEME[$name]=https
+  fi
   sed -e "s#@PREFIX@#$dir#g" -e "s#@WORKERS@#$w#g" -e "s#@PORT@#$port#g" \
-      -e "s#@USER_LINE@#$user_line#g" "$HERE/nginx-$kind.conf.in" >"$dir/nginx.conf"
+      -e "s#@USER_LINE@#$user_line#g" -e "s#@SSL@#$ssl#g" -e "s#@SSL_CONF@#$ssl_conf#g" \
+      "$HERE/nginx-$kind.conf.in" >"$dir/nginx.conf"
   S_LOG[$name]=$dir/error.log
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
   S_PID[$name]=$!; PIDS+=("$!"); S_PORT[$name]=$port; S_KIND[$name]=nginx
@@ -317,7 +325,7 @@ verify() { # name
                    die "verification failed for $1"; return ;;
     nginx-static*) mode=--static ;;
   esac
-  node "$HERE/verify.js" "$1" "http://127.0.0.1:${S_PORT[$1]}" $mode >&2 ||
+  NODE_EXTRA_CA_CERTS=${TLS_CA:-} node "$HERE/verify.js" "$1" "${S_SCHEME[$1]:-http}://127.0.0.1:${S_PORT[$1]}" $mode >&2 ||
     die "verification failed for $1: the benchmark stops (no one is fast by being wrong)"
 }
 
@@ -330,7 +338,7 @@ log_epoch() { # log line -> epoch seconds (float) of its leading ISO timestamp
 MEASURE_OUT=""
 measure() { # name round server workers conns duration [record=1]
   local name=$1 round=$2 server=$3 w=$4 c=$5 d=$6 record=${7:-1}
-  local url="http://127.0.0.1:${S_PORT[$name]}${S_PATH[$name]:-$PATH_Q}" pids c0 c1 m0 m1 t0 t1 out tf json ut st
+  local url="${S_SCHEME[$name]:-http}://127.0.0.1:${S_PORT[$name]}${S_PATH[$name]:-$PATH_Q}" pids c0 c1 m0 m1 t0 t1 out tf json ut st
   local aux=${S_AUX[$name]:-} a0=0 a1=0
   local -a wrk_cmd=(wrk) wrk_args=()
   [ -n "${S_WRKARGS[$name]:-}" ] && wrk_args=(-H "${S_WRKARGS[$name]}")
@@ -627,6 +635,48 @@ sts_bench() {
 }
 
 if [ "${BENCH_STS:-1}" = 1 ]; then sts_bench; fi
+
+# ------------------------------------------------------------------ TLS
+
+# Keep-alive GET /post-policy over HTTPS: signgw with a TLS listener
+# (SGW_TLS_CERT/SGW_TLS_KEY) next to nginx + lua with ssl on the same
+# route, the same ECDSA P-256 certificate from a throw-away CA (the e2e
+# tests' helper, openssl CLI), TLS 1.2/1.3 with the same suites; wrk
+# negotiates TLS 1.3. Every worker count and connection count, the same
+# rounds and duration as above; signatures verified over TLS first.
+TLS12_CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305
+tls_bench() {
+  local w c r i n cfg proto names=()
+  mkdir -p "$TMP/pki"
+  node -e 'const t=require(process.argv[1]).makeTls({dir:process.argv[2]});console.log(t.caFile,t.certFile,t.keyFile)' \
+    "$ROOT/tests/e2e/lib/tls.js" "$TMP/pki" >"$TMP/pki/files" || die "cannot make the TLS test certificates"
+  read -r TLS_CA TLS_CERT TLS_KEY <"$TMP/pki/files"
+  for w in "${WORKERS[@]}"; do
+    start_signgw "signgw-tls-w$w" "$w" SGW_TLS_CERT="$TLS_CERT" SGW_TLS_KEY="$TLS_KEY"
+    S_SCHEME[signgw-tls-w$w]=https
+    start_nginx "nginx-lua-tls-w$w" lua "$w" tls
+    names+=("signgw-tls:$w" "nginx-lua-tls:$w")
+  done
+  for cfg in "${names[@]}"; do verify "${cfg%%:*}-w${cfg##*:}"; done
+  log "TLS: keep-alive over HTTPS, signgw and nginx + lua"
+  for cfg in "${names[@]}"; do measure "${cfg%%:*}-w${cfg##*:}" 0 "${cfg%%:*}" "${cfg##*:}" "${CONNS[0]}" "$WARMUP" 0; done
+  n=${#names[@]}
+  for r in $(seq 1 "$ROUNDS"); do
+    for c in "${CONNS[@]}"; do
+      for i in $(seq 0 $((n - 1))); do
+        cfg=${names[$(( (i + r - 1) % n ))]}
+        measure "${cfg%%:*}-w${cfg##*:}" "$r" "${cfg%%:*}" "${cfg##*:}" "$c" "$DURATION"
+      done
+    done
+  done
+  for cfg in "${names[@]}"; do verify "${cfg%%:*}-w${cfg##*:}"; done
+  proto=$(echo | openssl s_client -connect "127.0.0.1:${S_PORT[signgw-tls-w${WORKERS[0]}]}" 2>/dev/null |
+    sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is \(.*\)/\1 \2/p')
+  extra "$(node -e 'console.log(JSON.stringify({kind:"tls",protocol:process.argv[1]}))' "$proto")"
+  for cfg in "${names[@]}"; do stop_server "${cfg%%:*}-w${cfg##*:}"; done
+}
+
+if [ "${BENCH_TLS:-1}" = 1 ]; then tls_bench; fi
 
 # ------------------------------------------------------------------ memory
 

@@ -14,8 +14,11 @@
 // only checks 200 and a JSON body.
 //
 // Credentials: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION.
+// An https:// BASE_URL is checked over TLS (trust its CA with
+// NODE_EXTRA_CA_CERTS).
 // Exit 0 if all good; otherwise prints every failure and exits 1.
 const http = require('node:http');
+const https = require('node:https');
 const crypto = require('node:crypto');
 
 const [name, base, mode] = process.argv.slice(2);
@@ -34,13 +37,14 @@ const SKEW = 60;
 const MAX_SIZE = 100 * 1024 * 1024;
 const SLACK = 5; // seconds of clock difference tolerated
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const mod = base.startsWith('https:') ? https : http;
+const agent = new mod.Agent({ keepAlive: true, maxSockets: 1 });
 const failures = [];
 const fail = (what) => failures.push(`${name}: ${what}`);
 
 function get(path) {
   return new Promise((resolve, reject) => {
-    const req = http.get(base + path, { agent, timeout: 5000 }, (res) => {
+    const req = mod.get(base + path, { agent, timeout: 5000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

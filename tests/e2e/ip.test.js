@@ -67,4 +67,20 @@ test('gw.ip agrees with net.BlockList', async (t) => {
   });
   assert.deepEqual(diffs, [], diffs.join('\n'));
   assert.ok(texts.length > 150);
+
+  // IPv6 networks that span the IPv4-mapped range ::ffff:0:0/96 hold the
+  // IPv4 addresses too (random networks reach it only rarely).
+  for (const cidr of ['::/0', '::/80', '::ffff:0:0/96', '::ffff:0:0/97', '::ffff:8000:0/97', '2001:db8::/32']) {
+    const [addr, bits] = cidr.split('/');
+    const bl = new net.BlockList();
+    bl.addSubnet(addr, Number(bits), 'ipv6');
+    const probe = ['1.2.3.4', '200.1.1.1', '::ffff:1.2.3.4', '::1', '2001:db8::1'];
+    const m = await h.request(gw.base, '/ip', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cidrs: [cidr], addrs: probe }),
+    });
+    probe.forEach((a, i) => {
+      const want = bl.check(a, net.isIP(a) === 6 ? 'ipv6' : 'ipv4');
+      assert.equal(m.json.contains[i], want, `${a} in ${cidr}`);
+    });
+  }
 });

@@ -4,9 +4,11 @@
 // checks every policy condition and recomputes q-signature.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const h = require('./lib/harness.js');
+const { makeTls } = require('./lib/tls.js');
 const { createWx, runSeed, multipart } = require('./lib/wx_shim.js');
 const { createCosStandin, parseMultipart } = require('./lib/cos_standin.js');
 
@@ -27,9 +29,9 @@ async function setup(t, { env = {}, config } = {}) {
 
 // Runs the seed once; returns the gateway's answer, the decoded policy and
 // the form the phone posted.
-async function upload(gw, cos) {
+async function upload(gw, cos, ca) {
   const media = { name: 'photo.jpg', data: crypto.randomBytes(4096) };
-  const shim = createWx({ gateway: gw.base, cos, media });
+  const shim = createWx({ gateway: gw.base, cos, media, ca });
   const modal = await runSeed(SEED, shim);
   const [sign, post] = shim.requests;
   const auth = JSON.parse(sign.response.toString('utf8'));
@@ -115,4 +117,17 @@ test('with COS_SECURITY_TOKEN the token is returned, signed and carried by the c
   assert.equal(form.fields['x-cos-security-token'], token);
   assert.ok(JSON.stringify(policy.conditions).includes(JSON.stringify({ 'x-cos-security-token': token })),
     'policy pins the token: ' + JSON.stringify(policy.conditions));
+});
+
+// A Mini Program may only call HTTPS hosts: the same flow against a TLS
+// listener (SGW_TLS_CERT/SGW_TLS_KEY with -l), its certificate from a
+// throw-away CA the phone trusts, checked by Node's TLS client.
+test('the seed flow passes over HTTPS', async (t) => {
+  const tls = makeTls();
+  t.after(() => fs.rmSync(tls.dir, { recursive: true, force: true }));
+  const { cos, gw } = await setup(t, { env: { SGW_TLS_CERT: tls.certFile, SGW_TLS_KEY: tls.keyFile } });
+  assert.match(gw.base, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const { auth, policy } = await upload(gw, cos, tls.ca);
+  assert.equal(auth.qAk, h.CREDS.COS_SECRET_ID);
+  assert.ok(policy.conditions.some((c) => c.key === auth.cosKey), JSON.stringify(policy.conditions));
 });

@@ -4,9 +4,11 @@
 // recomputes every Authorization with the official SDK.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const h = require('./lib/harness.js');
+const { makeTls } = require('./lib/tls.js');
 const { createWx, runSeed } = require('./lib/wx_shim.js');
 const { createCosStandin } = require('./lib/cos_standin.js');
 
@@ -26,9 +28,9 @@ async function setup(t, env = {}) {
 }
 
 // Runs the seed once; returns what the phone saw and what COS stored.
-async function upload(gw, cos) {
+async function upload(gw, cos, ca) {
   const media = { name: 'photo.jpg', data: crypto.randomBytes(4096) };
-  const shim = createWx({ gateway: gw.base, cos, media });
+  const shim = createWx({ gateway: gw.base, cos, media, ca });
   const modal = await runSeed(SEED, shim);
   const [sign, put] = shim.requests;
   const auth = JSON.parse(sign.response.toString('utf8'));
@@ -87,4 +89,17 @@ test('with COS_SECURITY_TOKEN the token is returned and carried by the client', 
   const { auth, put } = await upload(gw, cos);
   assert.equal(auth.securityToken, token);
   assert.equal(put.headers['x-cos-security-token'], token);
+});
+
+// A Mini Program may only call HTTPS hosts: the same flow against a TLS
+// listener (SGW_TLS_CERT/SGW_TLS_KEY with -l), its certificate from a
+// throw-away CA the phone trusts, checked by Node's TLS client.
+test('the seed flow passes over HTTPS', async (t) => {
+  const tls = makeTls();
+  t.after(() => fs.rmSync(tls.dir, { recursive: true, force: true }));
+  const { cos, gw } = await setup(t, { SGW_TLS_CERT: tls.certFile, SGW_TLS_KEY: tls.keyFile });
+  assert.match(gw.base, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const { auth, put } = await upload(gw, cos, tls.ca);
+  assert.equal(put.status, 200);
+  assert.ok(auth.authorization.includes('q-header-list=host'));
 });

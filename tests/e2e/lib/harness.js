@@ -11,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const http = require('node:http');
+const https = require('node:https');
 const { spawn, spawnSync } = require('node:child_process');
 
 // Fixed, distinctive test credentials: a leak is found by plain text search.
@@ -70,12 +71,31 @@ function checkBin() {
 const running = new Set();
 process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 
+// The listeners of a "listening on 127.0.0.1:3000, tls 127.0.0.1:3443 (..."
+// log line: [{ tls, host, port, base }], or null before that line.
+function parseListening(log) {
+  const m = /listening on (.+?) \(workers=/.exec(log);
+  if (!m) return null;
+  return m[1].split(', ').map((e) => {
+    const x = /^(tls )?\[?([^\]]+?)\]?:(\d+)$/.exec(e);
+    if (!x) throw new Error('unexpected listen entry in the log: ' + e);
+    const tls = Boolean(x[1]);
+    // A wildcard address is reached through loopback.
+    const reach = x[2] === '0.0.0.0' ? '127.0.0.1' : x[2] === '::' ? '::1' : x[2];
+    const host = reach.includes(':') ? `[${reach}]` : reach;
+    return { tls, host: x[2], port: Number(x[3]), base: `${tls ? 'https' : 'http'}://${host}:${x[3]}` };
+  });
+}
+
 // Starts signgw on a kernel-chosen port. Resolves once it logs
-// "listening on 127.0.0.1:<port>"; rejects with the log if it exits first.
+// "listening on ..."; rejects with the log if it exits first.
 // `prefix` runs it through a wrapper that execs it (e.g. ['prlimit', '--nofile=1024']).
-function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [], timeoutMs = 10000, prefix = [] } = {}) {
+// `listen`: the -l address, or null for the config's own listen entries.
+// The server's `port` and `base` are its first listener's; `listeners`
+// has them all (`base` https:// for TLS ones).
+function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [], timeoutMs = 10000, prefix = [], listen = '127.0.0.1:0' } = {}) {
   checkBin();
-  const argv = ['-c', config, '-l', '127.0.0.1:0', ...(workers ? ['-w', String(workers)] : []), ...args];
+  const argv = ['-c', config, ...(listen ? ['-l', listen] : []), ...(workers ? ['-w', String(workers)] : []), ...args];
   const fd = openLog(`${[...prefix, BIN].join(' ')} ${argv.join(' ')}`);
   const cmd = prefix.length ? prefix[0] : BIN;
   const cmdArgs = prefix.length ? [...prefix.slice(1), BIN, ...argv] : argv;
@@ -116,13 +136,15 @@ function start({ config = path.join(CONFIGS, 'test.lua'), workers, env, args = [
     const fail = (why) => { server.stop(5000, { check: false }); reject(new Error(`signgw ${why}\n--- log ---\n${log}`)); };
     const timer = setTimeout(() => fail(`did not listen within ${timeoutMs} ms`), timeoutMs);
     const check = () => {
-      const m = /listening on (?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(log);
-      if (!m || Number(m[1]) === 0) return;
+      let ls;
+      try { ls = parseListening(log); } catch (e) { clearTimeout(timer); fail(e.message); return; }
+      if (!ls || ls.some((l) => l.port === 0)) return;
       clearTimeout(timer);
       child.stderr.off('data', check);
       child.stdout.off('data', check);
-      server.port = Number(m[1]);
-      server.base = `http://127.0.0.1:${server.port}`;
+      server.listeners = ls;
+      server.port = ls[0].port;
+      server.base = ls[0].base;
       resolve(server);
     };
     child.stderr.on('data', check);
@@ -144,9 +166,12 @@ function runCli(args, { env } = {}) {
 }
 
 // One HTTP request on a fresh connection; the JSON body is parsed when it is JSON.
-function request(base, reqPath, { method = 'GET', headers = {}, body } = {}) {
+// An https:// base is asked over TLS, trusting `ca` (PEM) only.
+function request(base, reqPath, { method = 'GET', headers = {}, body, ca, agent = false } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(base + reqPath, { method, headers, agent: false }, (res) => {
+    const mod = base.startsWith('https:') ? https : http;
+    const opts = { method, headers, agent, ...(ca ? { ca } : {}) };
+    const req = mod.request(base + reqPath, opts, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -269,5 +294,5 @@ class RawConn {
 
 module.exports = {
   CREDS, SECRET_KEY, COS_HOST, ROOT, BIN, LOG_DIR, CONFIGS, TEST_NAME,
-  assertNoSecret, testEnv, start, runCli, request, parseResponse, RawConn,
+  assertNoSecret, testEnv, start, runCli, request, parseResponse, RawConn, parseListening,
 };

@@ -5,7 +5,9 @@
 // wx.getFileSystemManager().readFile, wx.chooseMedia, wx.showModal. The
 // "network" routes by URL, the way the seed code believes it works:
 //   http://127.0.0.1:3000/...  (the gateway address written in the seed)
-//                              -> the test's real signgw
+//                              -> the test's real signgw, over HTTPS when
+//                                 its address is https:// (as a Mini
+//                                 Program must call it), trusting `ca`
 //   https://<host>/...         -> the COS stand-in over plain HTTP, with
 //                                 Host: <host> kept, so the signed host is
 //                                 what the stand-in sees
@@ -15,6 +17,7 @@
 // not stop the run, as in the Weixin runtime (it logs them and goes on).
 const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const path = require('node:path');
 const vm = require('node:vm');
 const crypto = require('node:crypto');
@@ -37,10 +40,12 @@ function multipart(fields, file) {
   return { boundary, body: Buffer.concat(parts) };
 }
 
-// gateway: 'http://127.0.0.1:<port>' of the real signgw
+// gateway: 'http://127.0.0.1:<port>' or 'https://127.0.0.1:<port>' of the
+//          real signgw
+// ca: the PEM the phone trusts for an https gateway (a throw-away CA)
 // cos: { port } of the COS stand-in
 // media: { name: 'photo.jpg', data: Buffer } returned by wx.chooseMedia
-function createWx({ gateway, cos, media }) {
+function createWx({ gateway, cos, media, ca }) {
   const files = new Map(); // temp path -> Buffer, the phone's file system
   const modals = [];
   const requests = []; // every network call, for assertions and debugging
@@ -63,9 +68,16 @@ function createWx({ gateway, cos, media }) {
     let u;
     try { u = new URL(url); } catch (e) { return Promise.reject(new Error('invalid url ' + url)); }
     let target;
+    let mod = http;
     if (url.startsWith(SEED_GATEWAY + '/')) {
       const g = new URL(gateway);
       target = { host: g.hostname, port: g.port, headers };
+      if (g.protocol === 'https:') {
+        mod = https;
+        // Certificate checked against the test CA, for the name it was
+        // issued to (the address), as a phone checks a real one.
+        target = { ...target, ca };
+      }
     } else if (u.protocol === 'https:') {
       target = { host: '127.0.0.1', port: cos.port, headers: { ...headers, Host: u.host } };
     } else {
@@ -74,7 +86,7 @@ function createWx({ gateway, cos, media }) {
     const record = { method, url, headers: target.headers, body };
     requests.push(record);
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...target, method, path: u.pathname + u.search, agent: false }, (res) => {
+      const req = mod.request({ ...target, method, path: u.pathname + u.search, agent: false }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
