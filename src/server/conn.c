@@ -992,6 +992,10 @@ static void conn_peer(sgw_conn_t *c) {
 }
 
 void sgw_conn_drain(sgw_conn_t *c) {
+  /* Closing already (its close callback, which frees it, is pending):
+   * a deadline armed now would outlive it. */
+  if (c->closing)
+    return;
   if (sgw_conn_idle(c) && c->served) {
     sgw_conn_close(c);
     return;
