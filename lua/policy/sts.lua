@@ -30,7 +30,7 @@ function M.fetch(o)
   }
   local status, answer, kind = http.request{
     method = "POST", url = o.endpoint, headers = headers, body = body,
-    timeout_ms = o.timeout_ms,
+    timeout_ms = o.timeout_ms, target = "sts",
   }
   if not status then
     return nil, "STS not reachable: " .. answer, kind == "timeout" and "timeout" or "unavailable"
