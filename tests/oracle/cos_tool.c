@@ -26,25 +26,11 @@
 #include <string.h>
 
 #include "cos_json.h"
+#include "oracle.h"
 #include "signgw/cos_verify.h"
 #include "signgw/error.h"
 
 static sgw_signer_t *signer;
-
-static void print_error(int code, const char *what) {
-  printf("ERROR %d %s\n", code, what);
-}
-
-/* Prints o on one line and frees it. */
-static void print_json(cJSON *o) {
-  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-  if (text)
-    printf("%s\n", text);
-  else
-    print_error(0, "cJSON_PrintUnformatted");
-  cJSON_free(text);
-  cJSON_Delete(o);
-}
 
 static void do_auth(const cJSON *o) {
   const char *err = "";
@@ -53,16 +39,16 @@ static void do_auth(const cJSON *o) {
   int rc;
 
   if (oracle_sign_from_json(o, &s, &err) < 0) {
-    print_error(0, err);
+    oracle_print_error(0, err);
     oracle_sign_free(&s);
     return;
   }
   sgw_buf_init(&out);
   rc = sgw_cos_authorization(signer, &s.req, &out);
   if (rc < 0)
-    print_error(rc, "sgw_cos_authorization");
+    oracle_print_error(rc, "sgw_cos_authorization");
   else
-    print_json(cJSON_CreateString(out.base));
+    oracle_print_json(cJSON_CreateString(out.base));
   sgw_buf_free(&out);
   oracle_sign_free(&s);
 }
@@ -74,7 +60,7 @@ static void print_policy(const sgw_cos_policy_result_t *res) {
   cJSON_AddStringToObject(o, "policyB64", res->policy_b64.base);
   cJSON_AddStringToObject(o, "keyTime", res->key_time);
   cJSON_AddStringToObject(o, "signature", res->signature);
-  print_json(o);
+  oracle_print_json(o);
 }
 
 static void do_policy(const cJSON *o) {
@@ -84,13 +70,13 @@ static void do_policy(const cJSON *o) {
   int rc;
 
   if (oracle_policy_from_json(o, &p, &err) < 0) {
-    print_error(0, err);
+    oracle_print_error(0, err);
     oracle_policy_free(&p);
     return;
   }
   rc = sgw_cos_post_policy(signer, &p.req, &res);
   if (rc < 0)
-    print_error(rc, "sgw_cos_post_policy");
+    oracle_print_error(rc, "sgw_cos_post_policy");
   else
     print_policy(&res);
   sgw_cos_policy_result_free(&res);
@@ -137,7 +123,7 @@ static void print_rc(int rc, const cJSON *lengths) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "rc", rc);
   if (lengths) cJSON_AddItemToObject(o, "lengths", cJSON_Duplicate(lengths, 1));
-  print_json(o);
+  oracle_print_json(o);
 }
 
 static void do_verify(const cJSON *o) {
@@ -192,50 +178,46 @@ static void do_presign(const cJSON *o) {
   int rc;
 
   if (oracle_presign_from_json(o, &p, &err) < 0) {
-    print_error(0, err);
+    oracle_print_error(0, err);
     oracle_presign_free(&p);
     return;
   }
   sgw_buf_init(&out);
   rc = sgw_cos_presign_url(signer, &p, &out);
   if (rc < 0)
-    print_error(rc, "sgw_cos_presign_url");
+    oracle_print_error(rc, "sgw_cos_presign_url");
   else
-    print_json(cJSON_CreateString(out.base));
+    oracle_print_json(cJSON_CreateString(out.base));
   sgw_buf_free(&out);
   oracle_presign_free(&p);
 }
 
-int main(void) {
-  char *line = NULL;
-  size_t cap = 0;
+/* One input line: the member it holds says what to do. */
+static void do_line(const cJSON *o, void *arg) {
+  const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
+  const cJSON *pre = cJSON_GetObjectItemCaseSensitive(o, "presign");
+  const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "verify");
+  const cJSON *vpost = cJSON_GetObjectItemCaseSensitive(o, "verifyPost");
 
+  (void)arg;
+  if (cJSON_IsObject(pol))
+    do_policy(pol);
+  else if (cJSON_IsObject(pre))
+    do_presign(pre);
+  else if (cJSON_IsObject(ver))
+    do_verify(ver);
+  else if (cJSON_IsObject(vpost))
+    do_verify_post(vpost);
+  else
+    do_auth(o);
+}
+
+int main(void) {
   if (sgw_signer_new(&signer) < 0) {
-    print_error(0, "sgw_signer_new");
+    oracle_print_error(0, "sgw_signer_new");
     return 1;
   }
-  while (getline(&line, &cap, stdin) >= 0) {
-    cJSON *o = cJSON_Parse(line);
-    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
-    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(o, "presign");
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "verify");
-    const cJSON *vpost = cJSON_GetObjectItemCaseSensitive(o, "verifyPost");
-    if (!cJSON_IsObject(o))
-      print_error(0, "input line is not a JSON object");
-    else if (cJSON_IsObject(pol))
-      do_policy(pol);
-    else if (cJSON_IsObject(pre))
-      do_presign(pre);
-    else if (cJSON_IsObject(ver))
-      do_verify(ver);
-    else if (cJSON_IsObject(vpost))
-      do_verify_post(vpost);
-    else
-      do_auth(o);
-    cJSON_Delete(o);
-    fflush(stdout);
-  }
-  free(line);
+  oracle_each_line(do_line, NULL);
   sgw_signer_free(signer);
   return 0;
 }

@@ -19,26 +19,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "oracle.h"
 #include "signgw/crypto.h"
 #include "signgw/jwt.h"
 
 #define MAX_SETS 64
-
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  long n;
-
-  if (f == NULL)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-  }
-  fclose(f);
-  return buf;
-}
 
 static void print_obj(cJSON *o) {
   char *s = cJSON_PrintUnformatted(o);
@@ -75,8 +60,7 @@ static int load_source(sgw_jwt_keyset_t *ks, const cJSON *src, char *err,
 int main(int argc, char **argv) {
   const char *names[MAX_SETS];
   sgw_jwt_keyset_t *sets[MAX_SETS];
-  size_t nsets = 0, len = 0;
-  char *text;
+  size_t nsets = 0;
   cJSON *root, *c;
   const cJSON *ksj, *cases;
 
@@ -84,9 +68,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: jwt_tool CASES.json\n");
     return 2;
   }
-  text = read_all(argv[1], &len);
-  root = text ? cJSON_ParseWithLength(text, len) : NULL;
-  free(text);
+  root = oracle_load_json(argv[1]);
   if (root == NULL) {
     fprintf(stderr, "jwt_tool: cannot read %s\n", argv[1]);
     return 2;

@@ -11,39 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle.h"
 #include "s3_json.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                          \
-  do {                                            \
-    if (cond) {                                   \
-      passed++;                                   \
-    } else {                                      \
-      failed++;                                   \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__);                        \
-      printf("\n");                               \
-    }                                             \
-  } while (0)
-
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  long n;
-  if (f == NULL) return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    } else {
-      buf[n] = '\0';
-    }
-  }
-  fclose(f);
-  return buf;
-}
 
 /* want and got: objects of strings (or, for "fields", nested objects),
  * compared member by member in order. */
@@ -92,13 +62,11 @@ static void run_vector(const cJSON *v, sgw_s3_key_cache_t *cache) {
 }
 
 int main(int argc, char **argv) {
-  char *text = argc > 1 ? read_file(argv[1]) : NULL;
-  cJSON *root = text ? cJSON_Parse(text) : NULL;
+  cJSON *root = oracle_load_json(argc > 1 ? argv[1] : NULL);
   sgw_s3_key_cache_t cache;
   const cJSON *v;
   int count = 0;
 
-  free(text);
   if (root == NULL) {
     printf("cannot read or parse %s\n", argc > 1 ? argv[1] : "(no file given)");
     return 1;
@@ -116,6 +84,5 @@ int main(int argc, char **argv) {
   cJSON_Delete(root);
   /* An empty or truncated file must not pass quietly. */
   CHECK(count >= 60, "only %d vectors", count);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return oracle_report();
 }

@@ -10,40 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle.h"
 #include "signgw/error.h"
 #include "tc3_json.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                          \
-  do {                                            \
-    if (cond) {                                   \
-      passed++;                                   \
-    } else {                                      \
-      failed++;                                   \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__);                        \
-      printf("\n");                               \
-    }                                             \
-  } while (0)
-
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  long n;
-  if (f == NULL) return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    } else {
-      buf[n] = '\0';
-    }
-  }
-  fclose(f);
-  return buf;
-}
 
 /* The SecretKey must never reach a header. */
 static int leaks(const sgw_tc3_result_t *res, const char *secret) {
@@ -84,12 +54,10 @@ static void run_vector(const cJSON *v) {
 }
 
 static int run_vectors(const char *path) {
-  char *text = read_file(path);
-  cJSON *root = text ? cJSON_Parse(text) : NULL;
+  cJSON *root = oracle_load_json(path);
   const cJSON *v;
   int count = 0;
 
-  free(text);
   if (root == NULL) {
     printf("cannot read or parse %s\n", path);
     return -1;
@@ -292,9 +260,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s tc3_vectors.json\n", argv[0]);
     return 2;
   }
-  if (run_vectors(argv[1]) < 0) failed++;
+  if (run_vectors(argv[1]) < 0) oracle_failed++;
   test_errors();
   test_headers();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return oracle_report();
 }
