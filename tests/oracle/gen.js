@@ -3,22 +3,11 @@
 // makeGen(seed) returns the generators, all drawing from one seeded
 // stream, so a printed seed reproduces a whole run.
 const { stringValues } = require('./refs.js');
+const { makeRandom } = require('./tool.js');
 
 function makeGen(seed) {
   // ---------------------------------------------------------------- random
-  // mulberry32: tiny, seedable, good enough to pick test inputs.
-  let state = seed >>> 0;
-  function rnd() {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const pick = (a) => a[Math.floor(rnd() * a.length)];
-  const chance = (p) => rnd() < p;
-  const swapCase = (s) => [...s].map((c) => (chance(0.5) ? c.toUpperCase() : c.toLowerCase())).join('');
+  const { rnd, int, pick, chance, swapCase, randChars } = makeRandom(seed);
 
   const ASCII_SPECIAL = [...` +!'()*=&%~/-_.?#[]@:;,$"\\<>^\`{|}`];
   const ASCII_ALNUM = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
@@ -38,11 +27,6 @@ function makeGen(seed) {
   // ASCII-only choice, so cased non-ASCII names are out of the contract.
   const CASELESS = [...'中名图值上', '𠀀', '𪛖', '豈', '﨎', ...'、。「」！～'];
 
-  function randChars(pool, min, max) {
-    let s = '';
-    for (let n = int(min, max); n > 0; n--) s += pick(pool);
-    return s;
-  }
   function randText(min, max) {
     let s = '';
     for (let n = int(min, max); n > 0; n--) {

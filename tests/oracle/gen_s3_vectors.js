@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { sdkCase, toolInput, complete, sdkVersion } = require('./s3_refs.js');
+const { luaStr } = require('./tool.js');
 
 const base = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -183,16 +184,6 @@ const luaCases = [
       headers: { 'content-type': 'application/json' }, body: '{"ok":true}' } },
 ];
 
-const luaStr = (s) => {
-  // Every byte that is not printable ASCII as \ddd: the file stays ASCII.
-  let r = '"';
-  for (const b of Buffer.from(s, 'utf8')) {
-    if (b === 0x22 || b === 0x5c) r += '\\' + String.fromCharCode(b);
-    else if (b >= 0x20 && b < 0x7f) r += String.fromCharCode(b);
-    else r += '\\' + String(b).padStart(3, '0');
-  }
-  return r + '"';
-};
 function luaValue(v, indent) {
   if (typeof v === 'string') return luaStr(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);

@@ -9,17 +9,11 @@
 //
 // Prints every mismatch with its inputs and a final "N passed, N failed";
 // exits 1 on any failure.
-const crypto = require('node:crypto');
 const { sdkAuthorization, postPolicy, sdkVersion } = require('./refs.js');
+const tools = require('./tool.js');
 
-const tool = process.argv[2];
-if (!tool) {
-  console.error('usage: node live_oracle.js path/to/cos_tool');
-  process.exit(2);
-}
-const seed = process.env.SGW_ORACLE_SEED !== undefined
-  ? Number(process.env.SGW_ORACLE_SEED) >>> 0
-  : crypto.randomBytes(4).readUInt32LE(0);
+const tool = tools.toolArg('live_oracle.js', 'cos_tool');
+const seed = tools.seedFromEnv();
 const nAuth = Math.max(200, Number(process.env.SGW_ORACLE_CASES) || 400);
 const nPolicy = Math.max(200, nAuth >> 1);
 console.log(`seed ${seed} (rerun with SGW_ORACLE_SEED=${seed}); ` +
@@ -30,7 +24,6 @@ const {
 } = require('./gen.js').makeGen(seed);
 
 // ---------------------------------------------------------------- run
-const tools = require('./tool.js');
 const runTool = (inputs) => tools.runTool(tool, inputs);
 const { parseLine } = tools;
 

@@ -11,41 +11,17 @@
 //
 // Prints every mismatch with its inputs and a final "N passed, N failed";
 // exits 1 on any failure.
-const { spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const { sdkTc3, toolInput, sdkVersion } = require('./tc3_refs.js');
+const tools = require('./tool.js');
 
-const tool = process.argv[2];
-if (!tool) {
-  console.error('usage: node live_tc3_oracle.js path/to/tc3_tool');
-  process.exit(2);
-}
-const seed = process.env.SGW_ORACLE_SEED !== undefined
-  ? Number(process.env.SGW_ORACLE_SEED) >>> 0
-  : crypto.randomBytes(4).readUInt32LE(0);
+const tool = tools.toolArg('live_tc3_oracle.js', 'tc3_tool');
+const seed = tools.seedFromEnv();
 const nCases = Math.max(100, Number(process.env.SGW_ORACLE_CASES) || 500);
 console.log(`seed ${seed} (rerun with SGW_ORACLE_SEED=${seed}); ${nCases} requests; ` +
   `tencentcloud-sdk-nodejs-common ${sdkVersion}`);
 
 // ---------------------------------------------------------------- random
-// mulberry32: tiny, seedable, good enough to pick test inputs.
-let state = seed;
-function rnd() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
-const pick = (a) => a[Math.floor(rnd() * a.length)];
-const chance = (p) => rnd() < p;
-const swapCase = (s) => [...s].map((c) => (chance(0.5) ? c.toUpperCase() : c.toLowerCase())).join('');
-function randChars(pool, min, max) {
-  let s = '';
-  for (let n = int(min, max); n > 0; n--) s += pick(pool);
-  return s;
-}
+const { rnd, int, pick, chance, swapCase, randChars } = tools.makeRandom(seed);
 function randBytes(n) {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = int(0, 255);
@@ -179,32 +155,13 @@ function randCase() {
 
 // ---------------------------------------------------------------- run
 const cases = Array.from({ length: nCases }, randCase);
-const r = spawnSync(tool, [], {
-  input: cases.map((c) => JSON.stringify(toolInput(c))).join('\n') + '\n',
-  maxBuffer: 256 * 1024 * 1024,
-  encoding: 'utf8',
-});
-if (r.error || r.status !== 0) {
-  console.error(`tc3_tool failed: ${r.error || 'exit ' + r.status + ' ' + r.signal}\n${r.stderr}`);
-  process.exit(1);
-}
-const lines = r.stdout.split('\n');
-lines.pop(); // after the final newline
-if (lines.length !== cases.length) {
-  console.error(`tc3_tool printed ${lines.length} lines for ${cases.length} inputs`);
-  process.exit(1);
-}
+const lines = tools.runTool(tool, cases.map(toolInput));
 
 let passed = 0;
 let failed = 0;
 cases.forEach((c, i) => {
   const want = JSON.stringify(sdkTc3(c));
-  let got;
-  try {
-    got = JSON.stringify(JSON.parse(lines[i]));
-  } catch (e) {
-    got = lines[i];
-  }
+  const got = tools.canonicalLine(lines[i]);
   // A short random key could occur in a header by chance; long ones not.
   const leaked = c.secretKey.length >= 16 && lines[i].includes(JSON.stringify(c.secretKey).slice(1, -1));
   if (got === want && !leaked) {

@@ -22,19 +22,12 @@
 //   env: SGW_ORACLE_SEED, SGW_ORACLE_CASES as for live_oracle.js
 //
 // Prints every mismatch and a final "N passed, N failed"; exits 1 on any.
-const crypto = require('node:crypto');
 const COS = require('cos-nodejs-sdk-v5');
 const { sdkAuthorization, postPolicy, stringValues, sdkVersion } = require('./refs.js');
 const tools = require('./tool.js');
 
-const tool = process.argv[2];
-if (!tool) {
-  console.error('usage: node live_verify.js path/to/cos_tool');
-  process.exit(2);
-}
-const seed = process.env.SGW_ORACLE_SEED !== undefined
-  ? Number(process.env.SGW_ORACLE_SEED) >>> 0
-  : crypto.randomBytes(4).readUInt32LE(0);
+const tool = tools.toolArg('live_verify.js', 'cos_tool');
+const seed = tools.seedFromEnv();
 const nAuth = Math.max(100, (Number(process.env.SGW_ORACLE_CASES) || 400) >> 1);
 console.log(`seed ${seed} (rerun with SGW_ORACLE_SEED=${seed}); ${nAuth} requests, ` +
   `${nAuth} presigned URLs, ${nAuth} forms; SDK ${sdkVersion}`);
