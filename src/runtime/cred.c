@@ -83,11 +83,6 @@ static int read_value(const char *name, size_t max, char **out, char *err,
   return 0;
 }
 
-int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
-                         size_t errlen) {
-  return read_value(name, max, out, err, errlen);
-}
-
 static void cred_free(sgw_cred_t *c) {
   if (c->secret_key != NULL) {
     if (!c->temporary)
@@ -100,7 +95,8 @@ static void cred_free(sgw_cred_t *c) {
   free(c);
 }
 
-int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen) {
+int sgw__cred_load_env(const sgw__cred_env_t *env, sgw_cred_t **out,
+                       char *err, size_t errlen) {
   sgw_cred_t *c = calloc(1, sizeof(*c));
   char *key = NULL;
   int rc;
@@ -111,28 +107,27 @@ int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen) {
     return SGW_ENOMEM;
   }
   atomic_init(&c->refs, 1);
-  if ((rc = read_value("COS_SECRET_ID", SGW__MAX_SECRET, &c->secret_id, err,
+  if ((rc = read_value(env->id, env->id_max, &c->secret_id, err,
                        errlen)) < 0 ||
-      (rc = read_value("COS_SECRET_KEY", SGW__MAX_SECRET, &key, err,
-                       errlen)) < 0 ||
-      (rc = read_value("COS_SECURITY_TOKEN", SGW__MAX_TOKEN,
-                       &c->security_token, err, errlen)) < 0)
+      (rc = read_value(env->key, env->key_max, &key, err, errlen)) < 0 ||
+      (rc = read_value(env->token, env->token_max, &c->security_token, err,
+                       errlen)) < 0)
     goto fail;
-  if (c->secret_id == NULL && key == NULL) {
+  if (c->secret_id == NULL && key == NULL &&
+      (c->security_token == NULL || !env->token_needs_pair)) {
     c->placeholder = 1;
-    c->secret_id = strdup(SGW__PLACEHOLDER_ID);
-    key = strdup(SGW__PLACEHOLDER_KEY);
+    c->secret_id = strdup(env->placeholder_id);
+    key = strdup(env->placeholder_key);
     if (c->secret_id == NULL || key == NULL) {
       rc = SGW_ENOMEM;
       goto fail;
     }
   } else if (c->secret_id == NULL || key == NULL) {
-    snprintf(err, errlen, "COS_SECRET_ID (or COS_SECRET_ID_FILE) and "
-             "COS_SECRET_KEY (or COS_SECRET_KEY_FILE) must be set together");
+    snprintf(err, errlen, "%s", env->pair_msg);
     rc = SGW_EINVAL;
     goto fail;
   }
-  if ((rc = sgw_cred_s3_load(&c->s3, err, errlen)) < 0)
+  if (env->finish != NULL && (rc = env->finish(c, key, err, errlen)) < 0)
     goto fail;
   /* Registered before anything can use it, and only then owned by c, so
    * cred_free removes exactly what was added. */
@@ -150,6 +145,30 @@ fail:
   wipe_free(key);
   cred_free(c);
   return rc;
+}
+
+/* The COS credential also holds the S3 one. */
+static int load_s3(sgw_cred_t *c, const char *key, char *err, size_t errlen) {
+  (void)key;
+  return sgw_cred_s3_load(&c->s3, err, errlen);
+}
+
+int sgw_cred_load(sgw_cred_t **out, char *err, size_t errlen) {
+  static const sgw__cred_env_t env = {
+      .id = "COS_SECRET_ID",
+      .key = "COS_SECRET_KEY",
+      .token = "COS_SECURITY_TOKEN",
+      .id_max = SGW__MAX_SECRET,
+      .key_max = SGW__MAX_SECRET,
+      .token_max = SGW__MAX_TOKEN,
+      .placeholder_id = SGW__PLACEHOLDER_ID,
+      .placeholder_key = SGW__PLACEHOLDER_KEY,
+      .pair_msg = "COS_SECRET_ID (or COS_SECRET_ID_FILE) and COS_SECRET_KEY "
+                  "(or COS_SECRET_KEY_FILE) must be set together",
+      .finish = load_s3,
+  };
+
+  return sgw__cred_load_env(&env, out, err, errlen);
 }
 
 int sgw_cred_temporary(const char *id, size_t id_len, const char *key,
@@ -185,10 +204,12 @@ static int same_string(const char *a, const char *b) {
 }
 
 int sgw_cred_same(const sgw_cred_t *a, const sgw_cred_t *b) {
+  if (a == NULL || b == NULL)
+    return a == b;
   return same_string(a->secret_id, b->secret_id) &&
          same_string(a->secret_key, b->secret_key) &&
          same_string(a->security_token, b->security_token) &&
-         a->placeholder == b->placeholder && sgw_cred_s3_same(a->s3, b->s3);
+         a->placeholder == b->placeholder && sgw_cred_same(a->s3, b->s3);
 }
 
 sgw_cred_t *sgw_cred_ref(sgw_cred_t *cred) {

@@ -52,7 +52,7 @@ int sgw_cred_temporary(const char *id, size_t id_len, const char *key,
                        int64_t expires, sgw_cred_t **out);
 
 /* Whether two credentials hold the same id, key and token (and the same
- * S3 ones). */
+ * S3 ones); two NULLs are the same. */
 int sgw_cred_same(const sgw_cred_t *a, const sgw_cred_t *b);
 
 /* Takes another reference; returns `cred`. */
@@ -60,9 +60,25 @@ sgw_cred_t *sgw_cred_ref(sgw_cred_t *cred);
 /* Drops a reference (NULL is ignored); the last one wipes and frees. */
 void sgw_cred_unref(sgw_cred_t *cred);
 
-/* For cred_s3.c: reads variable `name` or the file `name`_FILE names, by
- * the rules above (*out stays NULL when neither is set). */
-int sgw__cred_read_value(const char *name, size_t max, char **out, char *err,
-                         size_t errlen);
+/* For cred_s3.c: how sgw__cred_load_env reads one kind of credential. */
+typedef struct sgw__cred_env_s {
+  const char *id, *key, *token; /* the variables, each also as *_FILE */
+  size_t id_max, key_max, token_max;
+  const char *placeholder_id, *placeholder_key; /* when none is set */
+  int token_needs_pair; /* a token without an id and a key is an error */
+  const char *pair_msg; /* the error when one of id and key is missing */
+  /* NULL, or run on the credential read (its key, not yet in it) before
+   * the key is registered: 0, or a negative code with a message in err. */
+  int (*finish)(sgw_cred_t *c, const char *key, char *err, size_t errlen);
+} sgw__cred_env_t;
+
+/* Reads a credential as `env` says, by the rules of sgw_cred_load:
+ * each value from the variable or the file its *_FILE variable names
+ * (not both), placeholder values when none is set, the key registered
+ * with the log's redaction. On success *out holds a new credential with
+ * one reference. Returns 0, or a negative code with a message in `err`
+ * that names variables and files, never a value. */
+int sgw__cred_load_env(const sgw__cred_env_t *env, sgw_cred_t **out,
+                       char *err, size_t errlen);
 
 #endif

@@ -24,8 +24,6 @@ int sgw_cred_s3_load(sgw_cred_t **out, char *err, size_t errlen);
 /* Drops the reference sgw_cred_s3_load gave (NULL is ignored): the last
  * one wipes and frees, as sgw_cred_unref. */
 void sgw_cred_s3_free(sgw_cred_t *cred);
-/* Whether both are NULL or hold the same id, secret and token. */
-int sgw_cred_s3_same(const sgw_cred_t *a, const sgw_cred_t *b);
 
 /* 1 when the environment selects S3 storage (SGW_STORAGE=s3), which
  * decides which placeholder warning start-up gives. */
