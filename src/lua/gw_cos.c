@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lua/gw_lua.h"
+#include "lua/gw_opts.h"
 #include "signgw/cos.h"
 #include "signgw/error.h"
 
@@ -117,91 +118,20 @@ static sgw_signer_t *get_signer(lua_State *L) {
   return s;
 }
 
-/* ---- option helpers -------------------------------------------------- */
-
-/* The options table may be a proxy whose fields come from __index, and
- * any Lua code that runs while the options are read (an __index, a
- * finalizer) may drop what a table held. So every string whose pointer is
- * kept for the C call is left on this function's own stack, where nothing
- * but our return can release it. */
-
-static const char *opt_string(lua_State *L, int t, const char *k,
-                              const char *def, size_t *len) {
-  lua_getfield(L, t, k); /* room made by opt_begin */
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    if (len)
-      *len = def ? strlen(def) : 0;
-    return def;
-  }
-  if (lua_type(L, -1) != LUA_TSTRING)
-    luaL_error(L, "'%s' must be a string", k);
-  return lua_tolstring(L, -1, len); /* stays on the stack */
-}
-
-static lua_Integer opt_integer(lua_State *L, int t, const char *k,
-                               lua_Integer def) {
-  int isnum;
-  lua_Integer v;
-
-  lua_getfield(L, t, k);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return def;
-  }
-  v = lua_tointegerx(L, -1, &isnum);
-  if (!isnum)
-    luaL_error(L, "'%s' must be an integer", k);
-  lua_pop(L, 1);
-  return v;
-}
+/* ---- options (every string stays on the stack: gw_opts.h) ----------- */
 
 /* start/end from explicit values, or now - skew .. now + expires. */
 static void opt_key_time(lua_State *L, int t, int64_t *start, int64_t *end) {
   int64_t now = (int64_t)time(NULL);
-  lua_Integer expires = opt_integer(L, t, "expires", SGW__DEFAULT_EXPIRES);
-  lua_Integer skew = opt_integer(L, t, "skew", SGW__DEFAULT_SKEW);
+  lua_Integer expires = sgw__opt_integer(L, t, "expires", SGW__DEFAULT_EXPIRES);
+  lua_Integer skew = sgw__opt_integer(L, t, "skew", SGW__DEFAULT_SKEW);
 
   if (expires <= 0 || expires > 7 * 24 * 3600 || skew < 0 || skew > 3600)
     luaL_error(L, "'expires' must be 1..604800 and 'skew' 0..3600 seconds");
-  *start = opt_integer(L, t, "start", now - skew);
-  *end = opt_integer(L, t, "end", now + expires);
+  *start = sgw__opt_integer(L, t, "start", now - skew);
+  *end = sgw__opt_integer(L, t, "end", now + expires);
   if (*end <= *start)
     luaL_error(L, "the signature must end after it starts");
-}
-
-/* Collects a name->value table into kv. A copy of each name and value is
- * pushed (numbers converted in the copy), so they outlive any change to
- * the table; the table stays on the stack too. */
-static size_t opt_pairs(lua_State *L, int t, const char *k, sgw_kv_t *kv) {
-  size_t n = 0;
-  int tab;
-
-  luaL_checkstack(L, 3, "gw.cos: options");
-  if (lua_getfield(L, t, k) == LUA_TNIL) {
-    lua_pop(L, 1);
-    return 0;
-  }
-  luaL_argcheck(L, lua_istable(L, -1), 1, "headers/params must be tables");
-  tab = lua_gettop(L);
-  for (lua_pushnil(L); lua_next(L, tab); lua_pop(L, 1)) {
-    if (lua_type(L, -2) != LUA_TSTRING ||
-        (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
-      luaL_error(L, "'%s' must map strings to strings or numbers", k);
-    if (n == SGW__MAX_PAIRS)
-      luaL_error(L, "too many entries in '%s'", k);
-    luaL_checkstack(L, 4, "gw.cos: options");
-    /* Copies of the name and the value (lua_tolstring converts a number
-     * in the copy only: lua_next needs the key as it was), then moved
-     * below the key and value, where they stay. */
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    kv[n].name = lua_tolstring(L, -2, &kv[n].name_len);
-    kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
-    lua_rotate(L, -4, 2); /* key value name value -> name value key value */
-    n++;
-  }
-  return n;
 }
 
 /* What every signed request has: its key time, headers and parameters. */
@@ -209,17 +139,15 @@ static void opt_request(lua_State *L, int64_t *start, int64_t *end,
                         sgw_kv_t *headers, size_t *nheaders, sgw_kv_t *params,
                         size_t *nparams) {
   opt_key_time(L, 1, start, end);
-  *nheaders = opt_pairs(L, 1, "headers", headers);
-  *nparams = opt_pairs(L, 1, "params", params);
+  *nheaders = sgw__opt_pairs(L, 1, "headers", headers, SGW__MAX_PAIRS);
+  *nparams = sgw__opt_pairs(L, 1, "params", params, SGW__MAX_PAIRS);
 }
 
 /* Checks the options table (argument 1), leaves the cred on the stack and
  * returns it. Makes room for every option a function reads (each string
  * stays on the stack; tables make their own room). */
 static const sgw_cred_t *opt_begin(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  luaL_checkstack(L, SGW__OPT_SLOTS, "gw.cos: options");
+  sgw__opt_begin(L, SGW__OPT_SLOTS);
   lua_getfield(L, 1, "cred");
   return check_cred(L, -1);
 }
@@ -274,8 +202,8 @@ static int l_authorization(lua_State *L) {
   cred = opt_begin(L);
   req.secret_id = cred->secret_id;
   req.secret_key = cred->secret_key;
-  req.method = opt_string(L, 1, "method", "get", NULL);
-  req.path = opt_string(L, 1, "path", NULL, &req.path_len);
+  req.method = sgw__opt_string(L, 1, "method", "get", NULL);
+  req.path = sgw__opt_string(L, 1, "path", NULL, &req.path_len);
   if (req.path == NULL)
     return luaL_error(L, "'path' is required");
   opt_request(L, &req.start, &req.end, headers, &req.nheaders, params,
@@ -287,41 +215,6 @@ static int l_authorization(lua_State *L) {
   sgw_buf_init(&out);
   return push_signed(L, sgw_cos_authorization(get_signer(L), &req, &out),
                      &out);
-}
-
-/* Encodes each extra condition to JSON text, left on the stack. */
-static size_t opt_conditions(lua_State *L, int t, const char **out) {
-  size_t n = 0;
-  char err[128];
-  sgw_buf_t b;
-  int list;
-
-  luaL_checkstack(L, SGW__MAX_CONDITIONS + 3, "gw.cos: options");
-  if (lua_getfield(L, t, "conditions") == LUA_TNIL) {
-    lua_pop(L, 1);
-    return 0;
-  }
-  luaL_argcheck(L, lua_istable(L, -1), 1, "'conditions' must be a list");
-  list = lua_gettop(L);
-  sgw_buf_init(&b);
-  for (lua_Integer i = 1; lua_rawgeti(L, list, i) != LUA_TNIL; i++) {
-    if (n == SGW__MAX_CONDITIONS || !lua_istable(L, -1)) {
-      sgw_buf_free(&b);
-      luaL_error(L, "'conditions' must be a list of at most %d tables",
-                 SGW__MAX_CONDITIONS);
-    }
-    sgw_buf_reset(&b);
-    if (sgw_lua_json_encode(L, -1, &b, err, sizeof(err)) < 0) {
-      sgw_buf_free(&b);
-      luaL_error(L, "condition %d: %s", (int)i, err);
-    }
-    lua_pop(L, 1);
-    lua_pushlstring(L, b.base, b.len); /* stays on the stack */
-    out[n++] = lua_tostring(L, -1);
-  }
-  lua_pop(L, 1);
-  sgw_buf_free(&b);
-  return n;
 }
 
 static void set_field(lua_State *L, const char *k, const char *v, size_t len) {
@@ -343,17 +236,18 @@ static int l_post_policy(lua_State *L) {
   p.secret_id = cred->secret_id;
   p.secret_key = cred->secret_key;
   p.security_token = cred->security_token;
-  p.bucket = opt_string(L, 1, "bucket", NULL, NULL);
-  p.key = opt_string(L, 1, "key", NULL, NULL);
+  p.bucket = sgw__opt_string(L, 1, "bucket", NULL, NULL);
+  p.key = sgw__opt_string(L, 1, "key", NULL, NULL);
   if (p.bucket == NULL || p.key == NULL)
     return luaL_error(L, "'bucket' and 'key' are required");
   opt_key_time(L, 1, &p.start, &p.end);
   cred_window(L, cred, &p.end);
-  p.min_size = opt_integer(L, 1, "min_size", 0);
-  p.max_size = opt_integer(L, 1, "max_size", 0);
+  p.min_size = sgw__opt_integer(L, 1, "min_size", 0);
+  p.max_size = sgw__opt_integer(L, 1, "max_size", 0);
   if (p.min_size < 0 || (p.max_size > 0 && p.max_size < p.min_size))
     return luaL_error(L, "'min_size'/'max_size' out of order");
-  p.nextra_conditions = opt_conditions(L, 1, conds);
+  p.nextra_conditions =
+      sgw__opt_conditions(L, 1, conds, 0, SGW__MAX_CONDITIONS);
   p.extra_conditions = conds;
 
   rc = sgw_cos_post_policy(get_signer(L), &p, &res);
@@ -390,12 +284,12 @@ static int l_presign_url(lua_State *L) {
   p.secret_id = cred->secret_id;
   p.secret_key = cred->secret_key;
   p.security_token = cred->security_token;
-  p.method = opt_string(L, 1, "method", "get", NULL);
-  p.key = opt_string(L, 1, "key", NULL, &p.key_len);
-  p.scheme = opt_string(L, 1, "scheme", "https", NULL);
-  p.host = opt_string(L, 1, "host", NULL, NULL);
-  bucket = opt_string(L, 1, "bucket", NULL, NULL);
-  region = opt_string(L, 1, "region", NULL, NULL);
+  p.method = sgw__opt_string(L, 1, "method", "get", NULL);
+  p.key = sgw__opt_string(L, 1, "key", NULL, &p.key_len);
+  p.scheme = sgw__opt_string(L, 1, "scheme", "https", NULL);
+  p.host = sgw__opt_string(L, 1, "host", NULL, NULL);
+  bucket = sgw__opt_string(L, 1, "bucket", NULL, NULL);
+  region = sgw__opt_string(L, 1, "region", NULL, NULL);
   if (p.key == NULL)
     return luaL_error(L, "'key' is required");
   if (strcmp(p.scheme, "https") != 0 && strcmp(p.scheme, "http") != 0)

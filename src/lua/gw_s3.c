@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "lua/gw_lua.h"
+#include "lua/gw_opts.h"
 #include "signgw/error.h"
 #include "signgw/s3.h"
 
@@ -31,6 +32,7 @@
 #define SGW__S3_DEFAULT_EXPIRES 900
 #define SGW__S3_DEFAULT_REGION "us-east-1"
 #define SGW__S3_URL_MAX 512
+#define SGW__S3_OPT_SLOTS 16 /* more than the options any function reads */
 
 typedef struct s3_state_s {
   sgw_s3_key_cache_t cache;
@@ -54,111 +56,27 @@ static int state_gc(lua_State *L) {
   return 0;
 }
 
-/* ---- options --------------------------------------------------------- */
-
-/* Field `k` of the options table at 1: a string, or `def` when absent.
- * Without `len` the string is used as a C string, so it must hold no NUL
- * (which would cut it short). */
-static const char *opt_string(lua_State *L, const char *k, const char *def,
-                              size_t *len) {
-  const char *s;
-  size_t n;
-
-  if (lua_getfield(L, 1, k) == LUA_TNIL) {
-    lua_pop(L, 1);
-    if (len)
-      *len = def ? strlen(def) : 0;
-    return def;
-  }
-  if (lua_type(L, -1) != LUA_TSTRING)
-    luaL_error(L, "'%s' must be a string", k);
-  s = lua_tolstring(L, -1, &n);
-  if (len)
-    *len = n;
-  else if (strlen(s) != n)
-    luaL_error(L, "'%s' must not contain a NUL byte", k);
-  lua_pop(L, 1); /* still referenced by the options table */
-  return s;
-}
-
-static int64_t opt_integer(lua_State *L, const char *k, int64_t def) {
-  lua_Integer v;
-  int isnum;
-
-  if (lua_getfield(L, 1, k) == LUA_TNIL) {
-    lua_pop(L, 1);
-    return def;
-  }
-  v = lua_tointegerx(L, -1, &isnum);
-  if (!isnum)
-    luaL_error(L, "'%s' must be an integer", k);
-  lua_pop(L, 1);
-  return (int64_t)v;
-}
-
-/* The anchor table at `slot`, made on first use. */
-static int opt_anchor(lua_State *L, int slot) {
-  if (lua_isnil(L, slot)) {
-    lua_newtable(L);
-    lua_replace(L, slot);
-  }
-  return slot;
-}
-
-/* A name -> string|number table into kv; numbers are converted and the
- * strings anchored at `anchor`. */
-static size_t opt_pairs(lua_State *L, const char *k, int anchor,
-                        sgw_kv_t *kv) {
-  size_t n = 0;
-
-  if (lua_getfield(L, 1, k) == LUA_TNIL) {
-    lua_pop(L, 1);
-    return 0;
-  }
-  if (!lua_istable(L, -1))
-    luaL_error(L, "'%s' must be a table", k);
-  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
-    if (lua_type(L, -2) != LUA_TSTRING ||
-        (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
-      luaL_error(L, "'%s' must map strings to strings or numbers", k);
-    if (n == SGW_S3_MAX_PAIRS)
-      luaL_error(L, "more than %d entries in '%s'", SGW_S3_MAX_PAIRS, k);
-    kv[n].name = lua_tolstring(L, -2, &kv[n].name_len);
-    if (lua_type(L, -1) == LUA_TNUMBER) {
-      lua_pushvalue(L, -1);
-      kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
-      luaL_ref(L, opt_anchor(L, anchor));
-    } else {
-      kv[n].value = lua_tolstring(L, -1, &kv[n].value_len);
-    }
-    n++;
-  }
-  lua_pop(L, 1);
-  return n;
-}
+/* ---- options (see gw_opts.h) -------------------------------------- */
 
 /* The signer from the options: cred, region, endpoint, path_style,
- * service. Stack slot 2 is kept for the anchor of converted strings. */
-static void opt_signer(lua_State *L, sgw_s3_signer_t *s, int *anchor) {
+ * service. Makes room for every option string a function reads. */
+static void opt_signer(lua_State *L, sgw_s3_signer_t *s) {
   s3_state_t *st = state(L);
   const sgw_cred_t *cred;
   const char *url;
   size_t url_len;
   int rc;
 
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 2);
-  *anchor = 2;
-  lua_getfield(L, 1, "cred");
+  sgw__opt_begin(L, SGW__S3_OPT_SLOTS);
+  lua_getfield(L, 1, "cred"); /* stays on the stack */
   cred = sgw_lua_check_cred(L, -1);
-  lua_pop(L, 1);
   memset(s, 0, sizeof(*s));
   s->access_key_id = cred->secret_id;
   s->secret_access_key = cred->secret_key;
   s->session_token = cred->security_token;
-  s->region = opt_string(L, "region", SGW__S3_DEFAULT_REGION, NULL);
-  s->service = opt_string(L, "service", NULL, NULL);
-  url = opt_string(L, "endpoint", "", NULL);
+  s->region = sgw__opt_cstring(L, 1, "region", SGW__S3_DEFAULT_REGION);
+  s->service = sgw__opt_cstring(L, 1, "service", NULL);
+  url = sgw__opt_cstring(L, 1, "endpoint", "");
   url_len = strlen(url);
   lua_getfield(L, 1, "path_style");
   s->force_path_style = lua_toboolean(L, -1);
@@ -206,24 +124,25 @@ static int l_presign_url(lua_State *L) {
   sgw_s3_presign_t p;
   sgw_s3_signer_t s;
   sgw_buf_t *url;
-  int anchor, rc;
+  int rc;
 
-  opt_signer(L, &s, &anchor);
+  opt_signer(L, &s);
   memset(&p, 0, sizeof(p));
-  p.method = opt_string(L, "method", "GET", NULL);
-  p.bucket = opt_string(L, "bucket", NULL, NULL);
-  p.key = opt_string(L, "key", NULL, &p.key_len);
-  p.date = opt_integer(L, "date", (int64_t)time(NULL));
-  p.expires = opt_integer(L, "expires", SGW__S3_DEFAULT_EXPIRES);
-  p.nheaders = opt_pairs(L, "headers", anchor, headers);
+  p.method = sgw__opt_cstring(L, 1, "method", "GET");
+  p.bucket = sgw__opt_cstring(L, 1, "bucket", NULL);
+  p.key = sgw__opt_string(L, 1, "key", NULL, &p.key_len);
+  p.date = sgw__opt_integer(L, 1, "date", (int64_t)time(NULL));
+  p.expires = sgw__opt_integer(L, 1, "expires", SGW__S3_DEFAULT_EXPIRES);
+  p.nheaders = sgw__opt_pairs(L, 1, "headers", headers, SGW_S3_MAX_PAIRS);
   p.headers = headers;
-  p.nquery = opt_pairs(L, "query", anchor, query);
+  p.nquery = sgw__opt_pairs(L, 1, "query", query, SGW_S3_MAX_PAIRS);
   p.query = query;
   if (p.bucket == NULL)
     return luaL_error(L, "'bucket' is required");
 
   url = &state(L)->url;
   sgw_buf_reset(url);
+  luaL_checkstack(L, 4, "gw.s3: results"); /* above the option strings */
   if ((rc = sgw_s3_presign(&s, &p, url)) < 0)
     return sign_error(L, "URL", rc);
   lua_pushlstring(L, url->base, url->len);
@@ -238,53 +157,25 @@ static int l_presign_url(lua_State *L) {
   return 2;
 }
 
-/* The conditions list (tables) as JSON texts, anchored; a
+/* The conditions list (tables) as JSON texts, left on the stack; a
  * content-length-range from min_size/max_size comes first. */
-static size_t opt_conditions(lua_State *L, int anchor, const char **out,
-                             size_t max) {
-  int64_t min_size = opt_integer(L, "min_size", 0);
-  int64_t max_size = opt_integer(L, "max_size", -1);
+static size_t opt_conditions(lua_State *L, const char **out, size_t max) {
+  int64_t min_size = sgw__opt_integer(L, 1, "min_size", 0);
+  int64_t max_size = sgw__opt_integer(L, 1, "max_size", -1);
   size_t n = 0;
-  char err[128];
-  sgw_buf_t b;
 
   if (max_size >= 0) {
     if (min_size < 0 || max_size < min_size ||
         max_size > INT64_C(9007199254740991))
       luaL_error(L, "'min_size'/'max_size' must be 0 <= min <= max < 2^53");
+    luaL_checkstack(L, 1, "options");
     lua_pushfstring(L, "[\"content-length-range\",%I,%I]",
                     (lua_Integer)min_size, (lua_Integer)max_size);
-    out[n++] = lua_tostring(L, -1);
-    luaL_ref(L, opt_anchor(L, anchor));
+    out[n++] = lua_tostring(L, -1); /* stays on the stack */
   } else if (min_size != 0) {
     luaL_error(L, "'min_size' needs 'max_size'");
   }
-  if (lua_getfield(L, 1, "conditions") == LUA_TNIL) {
-    lua_pop(L, 1);
-    return n;
-  }
-  if (!lua_istable(L, -1))
-    luaL_error(L, "'conditions' must be a list");
-  sgw_buf_init(&b);
-  for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
-    if (n == max || !lua_istable(L, -1)) {
-      sgw_buf_free(&b);
-      luaL_error(L, "'conditions' must be a list of at most %d tables",
-                 (int)max - 1);
-    }
-    sgw_buf_reset(&b);
-    if (sgw_lua_json_encode(L, -1, &b, err, sizeof(err)) < 0) {
-      sgw_buf_free(&b);
-      luaL_error(L, "condition %d: %s", (int)i, err);
-    }
-    lua_pop(L, 1);
-    lua_pushlstring(L, b.base, b.len);
-    out[n++] = lua_tostring(L, -1);
-    luaL_ref(L, opt_anchor(L, anchor));
-  }
-  lua_pop(L, 2);
-  sgw_buf_free(&b);
-  return n;
+  return sgw__opt_conditions(L, 1, out, n, max);
 }
 
 /* post_policy{...} -> {url, fields}: the shape createPresignedPost of
@@ -296,25 +187,26 @@ static int l_post_policy(lua_State *L) {
   sgw_s3_post_result_t res;
   sgw_s3_post_t p;
   sgw_s3_signer_t s;
-  int anchor, rc;
+  int rc;
 
-  opt_signer(L, &s, &anchor);
+  opt_signer(L, &s);
   memset(&p, 0, sizeof(p));
-  p.bucket = opt_string(L, "bucket", NULL, NULL);
-  p.key = opt_string(L, "key", NULL, NULL);
+  p.bucket = sgw__opt_cstring(L, 1, "bucket", NULL);
+  p.key = sgw__opt_cstring(L, 1, "key", NULL);
   if (p.bucket == NULL || p.key == NULL)
     return luaL_error(L, "'bucket' and 'key' are required");
-  p.date = opt_integer(L, "date", (int64_t)time(NULL));
-  p.expires = opt_integer(L, "expires", SGW__S3_DEFAULT_EXPIRES);
-  p.nfields = opt_pairs(L, "fields", anchor, fields);
+  p.date = sgw__opt_integer(L, 1, "date", (int64_t)time(NULL));
+  p.expires = sgw__opt_integer(L, 1, "expires", SGW__S3_DEFAULT_EXPIRES);
+  p.nfields = sgw__opt_pairs(L, 1, "fields", fields, SGW_S3_MAX_PAIRS);
   p.fields = fields;
-  p.nconditions = opt_conditions(L, anchor, conds, SGW_S3_MAX_PAIRS);
+  p.nconditions = opt_conditions(L, conds, SGW_S3_MAX_PAIRS);
   p.conditions = conds;
 
   if ((rc = sgw_s3_post_policy(&s, &p, &res)) < 0) {
     sgw_s3_post_result_free(&res);
     return sign_error(L, "POST policy", rc);
   }
+  luaL_checkstack(L, 4, "gw.s3: results");
   lua_createtable(L, 0, 2);
   set_string(L, "url", res.url.base, res.url.len);
   lua_createtable(L, 0, (int)p.nfields + 8);
@@ -349,25 +241,26 @@ static int l_authorization(lua_State *L) {
   sgw_s3_request_t r;
   sgw_s3_signed_t out;
   sgw_s3_signer_t s;
-  int anchor, rc;
+  int rc;
 
-  opt_signer(L, &s, &anchor);
+  opt_signer(L, &s);
   memset(&r, 0, sizeof(r));
-  r.method = opt_string(L, "method", "GET", NULL);
-  r.bucket = opt_string(L, "bucket", NULL, NULL);
-  r.key = opt_string(L, "key", NULL, &r.key_len);
-  r.date = opt_integer(L, "date", (int64_t)time(NULL));
-  r.payload = opt_string(L, "body", NULL, &r.payload_len);
-  r.payload_hash = opt_string(L, "payload_hash", NULL, NULL);
-  r.nheaders = opt_pairs(L, "headers", anchor, headers);
+  r.method = sgw__opt_cstring(L, 1, "method", "GET");
+  r.bucket = sgw__opt_cstring(L, 1, "bucket", NULL);
+  r.key = sgw__opt_string(L, 1, "key", NULL, &r.key_len);
+  r.date = sgw__opt_integer(L, 1, "date", (int64_t)time(NULL));
+  r.payload = sgw__opt_string(L, 1, "body", NULL, &r.payload_len);
+  r.payload_hash = sgw__opt_cstring(L, 1, "payload_hash", NULL);
+  r.nheaders = sgw__opt_pairs(L, 1, "headers", headers, SGW_S3_MAX_PAIRS);
   r.headers = headers;
-  r.nquery = opt_pairs(L, "query", anchor, query);
+  r.nquery = sgw__opt_pairs(L, 1, "query", query, SGW_S3_MAX_PAIRS);
   r.query = query;
 
   if ((rc = sgw_s3_sign_request(&s, &r, &out)) < 0) {
     sgw_s3_signed_free(&out);
     return sign_error(L, "request", rc);
   }
+  luaL_checkstack(L, 4, "gw.s3: results");
   lua_createtable(L, 0, 2);
   set_string(L, "url", out.url.base, out.url.len);
   lua_createtable(L, 0, (int)r.nheaders + 4);
