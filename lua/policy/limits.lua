@@ -1,8 +1,8 @@
 -- The rate limit and the quota of the signing routes, each on when its
 -- settings are there (SGW_RATE_LIMIT, SGW_QUOTA_PER_DAY in the shipped
 -- config). Their modules are policy.rate_limit and policy.quota unless
--- config.policy names others. Used by policy.upload (COS mode),
--- policy.s3 (S3 mode) and policy.owner (downloads: the rate limit only).
+-- config.policy names others. Used by policy.gate, for the upload routes
+-- of both storage modes and for downloads (the rate limit only).
 --
 -- M.rate_limit(req, ctx) and M.quota(req, ctx) -> true, or nil, status,
 -- code, message, headers; each is nil when it is off.

@@ -3,17 +3,13 @@
 -- folder of the user the permission check lets in (<prefix><user>/).
 -- Used by /get-sign in both storage modes (routes/get_sign.lua,
 -- routes/s3_get_sign.lua).
-local keys, check = require "policy.keys", require "policy.check"
+local keys, gate = require "policy.keys", require "policy.gate"
 
-local cfg = gw.config
-local settings = check.upload(cfg)
-local auth = check.module(cfg, "auth", { "check" })
-local shape = check.module(cfg, "shape", { "ok", "error" })
-local rate_limit = require("policy.limits").rate_limit -- when on
+local settings, shape = gate.settings, gate.shape
 
 local M = { shape = shape, settings = settings }
 
-local auth_check, user_of = auth.check, keys.user
+local authorize, user_of = gate.authorize, keys.user
 local prefix, user_segment = settings.prefix, settings.user_segment
 
 -- The folder a caller's keys are in, or nil without a valid user when
@@ -25,22 +21,14 @@ local function own_prefix(ctx)
 end
 
 -- key(req, ctx) -> key, or nil, status, body, headers.
--- The rate limit (when on) and the permission check first (its user becomes ctx.user); then the key
--- (?key=) must be one the key layout makes ([A-Za-z0-9/_.-], no "..",
--- "//", "./" or leading or trailing '/') and lie in the caller's own
--- folder: 400 for a malformed key, 403 for one elsewhere.
+-- The rate limit (when on) and the permission check first (policy.gate;
+-- its user becomes ctx.user); then the key (?key=) must be one the key
+-- layout makes ([A-Za-z0-9/_.-], no "..", "//", "./" or leading or
+-- trailing '/') and lie in the caller's own folder: 400 for a malformed
+-- key, 403 for one elsewhere.
 function M.key(req, ctx)
-  local ok, status, code, message, headers
-  if rate_limit then
-    ok, status, code, message, headers = rate_limit(req, ctx)
-    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
-  end
-  ok, status, code, message, headers = auth_check(req, ctx)
-  if not ok then
-    return nil, shape.error(status or 403, code or "forbidden",
-      message or "not allowed", headers, ctx)
-  end
-  if ok ~= true then ctx.user = ok end
+  local ok, status, body, headers = authorize(req, ctx)
+  if not ok then return nil, status, body, headers end
   local key = req:query "key"
   if type(key) ~= "string" or key == "" then
     return nil, shape.error(400, "bad_key", "key is required", nil, ctx)

@@ -18,14 +18,13 @@
 --   }
 -- and, as in COS mode, upload.sign_size = true: /put-sign needs ?size=N
 -- and signs Content-Length.
-local s3, keys, check = require "gw.s3", require "policy.keys", require "policy.check"
+local s3, check = require "gw.s3", require "policy.check"
 
 local cfg = gw.config
-local settings = check.upload(cfg)
-local auth = check.module(cfg, "auth", { "check" })
-local shape = check.module(cfg, "shape", { "ok", "error" })
-local limits = require "policy.limits" -- the rate limit and the quota, when on
-local rate_limit, quota = limits.rate_limit, limits.quota
+-- The rate limit, the permission check, the extension check, the quota
+-- and the key: policy.gate, as in COS mode.
+local gate = require "policy.gate"
+local settings, shape = gate.settings, gate.shape
 
 local MAX_EXPIRES = 7 * 24 * 3600 -- SigV4 presigned URLs live at most a week
 
@@ -105,50 +104,9 @@ function M.content_type(ext)
   return S.content_types[ext] or "application/octet-stream"
 end
 
--- Looked up once, not per request.
-local auth_check, ext_of, random_key, user_of = auth.check, keys.ext, keys.random, keys.user
-local ext_allow, prefix, user_segment = settings.ext_allow, settings.prefix, settings.user_segment
-
--- The rate limit and the permission check: true, or nil, status, body,
--- headers. The user the check lets in becomes ctx.user.
-local function allow(req, ctx)
-  local ok, status, code, message, headers
-  if rate_limit then
-    ok, status, code, message, headers = rate_limit(req, ctx)
-    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
-  end
-  ok, status, code, message, headers = auth_check(req, ctx)
-  if not ok then
-    return nil, shape.error(status or 403, code or "forbidden",
-      message or "not allowed", headers, ctx)
-  end
-  if ok ~= true then ctx.user = ok end
-  return true
-end
-
 -- prepare(req, ctx) -> key, ext, or nil, status, body, headers: as COS
 -- mode's policy.upload.prepare (permission, extension, random key, with
--- the user's folder when upload.user_segment is on).
-function M.prepare(req, ctx)
-  local ok, status, body, headers = allow(req, ctx)
-  if not ok then return nil, status, body, headers end
-  local ext, err = ext_of(req:query "ext", ext_allow)
-  if not ext then
-    return nil, shape.error(400, "ext_not_allowed", err, nil, ctx)
-  end
-  local user
-  if user_segment then
-    local why
-    user, why = user_of(ctx.user)
-    if not user then return nil, shape.error(403, "forbidden", why, nil, ctx) end
-  end
-  -- Last: only a request that gets a signature counts against the quota.
-  if quota then
-    local code, message
-    ok, status, code, message, headers = quota(req, ctx)
-    if not ok then return nil, shape.error(status, code, message, headers, ctx) end
-  end
-  return random_key(prefix, ext, user), ext
-end
+-- the user's folder when upload.user_segment is on; see policy.gate).
+M.prepare = gate.upload_key
 
 return M
