@@ -369,14 +369,48 @@ static int64_t verify_int(lua_State *L, int t, const char *name,
   return v;
 }
 
+/* Verifies `token` (NULL: none was given) with the key set and pushes
+ * what verify() answers: claims, header | nil, reason, message. The
+ * caller's stack holds the token and anything else `o` points into. */
+static int verify_push(lua_State *L, const sgw_jwt_keyset_t *ks,
+                       const char *token, size_t len,
+                       const sgw_jwt_opts_t *o) {
+  sgw_jwt_result_t res;
+  int rc;
+
+  if (token == NULL) {
+    lua_pushnil(L);
+    lua_pushstring(L, sgw_jwt_reason_name(SGW_JWT_MALFORMED));
+    lua_pushliteral(L, "no token");
+    return 3;
+  }
+  rc = sgw_jwt_verify(ks, token, len, o, &res);
+  if (rc < 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, sgw_jwt_reason_name(res.reason));
+    lua_pushstring(L, res.msg);
+    sgw_jwt_result_free(&res);
+    return 3;
+  }
+  /* The VM's allocator may refuse memory mid-conversion; a Lua error then
+   * must not skip freeing the trees, so convert in a protected call (on
+   * an emptied stack: nothing on it is needed any more). */
+  lua_settop(L, 0);
+  lua_pushcfunction(L, push_result);
+  lua_pushlightuserdata(L, &res);
+  rc = lua_pcall(L, 1, 2, 0);
+  sgw_jwt_result_free(&res);
+  if (rc != LUA_OK)
+    return lua_error(L);
+  return 2;
+}
+
 /* verify(token, opts) -> claims, header | nil, reason, message */
 static int l_verify(lua_State *L) {
   const char *aud[SGW__MAX_AUD], *token;
   size_t len = 0;
   sgw_jwt_opts_t o;
-  sgw_jwt_result_t res;
   l_keyset_t *u;
-  int rc;
 
   if (lua_isnoneornil(L, 1)) {
     token = NULL;
@@ -405,29 +439,7 @@ static int l_verify(lua_State *L) {
   o.require_exp = lua_toboolean(L, -1);
   lua_pop(L, 1);
 
-  if (token == NULL) {
-    lua_pushnil(L);
-    lua_pushstring(L, sgw_jwt_reason_name(SGW_JWT_MALFORMED));
-    lua_pushliteral(L, "no token");
-    return 3;
-  }
-  rc = sgw_jwt_verify(u->ks, token, len, &o, &res);
-  if (rc < 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, sgw_jwt_reason_name(res.reason));
-    lua_pushstring(L, res.msg);
-    sgw_jwt_result_free(&res);
-    return 3;
-  }
-  /* The VM's allocator may refuse memory mid-conversion; a Lua error then
-   * must not skip freeing the trees, so convert in a protected call. */
-  lua_pushcfunction(L, push_result);
-  lua_pushlightuserdata(L, &res);
-  rc = lua_pcall(L, 1, 2, 0);
-  sgw_jwt_result_free(&res);
-  if (rc != LUA_OK)
-    return lua_error(L);
-  return 2;
+  return verify_push(L, u->ks, token, len, &o);
 }
 
 /* ---- verifier: the options of verify(), read once -------------------- */
@@ -496,10 +508,8 @@ static int vf_verify(lua_State *L) {
   l_verifier_t *v = luaL_checkudata(L, 1, SGW__VERIFIER_MT);
   l_keyset_t *u = luaL_testudata(L, 3, SGW__KEYSET_MT);
   sgw_jwt_opts_t o = v->o;
-  sgw_jwt_result_t res;
   const char *token;
   size_t len = 0;
-  int rc;
 
   token = lua_isnoneornil(L, 2) ? NULL : luaL_checklstring(L, 2, &len);
   if (u == NULL)
@@ -508,28 +518,7 @@ static int vf_verify(lua_State *L) {
     return luaL_error(L, "gw.jwt.verifier: this key set was released");
   o.now = lua_isnoneornil(L, 4) ? (int64_t)time(NULL)
                                 : (int64_t)luaL_checkinteger(L, 4);
-  if (token == NULL) {
-    lua_pushnil(L);
-    lua_pushstring(L, sgw_jwt_reason_name(SGW_JWT_MALFORMED));
-    lua_pushliteral(L, "no token");
-    return 3;
-  }
-  rc = sgw_jwt_verify(u->ks, token, len, &o, &res);
-  if (rc < 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, sgw_jwt_reason_name(res.reason));
-    lua_pushstring(L, res.msg);
-    sgw_jwt_result_free(&res);
-    return 3;
-  }
-  lua_settop(L, 0);
-  lua_pushcfunction(L, push_result);
-  lua_pushlightuserdata(L, &res);
-  rc = lua_pcall(L, 1, 2, 0);
-  sgw_jwt_result_free(&res);
-  if (rc != LUA_OK)
-    return lua_error(L);
-  return 2;
+  return verify_push(L, u->ks, token, len, &o);
 }
 
 int luaopen_gw_jwt(lua_State *L) {

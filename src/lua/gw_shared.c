@@ -162,16 +162,22 @@ static int l_get(lua_State *L) {
   return 1;
 }
 
-/* Returns true [, nil, forcible] like ngx.shared; nil, err on failure. */
-static int stored(lua_State *L, int rc, int forcible) {
-  if (rc < 0)
-    return fail(L, rc);
-  lua_pushboolean(L, 1);
+/* The result on the stack, then nil, true when the write evicted live
+ * items to make room (ngx.shared's forcible). */
+static int with_forcible(lua_State *L, int forcible) {
   if (!forcible)
     return 1;
   lua_pushnil(L);
   lua_pushboolean(L, 1);
   return 3;
+}
+
+/* Returns true [, nil, forcible] like ngx.shared; nil, err on failure. */
+static int stored(lua_State *L, int rc, int forcible) {
+  if (rc < 0)
+    return fail(L, rc);
+  lua_pushboolean(L, 1);
+  return with_forcible(L, forcible);
 }
 
 /* dict:set(key, value [, ttl]): nil deletes. */
@@ -228,11 +234,7 @@ static int l_incr(lua_State *L) {
   if (rc < 0)
     return fail(L, rc);
   push_value(L, &out);
-  if (!forcible)
-    return 1;
-  lua_pushnil(L);
-  lua_pushboolean(L, 1);
-  return 3;
+  return with_forcible(L, forcible);
 }
 
 /* dict:limit(key, rate [, burst]) -> true, how many more now
