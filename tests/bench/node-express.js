@@ -15,44 +15,23 @@
 // X-Powered-By), JSON.stringify for the policy, node:crypto for the rest.
 //
 // Environment: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION, PORT.
+// The settings, the allowlist, the key layout and the 400/404 answers are
+// the ones both Node.js peers share (peer.js).
 const express = require('express');
 const crypto = require('node:crypto');
+const { peerConfig, generateCosKey, checkExt, listen } = require('./peer.js');
 
-const config = {
-  secretId: process.env.COS_SECRET_ID,
-  secretKey: process.env.COS_SECRET_KEY,
-  bucket: process.env.COS_BUCKET,
-  region: process.env.COS_REGION,
-  extWhiteList: ['jpg', 'jpeg', 'png', 'gif', 'bmp', 'webp', 'heic', 'mp4', 'mov'],
+const config = peerConfig('node-express', {
   expires: 900,
   skew: 60,
   minSize: 0,
   maxSize: 100 * 1024 * 1024,
-};
-for (const k of ['secretId', 'secretKey', 'bucket', 'region']) {
-  if (!config[k]) {
-    console.error(`node-express: ${k} is not set`);
-    process.exit(1);
-  }
-}
-
-// uploads/YYYYMMDD/<unix>_<128 random bits in hex>.<ext>, date in UTC.
-function generateCosKey(ext, now) {
-  const iso = new Date(now * 1000).toISOString();
-  const ymd = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
-  return `uploads/${ymd}/${now}_${crypto.randomBytes(16).toString('hex')}.${ext}`;
-}
+});
 
 const app = express();
 app.get('/post-policy', (req, res) => {
-  let ext = req.query.ext;
-  if (typeof ext !== 'string' || ext === '') {
-    return res.status(400).send({ error: 'ext_not_allowed', message: 'ext is required' });
-  }
-  ext = ext.toLowerCase();
-  if (ext.length > 16 || !/^[a-z0-9]+$/.test(ext) || !config.extWhiteList.includes(ext)) {
-    return res.status(400).send({ error: 'ext_not_allowed', message: 'file type not allowed' });
-  }
+  const ext = checkExt(req, res, config);
+  if (ext === undefined) return;
   const cosHost = `${config.bucket}.cos.${config.region}.myqcloud.com`;
   const now = Math.floor(Date.now() / 1000);
   const cosKey = generateCosKey(ext, now);
@@ -88,7 +67,4 @@ app.get('/post-policy', (req, res) => {
   });
 });
 
-app.all('*', (req, res) => res.status(404).send({ error: 'not_found' }));
-
-const port = Number(process.env.PORT || 3000);
-app.listen(port, '127.0.0.1', () => console.log(`node-express listening on 127.0.0.1:${port}`));
+listen(app, 'node-express');

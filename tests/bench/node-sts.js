@@ -8,45 +8,24 @@
 //
 // Environment: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION, PORT,
 // STS_HOST (host:port of the STS endpoint), NODE_EXTRA_CA_CERTS (its CA).
+// The settings, the allowlist, the key layout and the 400/404 answers are
+// the ones both Node.js peers share (peer.js).
 const express = require('express');
-const crypto = require('node:crypto');
 const STS = require('qcloud-cos-sts');
 const COS = require('cos-nodejs-sdk-v5');
+const { peerConfig, generateCosKey, checkExt, listen } = require('./peer.js');
 
-const config = {
-  secretId: process.env.COS_SECRET_ID,
-  secretKey: process.env.COS_SECRET_KEY,
-  bucket: process.env.COS_BUCKET,
-  region: process.env.COS_REGION,
+const config = peerConfig('node-sts', {
   stsHost: process.env.STS_HOST,
-  extWhiteList: ['jpg', 'jpeg', 'png', 'gif', 'bmp', 'webp', 'heic', 'mp4', 'mov'],
   durationSeconds: 1800,
   maxSize: 100 * 1024 * 1024,
-};
-for (const k of Object.keys(config)) {
-  if (config[k] === undefined) {
-    console.error(`node-sts: ${k} is not set`);
-    process.exit(1);
-  }
-}
+});
 const appId = config.bucket.slice(config.bucket.lastIndexOf('-') + 1);
-
-function generateCosKey(ext, now) {
-  const iso = new Date(now * 1000).toISOString();
-  const ymd = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
-  return `uploads/${ymd}/${now}_${crypto.randomBytes(16).toString('hex')}.${ext}`;
-}
 
 const app = express();
 app.get('/put-sign', (req, res) => {
-  let ext = req.query.ext;
-  if (typeof ext !== 'string' || ext === '') {
-    return res.status(400).send({ error: 'ext_not_allowed', message: 'ext is required' });
-  }
-  ext = ext.toLowerCase();
-  if (!config.extWhiteList.includes(ext)) {
-    return res.status(400).send({ error: 'ext_not_allowed', message: 'file type not allowed' });
-  }
+  const ext = checkExt(req, res, config);
+  if (ext === undefined) return;
   const now = Math.floor(Date.now() / 1000);
   const cosKey = generateCosKey(ext, now);
   const policy = {
@@ -74,7 +53,4 @@ app.get('/put-sign', (req, res) => {
   });
 });
 
-app.all('*', (req, res) => res.status(404).send({ error: 'not_found' }));
-
-const port = Number(process.env.PORT || 3000);
-app.listen(port, '127.0.0.1', () => console.log(`node-sts listening on 127.0.0.1:${port}`));
+listen(app, 'node-sts');

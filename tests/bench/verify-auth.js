@@ -14,42 +14,14 @@
 //
 // Credentials: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION.
 // Exit 0 if all good; otherwise prints every failure and exits 1.
-const http = require('node:http');
-const crypto = require('node:crypto');
+const { cosCred: cred, EXPIRES, SKEW, SLACK, checker, run, cosPutSignature } = require('./verify-lib.js');
 
 const [name, base, token, user] = process.argv.slice(2);
 if (!name || !base) {
   console.error('usage: node verify-auth.js NAME BASE_URL [TOKEN USER]');
   process.exit(2);
 }
-const cred = {
-  id: process.env.COS_SECRET_ID,
-  key: process.env.COS_SECRET_KEY,
-  bucket: process.env.COS_BUCKET,
-  region: process.env.COS_REGION,
-};
-const EXPIRES = 900;
-const SKEW = 60;
-const SLACK = 5;
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const failures = [];
-const fail = (what) => failures.push(`${name}: ${what}`);
-
-function get(path, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(base + path, { agent, timeout: 5000, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-const hmacHex = (k, m) => crypto.createHmac('sha1', k).update(m).digest('hex');
-const sha1Hex = (m) => crypto.createHash('sha1').update(m).digest('hex');
+const { get, fail, done } = checker(name, base);
 const auth = token ? { Authorization: `Bearer ${token}` } : {};
 
 function checkSigned(r, keys) {
@@ -77,10 +49,7 @@ function checkSigned(r, keys) {
       f['q-header-list'] !== 'host' || f['q-url-param-list'] !== '') {
     fail(`authorization fields ${d.authorization}`);
   }
-  // The documented q-sign: HttpString, StringToSign, then two HMAC-SHA1.
-  const httpString = `put\n/${d.cosKey}\n\nhost=${encodeURIComponent(host)}\n`;
-  const stringToSign = `sha1\n${f['q-key-time']}\n${sha1Hex(httpString)}\n`;
-  const want = hmacHex(hmacHex(cred.key, f['q-key-time']), stringToSign);
+  const want = cosPutSignature(cred.key, f['q-key-time'], d.cosKey, host);
   if (f['q-signature'] !== want) fail(`q-signature ${f['q-signature']}, want ${want}`);
   return d;
 }
@@ -102,15 +71,7 @@ async function main() {
       if (/authorization/.test(r.body)) fail(`${what}: answered with a signature`);
     }
   }
-  agent.destroy();
-  if (failures.length) {
-    for (const f of failures) console.error(`verify: FAIL ${f}`);
-    process.exit(1);
-  }
-  console.log(`verify: ${name} ok`);
+  done('verify', `verify: ${name} ok`);
 }
 
-main().catch((e) => {
-  console.error(`verify: FAIL ${name}: ${e.message}`);
-  process.exit(1);
-});
+run('verify', name, main);

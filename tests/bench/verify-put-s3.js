@@ -19,37 +19,19 @@
 // Credentials: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION (cos);
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, S3_BUCKET, S3_REGION (s3).
 // Exit 0 if all good; otherwise prints every failure and exits 1.
-const http = require('node:http');
 const crypto = require('node:crypto');
+const { EXPIRES, SKEW, SLACK, checker, run, cosPutSignature } = require('./verify-lib.js');
 
 const [name, base, mode] = process.argv.slice(2);
 if (!name || !base || (mode !== 'cos' && mode !== 's3')) {
   console.error('usage: node verify-put-s3.js NAME BASE_URL cos|s3');
   process.exit(2);
 }
-const EXPIRES = 900;
-const SKEW = 60;
-const SLACK = 5; // seconds of clock difference tolerated
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const failures = [];
-const fail = (what) => failures.push(`${name}: ${what}`);
-
-function get(path) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(base + path, { agent, timeout: 5000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
+const { get, fail, done } = checker(name, base);
 
 const hmac = (alg, k, m, enc) => crypto.createHmac(alg, k).update(m).digest(enc);
 const hash = (alg, m) => crypto.createHash(alg).update(m).digest('hex');
-// RFC 3986 unreserved kept, everything else %XX (AWS UriEncode, COS cam-safe).
+// RFC 3986 unreserved kept, everything else %XX (AWS UriEncode).
 const uriEncode = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 
 // uploads/YYYYMMDD/<unix>_<32 hex>.<ext>, now, not seen before.
@@ -75,9 +57,7 @@ function checkCos(d, label, ext, keys) {
   if (!kt) return fail(`${label}: authorization ${d.authorization}`);
   if (Number(kt[2]) - Number(kt[1]) !== EXPIRES + SKEW) fail(`${label}: key time spans ${Number(kt[2]) - Number(kt[1])} s`);
   if (Math.abs(Number(kt[1]) - (now - SKEW)) > SLACK) fail(`${label}: key time starts at ${kt[1]}, now is ${now}`);
-  const httpString = `put\n/${d.cosKey}\n\nhost=${uriEncode(host)}\n`;
-  const toSign = `sha1\n${a['q-key-time']}\n${hash('sha1', httpString)}\n`;
-  const sig = hmac('sha1', hmac('sha1', process.env.COS_SECRET_KEY, a['q-key-time'], 'hex'), toSign, 'hex');
+  const sig = cosPutSignature(process.env.COS_SECRET_KEY, a['q-key-time'], d.cosKey, host);
   const want = `q-sign-algorithm=sha1&q-ak=${id}&q-sign-time=${a['q-key-time']}&q-key-time=${a['q-key-time']}` +
     `&q-header-list=host&q-url-param-list=&q-signature=${sig}`;
   if (d.authorization !== want) fail(`${label}: authorization\n  got  ${d.authorization}\n  want ${want}`);
@@ -136,15 +116,7 @@ async function main() {
     if (r.status < 400 || r.status > 499) fail(`${path}: status ${r.status}, want 4xx`);
     if (/authorization|X-Amz-Signature/.test(r.body)) fail(`${path}: answered with a signature`);
   }
-  agent.destroy();
-  if (failures.length) {
-    for (const f of failures) console.error(`verify-put-s3: FAIL ${f}`);
-    process.exit(1);
-  }
-  console.log(`verify-put-s3: ${name} (${mode}) ok`);
+  done('verify-put-s3', `verify-put-s3: ${name} (${mode}) ok`);
 }
 
-main().catch((e) => {
-  console.error(`verify-put-s3: FAIL ${name}: ${e.message}`);
-  process.exit(1);
-});
+run('verify-put-s3', name, main);

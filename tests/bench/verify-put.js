@@ -14,7 +14,7 @@
 //
 // Credentials: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION.
 const http = require('node:http');
-const crypto = require('node:crypto');
+const { cosPutSignature } = require('./verify-lib.js');
 
 const [name, base, lookup] = process.argv.slice(2);
 const cred = { id: process.env.COS_SECRET_ID, key: process.env.COS_SECRET_KEY,
@@ -30,15 +30,6 @@ function get(url) {
       res.on('end', () => resolve({ status: res.statusCode, body }));
     }).on('error', reject);
   });
-}
-
-const sha1 = (s) => crypto.createHash('sha1').update(s).digest('hex');
-const hmac = (k, s) => crypto.createHmac('sha1', k).update(s).digest('hex');
-
-function expected(key, keyTime, path) {
-  const httpString = `put\n${path}\n\nhost=${encodeURIComponent(cred.host)}\n`;
-  const stringToSign = `sha1\n${keyTime}\n${sha1(httpString)}\n`;
-  return hmac(hmac(key, keyTime), stringToSign);
 }
 
 async function main() {
@@ -65,7 +56,7 @@ async function main() {
     } else if (f['q-ak'] !== cred.id) {
       fail(`q-ak ${f['q-ak']}`);
     }
-    if (expected(secret, f['q-key-time'], '/' + a.cosKey) !== f['q-signature']) fail(`bad signature for ${a.cosKey}`);
+    if (cosPutSignature(secret, f['q-key-time'], a.cosKey, cred.host) !== f['q-signature']) fail(`bad signature for ${a.cosKey}`);
   }
   const bad = await get(`${base}/put-sign?ext=php`);
   if (bad.status < 400 || bad.status >= 500 || /authorization/.test(bad.body)) fail(`ext=php: ${bad.status}`);

@@ -17,50 +17,15 @@
 // An https:// BASE_URL is checked over TLS (trust its CA with
 // NODE_EXTRA_CA_CERTS).
 // Exit 0 if all good; otherwise prints every failure and exits 1.
-const http = require('node:http');
-const https = require('node:https');
-const crypto = require('node:crypto');
+const { cosCred: cred, EXPIRES, SKEW, SLACK, checker, run, cosPolicySignature } = require('./verify-lib.js');
 
 const [name, base, mode] = process.argv.slice(2);
 if (!name || !base) {
   console.error('usage: node verify.js NAME BASE_URL [--static]');
   process.exit(2);
 }
-const cred = {
-  id: process.env.COS_SECRET_ID,
-  key: process.env.COS_SECRET_KEY,
-  bucket: process.env.COS_BUCKET,
-  region: process.env.COS_REGION,
-};
-const EXPIRES = 900;
-const SKEW = 60;
 const MAX_SIZE = 100 * 1024 * 1024;
-const SLACK = 5; // seconds of clock difference tolerated
-
-const mod = base.startsWith('https:') ? https : http;
-const agent = new mod.Agent({ keepAlive: true, maxSockets: 1 });
-const failures = [];
-const fail = (what) => failures.push(`${name}: ${what}`);
-
-function get(path) {
-  return new Promise((resolve, reject) => {
-    const req = mod.get(base + path, { agent, timeout: 5000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-const hmacHex = (k, m) => crypto.createHmac('sha1', k).update(m).digest('hex');
-const sha1Hex = (m) => crypto.createHash('sha1').update(m).digest('hex');
-
-// The documented COS POST policy signature.
-function expectedSignature(policyJson, keyTime) {
-  return hmacHex(hmacHex(cred.key, keyTime), sha1Hex(policyJson));
-}
+const { get, fail, done } = checker(name, base);
 
 function checkSigned(r, ext, keys) {
   const label = `ext=${ext}`;
@@ -119,7 +84,7 @@ function checkSigned(r, ext, keys) {
   } catch (e) {
     fail(`${label}: policy is not JSON: ${policy.slice(0, 200)}`);
   }
-  const sig = expectedSignature(policy, d.qKeyTime);
+  const sig = cosPolicySignature(cred.key, d.qKeyTime, policy);
   if (d.qSignature !== sig) fail(`${label}: qSignature ${d.qSignature}, want ${sig}`);
   return d;
 }
@@ -146,15 +111,7 @@ async function main() {
       if (/qSignature|policy"/.test(r.body)) fail(`${path}: answered with a signature`);
     }
   }
-  agent.destroy();
-  if (failures.length) {
-    for (const f of failures) console.error(`verify: FAIL ${f}`);
-    process.exit(1);
-  }
-  console.log(`verify: ${name} ok`);
+  done('verify', `verify: ${name} ok`);
 }
 
-main().catch((e) => {
-  console.error(`verify: FAIL ${name}: ${e.message}`);
-  process.exit(1);
-});
+run('verify', name, main);
