@@ -32,6 +32,7 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const COS = require('cos-nodejs-sdk-v5');
+const { multipartParts } = require('./multipart.js');
 
 class Refused extends Error {
   constructor(code, message, status = 403) {
@@ -172,32 +173,15 @@ function checkKeyTime(kt, now) {
 // Splits a multipart/form-data body into { fields, file }; field names are
 // lower-cased (COS treats them case-insensitively). null when malformed.
 function parseMultipart(body, contentType) {
-  const b = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType || '');
-  if (!b) return null;
-  const delim = Buffer.from('--' + (b[1] || b[2]));
-  const next = Buffer.concat([Buffer.from('\r\n'), delim]);
+  const parts = multipartParts(body, contentType);
+  if (!parts) return null;
   const fields = {};
   let file = null;
-  let pos = body.indexOf(delim);
-  if (pos !== 0) return null;
-  for (;;) {
-    pos += delim.length;
-    const tail = body.subarray(pos, pos + 2).toString('latin1');
-    if (tail === '--') return { fields, file };
-    if (tail !== '\r\n') return null;
-    const end = body.indexOf(next, pos);
-    const sep = body.indexOf('\r\n\r\n', pos);
-    if (end < 0 || sep < 0 || sep > end) return null;
-    const head = body.subarray(pos + 2, sep).toString('utf8');
-    const disp = /^content-disposition:(.*)$/im.exec(head);
-    const name = disp && /;\s*name="([^"]*)"/i.exec(disp[1]);
-    if (!name) return null;
-    const filename = /;\s*filename="([^"]*)"/i.exec(disp[1]);
-    const data = body.subarray(sep + 4, end);
-    if (filename) file = { field: name[1], filename: filename[1], data };
-    else fields[name[1].toLowerCase()] = data.toString('utf8');
-    pos = end + 2;
+  for (const p of parts) {
+    if (p.filename !== undefined) file = { field: p.name, filename: p.filename, data: p.data };
+    else fields[p.name.toLowerCase()] = p.data.toString('utf8');
   }
+  return { fields, file };
 }
 
 // opts: { secretId, secretKey, region, buckets: [name, ...] (first = default),

@@ -25,6 +25,7 @@ const http = require('node:http');
 const crypto = require('node:crypto');
 const { SignatureV4, getSigningKey } = require('@smithy/signature-v4');
 const { S3Client } = require('@aws-sdk/client-s3');
+const { multipartParts } = require('./multipart.js');
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -60,38 +61,16 @@ function parseQuery(q) {
 
 // Splits a multipart/form-data body into { fields (original names), file }.
 function parseMultipart(body, contentType) {
-  const b = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType || '');
-  if (!b) return null;
-  const delim = Buffer.from('--' + (b[1] || b[2]));
-  const next = Buffer.concat([Buffer.from('\r\n'), delim]);
+  const parts = multipartParts(body, contentType);
+  if (!parts) return null;
   const fields = [];
   let file = null;
-  let pos = body.indexOf(delim);
-  if (pos !== 0) return null;
-  for (;;) {
-    pos += delim.length;
-    const tail = body.subarray(pos, pos + 2).toString('latin1');
-    if (tail === '--') return { fields, file };
-    if (tail !== '\r\n') return null;
-    const end = body.indexOf(next, pos);
-    const sep = body.indexOf('\r\n\r\n', pos);
-    if (end < 0 || sep < 0 || sep > end) return null;
-    const head = body.subarray(pos + 2, sep).toString('utf8');
-    const disp = /^content-disposition:(.*)$/im.exec(head);
-    const name = disp && /;\s*name="([^"]*)"/i.exec(disp[1]);
-    if (!name) return null;
-    const filename = /;\s*filename="([^"]*)"/i.exec(disp[1]);
-    const type = /^content-type:\s*(.*)$/im.exec(head);
-    const data = body.subarray(sep + 4, end);
-    if (filename) {
-      if (file) return null;
-      file = { filename: filename[1], type: type ? type[1].trim() : '', data };
-    } else {
-      if (file) return null; // fields after the file are ignored by S3; refuse them here
-      fields.push([name[1], data.toString('utf8')]);
-    }
-    pos = end + 2;
+  for (const p of parts) {
+    if (file) return null; // S3 ignores fields after the file; refuse them here
+    if (p.filename !== undefined) file = { filename: p.filename, type: p.type, data: p.data };
+    else fields.push([p.name, p.data.toString('utf8')]);
   }
+  return { fields, file };
 }
 
 const xmlEscape = (s) => String(s).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' }[c]));
