@@ -15,10 +15,10 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const h = require('./lib/harness.js');
+const { sleep, until: waitUntil } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'observe.lua');
 const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const LIMITS = 'idle_timeout_ms=20000,header_timeout_ms=20000,max_connections=500';
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 // Things a client sends that must never reach the log.
@@ -46,16 +46,7 @@ function lines(file) {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 }
 
-async function until(what, fn, ms = 5000 * SLOW) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < ms) {
-    last = fn();
-    if (last === true) return;
-    await sleep(50);
-  }
-  assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-}
+const until = (what, fn, ms = 5000 * SLOW) => waitUntil(what, fn, ms);
 
 function checkLine(text) {
   const e = JSON.parse(text); // throws on anything but valid JSON

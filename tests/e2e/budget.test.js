@@ -11,12 +11,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'limits.lua');
 const BUDGET_MS = 200;
 const LOAD_BUDGET_MS = 5000;
 const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // gw: the limits above. memGw: the same with a long time budget, so the
 // memory tests hit the memory cap first (the sanitizer build is slow).

@@ -28,14 +28,11 @@ function tmpdir(t) {
 // A config: the test config, a `marker` field and the /config-marker
 // route; `extra` lines before the return.
 function markerConfig(marker, extra = []) {
-  return [
-    `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'test.lua'))})(${JSON.stringify(h.CONFIGS)})`,
+  return h.configOver('test.lua', [
     `c.marker = ${JSON.stringify(marker)}`,
     'c.routes["GET /config-marker"] = "test_routes.config_marker"',
     ...extra,
-    'return c',
-    '',
-  ].join('\n');
+  ]);
 }
 
 // Replaces the symlink `link` so that it points at `target`, atomically

@@ -10,9 +10,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 const { createCosStandin } = require('./lib/cos_standin.js');
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('-w 1: u=alice reads back alice after gw.sleep while u=bob runs meanwhile', async (t) => {
   const gw = await h.start({ workers: 1 });

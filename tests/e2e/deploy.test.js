@@ -27,15 +27,14 @@ const fs = require('node:fs');
 const os = require('node:os');
 const https = require('node:https');
 const path = require('node:path');
-const net = require('node:net');
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const h = require('./lib/harness.js');
+const { sleep, freePort } = require('./lib/wait.js');
 const { makeTls } = require('./lib/tls.js');
 
 const DEPLOY = path.join(h.ROOT, 'examples', 'deploy');
 const SAN = process.env.SGW_SANITIZE === '1';
 const SLOW = SAN ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const read = (f) => fs.readFileSync(path.join(DEPLOY, f), 'utf8');
 // Credentials for the files the units and manifests name: the SecretKey
 // is the harness's, so e2e.secrets would find it in any log.
@@ -45,12 +44,6 @@ function tmpdir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-deploy-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
 }
 
 // [key, value] of every `Key=value` line of a unit's section.

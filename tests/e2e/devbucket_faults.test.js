@@ -13,10 +13,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const COS = require('cos-nodejs-sdk-v5');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 const { startDev, errorCode } = require('./lib/devbucket.js');
 const { multipart } = require('./lib/wx_shim.js');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hmac = (key, msg) => crypto.createHmac('sha1', key).update(msg).digest('hex');
 const sha1 = (msg) => crypto.createHash('sha1').update(msg).digest('hex');
 

@@ -28,11 +28,11 @@ const { createStsDouble, makeTls } = require('./lib/sts_double.js');
 const { createCosStandin, camEvaluate, camResources } = require('./lib/cos_standin.js');
 const { postPolicy } = require('../oracle/refs.js');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 
 const { COS_SECRET_ID: ID, COS_SECRET_KEY: KEY, COS_BUCKET: BUCKET, COS_REGION: REGION } = h.CREDS;
 const APPID = BUCKET.slice(BUCKET.lastIndexOf('-') + 1);
 const RESOURCE = (key) => `qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/${key}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let sts;
 let cos;

@@ -20,6 +20,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const net = require('node:net');
 const h = require('./lib/harness');
+const { sleep } = require('./lib/wait.js');
 
 const SAN = process.env.SGW_SANITIZE === '1';
 const CLIENTS = 2500;
@@ -30,7 +31,6 @@ const cpuSeconds = (pid) => {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks
 };
 const fdCount = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function connectMany(port, n) {
   const socks = [];

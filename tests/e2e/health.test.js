@@ -12,14 +12,13 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const h = require('./lib/harness.js');
+const { sleep, freePort, until: waitUntil } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'observe.lua');
 const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const LIMITS = 'idle_timeout_ms=20000,header_timeout_ms=20000,shutdown_timeout_ms=5000';
 
 function get(base, p, { localAddress } = {}) {
@@ -39,26 +38,7 @@ function get(base, p, { localAddress } = {}) {
   });
 }
 
-async function until(what, fn, ms) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < ms) {
-    last = await fn();
-    if (last === true) return Date.now() - t0;
-    await sleep(100);
-  }
-  assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+const until = (what, fn, ms) => waitUntil(what, fn, ms, 100);
 
 // A redis-server of our own on `port`, without persistence.
 async function startRedis(port, dir) {

@@ -9,6 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'limits.lua');
 const MAX_URL = 1024;
@@ -17,7 +18,6 @@ const MAX_BODY = 4096;
 const MAX_CONNECTIONS = 50;
 
 const get = (p, extra = '') => `GET ${p} HTTP/1.1\r\nHost: gw.test\r\n${extra}\r\n`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let gw;
 test.before(async () => {

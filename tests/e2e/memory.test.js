@@ -16,9 +16,9 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const net = require('node:net');
 const h = require('./lib/harness');
+const { sleep } = require('./lib/wait.js');
 
 const SAN = process.env.SGW_SANITIZE === '1';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rss = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 const MB = 1 << 20;
 

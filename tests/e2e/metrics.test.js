@@ -12,28 +12,17 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
 const http = require('node:http');
 const { spawn, spawnSync } = require('node:child_process');
 const h = require('./lib/harness.js');
+const { sleep, freePort } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'observe.lua');
 const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // The default limits.lua idle timeout (500 ms) would close a scraper's
 // keep-alive connection between scrapes; that is fine, but these tests
 // hold idle connections on purpose.
 const LIMITS = 'idle_timeout_ms=20000,header_timeout_ms=20000,max_connections=500';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 // GET on a keep-alive agent (or a fresh connection), from `localAddress`.
 function get(base, p, { agent = false, localAddress } = {}) {
@@ -349,13 +338,13 @@ test('signgw -t refuses bad metrics, access_log and health settings with a messa
   try {
     for (const [line, re] of cases) {
       const config = path.join(dir, 'config.lua');
-      fs.writeFileSync(config, `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'test.lua'))})(${JSON.stringify(h.CONFIGS)})\n${line}\nreturn c\n`);
+      fs.writeFileSync(config, h.configOver('test.lua', [line]));
       const r = h.runCli(['-t', '-c', config]);
       assert.equal(r.status, 1, `${line}: ${r.output}`);
       assert.match(r.output, re, line);
     }
     const ok = path.join(dir, 'config.lua');
-    fs.writeFileSync(ok, `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'test.lua'))})(${JSON.stringify(h.CONFIGS)})\nc.metrics = false\nc.access_log = "-"\nc.health = { drain_delay_ms = 5000 }\nreturn c\n`);
+    fs.writeFileSync(ok, h.configOver('test.lua', ['c.metrics = false', 'c.access_log = "-"', 'c.health = { drain_delay_ms = 5000 }']));
     const r = h.runCli(['-t', '-c', ok]);
     assert.equal(r.status, 0, r.output);
   } finally {

@@ -13,10 +13,10 @@ const os = require('node:os');
 const path = require('node:path');
 const https = require('node:https');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 const { makeCa, makeServerCert } = require('./lib/tls.js');
 
 const CONFIG = path.join(h.CONFIGS, 'outbound.lua');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-outbound-'));
 const ca = makeCa(dir, 'ca');

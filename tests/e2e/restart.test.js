@@ -16,17 +16,16 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
-const net = require('node:net');
 const http = require('node:http');
 const https = require('node:https');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const h = require('./lib/harness.js');
+const { sleep, freePort } = require('./lib/wait.js');
 const { makeTls } = require('./lib/tls.js');
 
 const SAN = process.env.SGW_SANITIZE === '1';
 const SLOW = SAN ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function tmpdir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sgw-restart-'));
@@ -37,19 +36,8 @@ function tmpdir(t) {
 // limits.lua (the /sleep route, small limits) listening on `listen` (Lua).
 function config(dir, name, listen) {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, [
-    `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'limits.lua'))})(${JSON.stringify(h.CONFIGS)})`,
-    `c.listen = ${listen}`,
-    'return c',
-    '',
-  ].join('\n'));
+  fs.writeFileSync(file, h.configOver('limits.lua', [`c.listen = ${listen}`]));
   return file;
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
 }
 
 // One GET (on a new connection unless `agent`): { status, json } or { error }.

@@ -10,10 +10,10 @@ const net = require('node:net');
 const http = require('node:http');
 const path = require('node:path');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'limits.lua');
 const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const get = (p) => `GET ${p} HTTP/1.1\r\nHost: gw.test\r\n\r\n`;
 // Keep-alive connections must not time out by themselves here.
 const LIMITS = 'idle_timeout_ms=20000,header_timeout_ms=20000,shutdown_timeout_ms=3000';

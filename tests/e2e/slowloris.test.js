@@ -68,7 +68,7 @@ function main() {
   const HEADER_MS = 6000;
   const WINDOW_MS = 2000;
   const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const { sleep } = require('./lib/wait.js');
 
   // Pipelined keep-alive GETs on `conns` connections for `ms`: answers/s.
   async function throughput(port, ms, conns = 4, depth = 8) {

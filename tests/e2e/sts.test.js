@@ -27,6 +27,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const COS = require('cos-nodejs-sdk-v5');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 const { createWx, runSeed } = require('./lib/wx_shim.js');
 const { createCosStandin } = require('./lib/cos_standin.js');
 const { createStsDouble } = require('./lib/sts_double.js');
@@ -37,7 +38,6 @@ const REGION = h.CREDS.COS_REGION;
 const PUT_SEED = path.join(h.ROOT, 'examples', 'miniprogram', 'put.js');
 const POST_SEED = path.join(h.ROOT, 'examples', 'miniprogram', 'post.js');
 const RESOURCE = (key) => `qcs::cos:${REGION}:uid/1250000000:${BUCKET}/${key}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let sts, cos;
 test.before(async () => {

@@ -8,6 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 
 const CONFIG = path.join(h.CONFIGS, 'limits.lua');
 const HEADER_MS = 500;
@@ -16,7 +17,6 @@ const SEND_MS = 1000;
 // The sanitizer build is slower; only upper bounds stretch.
 const SLOW = process.env.SGW_SANITIZE === '1' ? 2 : 1;
 const MARGIN = 700 * SLOW;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const get = (p) => `GET ${p} HTTP/1.1\r\nHost: gw.test\r\n\r\n`;
 
 let gw;

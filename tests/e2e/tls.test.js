@@ -19,18 +19,17 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
-const net = require('node:net');
 const tls = require('node:tls');
 const https = require('node:https');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawnSync, execFileSync } = require('node:child_process');
 const h = require('./lib/harness.js');
+const { sleep } = require('./lib/wait.js');
 const { makeCa, makeServerCert } = require('./lib/tls.js');
 
 const SAN = process.env.SGW_SANITIZE === '1';
 const SLOW = SAN ? 2 : 1;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SAN_NAMES = 'IP:127.0.0.1,DNS:localhost';
 
 // A CA and two server certificates it signed, in a fresh temp dir.
@@ -48,12 +47,7 @@ function pki(t) {
 // `listen` (Lua text) as its listen entries.
 function config(dir, listen, name = 'tls.lua') {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, [
-    `local c = loadfile(${JSON.stringify(path.join(h.CONFIGS, 'limits.lua'))})(${JSON.stringify(h.CONFIGS)})`,
-    `c.listen = ${listen}`,
-    'return c',
-    '',
-  ].join('\n'));
+  fs.writeFileSync(file, h.configOver('limits.lua', [`c.listen = ${listen}`]));
   return file;
 }
 

@@ -30,6 +30,17 @@ const LOG_DIR = process.env.SGW_LOG_DIR || path.join(os.tmpdir(), 'sgw-e2e-logs'
 const CONFIGS = path.join(__dirname, '..', 'configs');
 const TEST_NAME = path.basename(process.argv[1] || 'e2e', '.js').replace(/\.test$/, '');
 
+// The text of a config that loads configs/<base> (with the configs folder
+// as its `...`) as `c`, runs `lines` (Lua) and returns c.
+function configOver(base, lines = []) {
+  return [
+    `local c = loadfile(${JSON.stringify(path.join(CONFIGS, base))})(${JSON.stringify(CONFIGS)})`,
+    ...lines,
+    'return c',
+    '',
+  ].join('\n');
+}
+
 // The SecretKey must never leave the server: every helper checks each body.
 function assertNoSecret(data, where) {
   if (String(data).includes(SECRET_KEY)) throw new Error(`SecretKey leaked in ${where}`);
@@ -294,5 +305,5 @@ class RawConn {
 
 module.exports = {
   CREDS, SECRET_KEY, COS_HOST, ROOT, BIN, LOG_DIR, CONFIGS, TEST_NAME,
-  assertNoSecret, testEnv, start, runCli, request, parseResponse, RawConn, parseListening,
+  assertNoSecret, testEnv, configOver, start, runCli, request, parseResponse, RawConn, parseListening,
 };

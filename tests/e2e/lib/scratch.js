@@ -9,7 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const h = require('./harness.js');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep } = require('./wait.js');
 
 // The sanitizer build runs scripts several times slower: time limits that
 // stand for "within 1 s" are doubled there (SGW_SANITIZE=1, set by CMake).

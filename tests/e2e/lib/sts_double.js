@@ -61,6 +61,7 @@ const DEFAULT_SECRET_KEY = 'sgwTestSecretKeyNeverLeaves0123456789';
 // ------------------------------------------------------------------ TLS
 
 const { makeTls } = require('./tls.js');
+const { sleep } = require('./wait.js');
 
 // ------------------------------------------------------------------ helpers
 
@@ -324,7 +325,6 @@ async function createStsDouble(opts = {}) {
 
   // ---- HTTP
 
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const json = (res, status, obj) => {
     const text = JSON.stringify(obj);
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
