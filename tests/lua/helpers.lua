@@ -6,4 +6,11 @@ function M.eq(got, want, what)
   end
 end
 
+-- The number of entries of a table (any keys).
+function M.count(t)
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n
+end
+
 return M

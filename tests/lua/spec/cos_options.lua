@@ -2,46 +2,15 @@
 -- even when they come from a proxy table (an __index function, so nothing
 -- else holds them) and the collector runs between reading them and
 -- signing. Each __index call allocates heavily, which runs the collector
--- (collectgarbage itself is not available to scripts). The expected value
--- is the same call with a plain table; in the sanitizer build a string
--- freed too early is a use-after-free that aborts the server, so the
--- driver sees no answer at all.
+-- (tests/lua/proxies.lua). The expected value is the same call with a
+-- plain table; in the sanitizer build a string freed too early is a
+-- use-after-free that aborts the server, so the driver sees no answer at
+-- all.
 local eq = require("helpers").eq
 local cos = require "gw.cos"
+local P = require "proxies"
 
--- Enough garbage for the collector to run several times.
-local function churn()
-  local keep = {}
-  for i = 1, 2000 do keep[i % 64 + 1] = { i, tostring(i) .. "x" } end
-  return keep
-end
-
-local serial = 1000
-local function next_id()
-  serial = serial + 1
-  return serial
-end
-
--- Field values are functions that make a new string object on each read:
--- long strings through :sub (never shared), short ones by formatting a
--- number, so no constant or other variable holds the same object.
-local function resolve(v)
-  if type(v) == "function" then return v() end
-  return v
-end
-
-local function proxy(values)
-  return setmetatable({}, { __index = function(_, k)
-    churn()
-    return resolve(values[k])
-  end })
-end
-
-local function plain(values)
-  local t = {}
-  for k, v in pairs(values) do t[k] = resolve(v) end
-  return t
-end
+local next_id, proxy, plain = P.next_id, P.proxy, P.plain
 
 return {
   { "authorization reads a proxy table under collector pressure", function(_, ctx)

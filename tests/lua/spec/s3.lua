@@ -3,7 +3,8 @@
 -- tests/lua/s3_vectors.lua with the S3 credential this spec's server runs with
 -- (tests/lua/run.test.js). Also: the credential stays opaque, misuse
 -- raises errors that never hold the secret, defaults.
-local eq = require("helpers").eq
+local helpers = require "helpers"
+local eq, count = helpers.eq, helpers.count
 local s3, time = require "gw.s3", require "gw.time"
 local V = require "s3_vectors"
 
@@ -29,12 +30,6 @@ local function refuses(what, f, ...)
   err = tostring(err)
   assert(err:find(what, 1, true), ("expected %q in %q"):format(what, err))
   assert(not err:find(SECRET_PART, 1, true), "the secret is in the error: " .. err)
-end
-
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
 end
 
 local spec = {

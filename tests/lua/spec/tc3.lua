@@ -2,7 +2,8 @@
 -- SDK (tencentcloud-sdk-nodejs-common Sign.sign3): tests/oracle/
 -- gen_tc3_vectors.js wrote tests/lua/tc3_vectors.lua with the credential this
 -- spec's server runs with (tests/lua/run.test.js).
-local eq = require("helpers").eq
+local helpers = require "helpers"
+local eq, count = helpers.eq, helpers.count
 local tc3, time = require "gw.tc3", require "gw.time"
 local V = require "tc3_vectors"
 
@@ -11,12 +12,6 @@ local function opts(ctx, over)
     version = V.version, region = V.region, payload = V.payload, timestamp = V.timestamp }
   for k, v in pairs(over or {}) do o[k] = v end
   return o
-end
-
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
 end
 
 return {
