@@ -17,26 +17,14 @@
 
 static const char SECRET_KEY[] = "fuzz\x01Secret\x02Key\x03NeverLeaves";
 
-/* A NUL-terminated copy (the API takes C strings for some fields). */
-static char *cstr(const field_t *f) {
-  char *s = malloc(f->len + 1);
-  CHECK(s != NULL);
-  memcpy(s, f->p, f->len);
-  s[f->len] = '\0';
-  return s;
-}
-
 /* Set when the input itself holds the key: a secret id or an extra
  * condition is copied into the output as it is, so the key may then
  * appear without having leaked. */
 static int input_has_secret;
 
 static void no_secret(const char *p, size_t len) {
-  size_t k = sizeof(SECRET_KEY) - 1;
-  if (input_has_secret)
-    return;
-  for (size_t i = 0; p != NULL && i + k <= len; i++)
-    CHECK(memcmp(p + i, SECRET_KEY, k) != 0);
+  if (!input_has_secret)
+    fuzz_no_secret(p, len, SECRET_KEY, sizeof(SECRET_KEY) - 1);
 }
 
 /* One signer for the whole run, as a worker keeps one: its kept SignKey
@@ -67,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   /* 0 method, 1 path, 2 secret id, then header and param pairs, then
    * bucket, key, token, start, end, min, max, conditions. */
-  method = cstr(&f[0]);
-  id = cstr(&f[2]);
+  method = fuzz_cstr(&f[0]);
+  id = fuzz_cstr(&f[2]);
   idx = 3;
   for (size_t i = 0; i < nh; i++, idx += 2)
     headers[i] = (sgw_kv_t){f[idx % MAX_FIELDS].p, f[idx % MAX_FIELDS].len,
@@ -78,15 +66,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     params[i] = (sgw_kv_t){f[idx % MAX_FIELDS].p, f[idx % MAX_FIELDS].len,
                            f[(idx + 1) % MAX_FIELDS].p,
                            f[(idx + 1) % MAX_FIELDS].len};
-  bucket = cstr(&f[idx++ % MAX_FIELDS]);
-  key = cstr(&f[idx++ % MAX_FIELDS]);
-  token = cstr(&f[idx++ % MAX_FIELDS]);
+  bucket = fuzz_cstr(&f[idx++ % MAX_FIELDS]);
+  key = fuzz_cstr(&f[idx++ % MAX_FIELDS]);
+  token = fuzz_cstr(&f[idx++ % MAX_FIELDS]);
   int64_t start = fuzz_num(&f[idx++ % MAX_FIELDS]) / (1 << 20);
   int64_t end = start + fuzz_num(&f[idx++ % MAX_FIELDS]) % (1LL << 42);
   int64_t min = fuzz_num(&f[idx++ % MAX_FIELDS]) - 1000;
   int64_t max = fuzz_num(&f[idx++ % MAX_FIELDS]);
   for (unsigned i = 0; i < 3; i++)
-    cond[i] = cstr(&f[idx++ % MAX_FIELDS]);
+    cond[i] = fuzz_cstr(&f[idx++ % MAX_FIELDS]);
 
   sgw_cos_sign_t req = {
       .secret_id = id,

@@ -1,5 +1,6 @@
-/* What the COS fuzz targets share: an input cut into fields at '\n',
- * numbers made of field bytes, and a check that aborts (which libFuzzer
+/* What the signing fuzz targets share: an input cut into fields at '\n',
+ * numbers made of field bytes, C strings from fields, the check that no
+ * output holds the secret, and a check that aborts (which libFuzzer
  * reports with the input). */
 #ifndef SGW_FUZZ_FIELDS_H
 #define SGW_FUZZ_FIELDS_H
@@ -7,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHECK(x) \
   do {           \
@@ -41,6 +43,23 @@ static inline int64_t fuzz_num(const field_t *f) {
   for (size_t i = 0; i < f->len && i < 8; i++)
     v = v << 8 | (unsigned char)f->p[i];
   return (int64_t)(v % (1ULL << 62)) - (1LL << 61);
+}
+
+/* A NUL-terminated copy of a field (the APIs take C strings for some
+ * fields; a NUL byte in it cuts the string short). The caller frees it. */
+static inline char *fuzz_cstr(const field_t *f) {
+  char *s = malloc(f->len + 1);
+  CHECK(s != NULL);
+  memcpy(s, f->p, f->len);
+  s[f->len] = '\0';
+  return s;
+}
+
+/* Aborts when p[0..len) holds the k bytes of secret; p may be NULL. */
+static inline void fuzz_no_secret(const char *p, size_t len,
+                                  const char *secret, size_t k) {
+  for (size_t i = 0; p != NULL && i + k <= len; i++)
+    CHECK(memcmp(p + i, secret, k) != 0);
 }
 
 #endif

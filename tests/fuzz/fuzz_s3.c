@@ -18,21 +18,11 @@
 
 static const char SECRET[] = "fuzz\x01S3\x02Secret\x03NeverLeaves";
 
-static char *cstr(const field_t *f) {
-  char *s = malloc(f->len + 1);
-  CHECK(s != NULL);
-  memcpy(s, f->p, f->len);
-  s[f->len] = '\0';
-  return s;
-}
-
 static int input_has_secret;
 
 static void no_secret(const char *p, size_t len) {
-  size_t k = sizeof(SECRET) - 1;
-  if (input_has_secret || p == NULL)
-    return;
-  CHECK(memmem(p, len, SECRET, k) == NULL);
+  if (!input_has_secret)
+    fuzz_no_secret(p, len, SECRET, sizeof(SECRET) - 1);
 }
 
 static void well_formed(const sgw_buf_t *b) {
@@ -66,14 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* 0 endpoint, 1 region, 2 service, 3 access key id, 4 token, 5 bucket,
    * 6 key, 7 method, 8 date, 9 expires, then header and query pairs, then
    * conditions. */
-  url = cstr(&f[0]);
-  region = cstr(&f[1]);
-  service = cstr(&f[2]);
-  id = cstr(&f[3]);
-  token = cstr(&f[4]);
-  bucket = cstr(&f[5]);
-  key = cstr(&f[6]);
-  method = cstr(&f[7]);
+  url = fuzz_cstr(&f[0]);
+  region = fuzz_cstr(&f[1]);
+  service = fuzz_cstr(&f[2]);
+  id = fuzz_cstr(&f[3]);
+  token = fuzz_cstr(&f[4]);
+  bucket = fuzz_cstr(&f[5]);
+  key = fuzz_cstr(&f[6]);
+  method = fuzz_cstr(&f[7]);
   int64_t date = fuzz_num(&f[8]) % (1LL << 40);
   int64_t expires = fuzz_num(&f[9]) % (1 << 21);
   idx = 10;
@@ -86,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                           f[(idx + 1) % MAX_FIELDS].p,
                           f[(idx + 1) % MAX_FIELDS].len};
   for (unsigned i = 0; i < 3; i++)
-    cond[i] = cstr(&f[idx++ % MAX_FIELDS]);
+    cond[i] = fuzz_cstr(&f[idx++ % MAX_FIELDS]);
 
   if ((flags & 1) ? sgw_s3_endpoint_parse(url, &ep) < 0
                   : sgw_s3_endpoint_default(region, &ep) < 0)
