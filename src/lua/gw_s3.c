@@ -107,6 +107,22 @@ static void set_string(lua_State *L, const char *k, const char *v, size_t n) {
   lua_setfield(L, -2, k);
 }
 
+/* Each name = value of kv in the table on top of the stack. */
+static void set_pairs(lua_State *L, const sgw_kv_t *kv, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    lua_pushlstring(L, kv[i].name, kv[i].name_len);
+    lua_pushlstring(L, kv[i].value, kv[i].value_len);
+    lua_rawset(L, -3);
+  }
+}
+
+/* X-Amz-Security-Token in the table on top, with a session token. */
+static void set_token(lua_State *L, const sgw_s3_signer_t *s) {
+  if (s->session_token != NULL)
+    set_string(L, "X-Amz-Security-Token", s->session_token,
+               strlen(s->session_token));
+}
+
 /* The message names what was refused, never the key. */
 static int sign_error(lua_State *L, const char *what, int rc) {
   return luaL_error(L, "cannot sign the %s: %s (check bucket, key, method, "
@@ -210,19 +226,13 @@ static int l_post_policy(lua_State *L) {
   lua_createtable(L, 0, 2);
   set_string(L, "url", res.url.base, res.url.len);
   lua_createtable(L, 0, (int)p.nfields + 8);
-  for (size_t i = 0; i < p.nfields; i++) {
-    lua_pushlstring(L, fields[i].name, fields[i].name_len);
-    lua_pushlstring(L, fields[i].value, fields[i].value_len);
-    lua_rawset(L, -3);
-  }
+  set_pairs(L, fields, p.nfields);
   set_string(L, "bucket", p.bucket, strlen(p.bucket));
   set_string(L, "X-Amz-Algorithm", SGW_S3_ALGORITHM,
              sizeof(SGW_S3_ALGORITHM) - 1);
   set_string(L, "X-Amz-Credential", res.credential, strlen(res.credential));
   set_string(L, "X-Amz-Date", res.amz_date, strlen(res.amz_date));
-  if (s.session_token != NULL)
-    set_string(L, "X-Amz-Security-Token", s.session_token,
-               strlen(s.session_token));
+  set_token(L, &s);
   set_string(L, "key", p.key, strlen(p.key));
   set_string(L, "Policy", res.policy_b64.base, res.policy_b64.len);
   set_string(L, "X-Amz-Signature", res.signature, 64);
@@ -264,19 +274,13 @@ static int l_authorization(lua_State *L) {
   lua_createtable(L, 0, 2);
   set_string(L, "url", out.url.base, out.url.len);
   lua_createtable(L, 0, (int)r.nheaders + 4);
-  for (size_t i = 0; i < r.nheaders; i++) {
-    lua_pushlstring(L, headers[i].name, headers[i].name_len);
-    lua_pushlstring(L, headers[i].value, headers[i].value_len);
-    lua_rawset(L, -3);
-  }
+  set_pairs(L, headers, r.nheaders);
   set_string(L, "Authorization", out.authorization.base,
              out.authorization.len);
   set_string(L, "X-Amz-Content-Sha256", out.content_sha256,
              strlen(out.content_sha256));
   set_string(L, "X-Amz-Date", out.amz_date, strlen(out.amz_date));
-  if (s.session_token != NULL)
-    set_string(L, "X-Amz-Security-Token", s.session_token,
-               strlen(s.session_token));
+  set_token(L, &s);
   lua_setfield(L, -2, "headers");
   sgw_s3_signed_free(&out);
   return 1;
