@@ -10,6 +10,10 @@
  * written as they are. Invalid UTF-8 is SGW_EINVAL (nothing is appended). */
 int sgw_json_string(sgw_buf_t *out, const char *s, size_t len);
 
+/* 1 when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF) and holds no NUL byte, else 0. */
+int sgw_utf8_valid(const char *s, size_t len);
+
 /* ---- parsing ----------------------------------------------------------
  *
  * RFC 8259 exactly, nothing looser: no comments, no trailing commas, no

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "signgw/error.h"
+#include "signgw/json.h"
 
 #define SGW__MAX_FAMILIES 1024
 #define SGW__CHUNK_SHIFT 10
@@ -456,49 +457,6 @@ unsigned sgw_metrics_nlabels(const sgw_metric_t *f) { return f->nlabels; }
 
 /* ---- series ---------------------------------------------------------- */
 
-/* Whether s[0..n) is well-formed UTF-8 (RFC 3629) without a NUL (which
- * the text format's readers may take for the end). */
-static int utf8_ok(const unsigned char *s, size_t n) {
-  size_t i = 0;
-
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c == 0)
-      return 0;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf)
-      len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-      len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-      len = 4;
-    else
-      return 0;
-    if (n - i < len)
-      return 0;
-    if (c == 0xe0)
-      lo = 0xa0;
-    else if (c == 0xed)
-      hi = 0x9f;
-    else if (c == 0xf0)
-      lo = 0x90;
-    else if (c == 0xf4)
-      hi = 0x8f;
-    if (s[i + 1] < lo || s[i + 1] > hi)
-      return 0;
-    for (size_t k = 2; k < len; k++)
-      if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-        return 0;
-    i += len;
-  }
-  return 1;
-}
-
 int sgw_metrics_write_label_value(sgw_buf_t *out, const char *v, size_t len) {
   size_t start = 0;
   int rc = 0;
@@ -599,8 +557,10 @@ sgw_series_t *sgw_metrics_series(sgw_metric_t *f, const char *const *values,
   h = hash_bytes(key->base, key->len);
   if ((s = map_get(&sh->cache, h, key->base, key->len)) != NULL)
     return s;
+  /* UTF-8 without a NUL, which the text format's readers may take for
+   * the end. */
   for (unsigned i = 0; i < f->nlabels; i++)
-    if (!utf8_ok((const unsigned char *)values[i], lv[i])) {
+    if (!sgw_utf8_valid(values[i], lv[i])) {
       series_refused(f, "a label value is not UTF-8");
       return NULL;
     }

@@ -46,6 +46,18 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n) {
   return len;
 }
 
+int sgw_utf8_valid(const char *s, size_t len) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, n;
+
+  while (i < len) {
+    if (p[i] == 0 || (n = utf8_seq_len(p + i, len - i)) == 0)
+      return 0;
+    i += n;
+  }
+  return 1;
+}
+
 /* What a byte needs in a JSON string: nothing, a two-character escape,
  * a \u00XX escape, or (non-ASCII) a UTF-8 check. A table: this runs over
  * every byte of every response. */

@@ -11,49 +11,7 @@
 
 #include "sign/jwt_key.h"
 #include "signgw/error.h"
-
-/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF, no
- * NUL byte. */
-static int json_utf8_ok(const unsigned char *s, size_t len) {
-  size_t i = 0;
-
-  while (i < len) {
-    unsigned char c = s[i];
-    size_t n, k;
-    unsigned cp;
-
-    if (c == 0)
-      return 0;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return 0;
-    }
-    if (len - i <= n)
-      return 0;
-    for (k = 1; k <= n; k++) {
-      if ((s[i + k] & 0xc0) != 0x80)
-        return 0;
-      cp = cp << 6 | (s[i + k] & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-      return 0;
-    i += n + 1;
-  }
-  return 1;
-}
+#include "signgw/json.h"
 
 /* A backslash appears only inside strings, where it starts an escape, so
  * a linear scan that skips each escape's second character finds every
@@ -117,7 +75,7 @@ int sgw__jwt_json_object(const char *s, size_t len, cJSON **out) {
   int rc;
 
   *out = NULL;
-  if (!json_utf8_ok((const unsigned char *)s, len) ||
+  if (!sgw_utf8_valid(s, len) ||
       json_has_nul_escape(s, len))
     return SGW_EINVAL;
   j = cJSON_ParseWithLengthOpts(s, len, &end, 0);

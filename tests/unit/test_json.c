@@ -1,4 +1,5 @@
-/* JSON string output: escaping and strict UTF-8 validation. JSON parsing:
+/* JSON string output: escaping and strict UTF-8 validation (also alone:
+ * sgw_utf8_valid). JSON parsing:
  * what RFC 8259 accepts and refuses, with the decoded value of each
  * accepted text written from the RFC's rules (escapes, UTF-16 surrogate
  * pairs in \u escapes, the number grammar); decoded strings keep their
@@ -69,7 +70,15 @@ static void test_valid_utf8_edges(void) {
   for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
     snprintf(want, sizeof want, "\"%s\"", ok[i].s);
     check_json(ok[i].name, ok[i].s, strlen(ok[i].s), want);
+    CHECK(sgw_utf8_valid(ok[i].s, strlen(ok[i].s)) == 1);
   }
+  test_case("sgw_utf8_valid: empty, ASCII, mixed");
+  CHECK(sgw_utf8_valid("", 0) == 1);
+  CHECK(sgw_utf8_valid("abc", 3) == 1);
+  CHECK(sgw_utf8_valid("中文😀é", strlen("中文😀é")) == 1);
+  test_case("sgw_utf8_valid: a NUL byte is refused");
+  CHECK(sgw_utf8_valid("a\0b", 3) == 0);
+  CHECK(sgw_utf8_valid("\0", 1) == 0);
 }
 
 static void test_invalid_utf8(void) {
@@ -120,6 +129,7 @@ static void test_invalid_utf8(void) {
     CHECK_EQ_INT(sgw_json_string(&b, bad[i].s, strlen(bad[i].s)), SGW_EINVAL);
     /* Nothing may be appended on failure. */
     CHECK_EQ_STR(b.base, "[");
+    CHECK(sgw_utf8_valid(bad[i].s, strlen(bad[i].s)) == 0);
   }
 
   /* The length bounds validation: a sequence cut off by len is invalid
@@ -127,6 +137,7 @@ static void test_invalid_utf8(void) {
   test_case("sequence cut by len");
   sgw_buf_reset(&b);
   CHECK_EQ_INT(sgw_json_string(&b, "\xe4\xb8\xad", 2), SGW_EINVAL);
+  CHECK(sgw_utf8_valid("\xe4\xb8\xad", 2) == 0);
   sgw_buf_free(&b);
 }
 
