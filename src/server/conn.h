@@ -85,6 +85,12 @@ struct sgw_conn_s {
   unsigned handshaking : 1;  /* TLS: the handshake is not done yet */
 };
 
+/* Why the parser paused (sgw_http_req_t.pause_at). */
+enum { SGW__PAUSE_MESSAGE, SGW__PAUSE_HEAD, SGW__PAUSE_BODY };
+
+/* parse.c: sets up r's parser with the callbacks that fill it. */
+void sgw__parse_init(sgw_http_req_t *r);
+
 /* Takes a connected socket (uv_tcp_t already initialised and opened). */
 void sgw_conn_start(sgw_conn_t *c);
 void sgw_conn_close(sgw_conn_t *c);

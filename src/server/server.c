@@ -198,6 +198,12 @@ void sgw_server_conn_states(const sgw_server_t *s, unsigned *n) {
     n[sgw_conn_state(c)]++;
 }
 
+void sgw__server_account(sgw_server_t *s, size_t add, size_t sub) {
+  s->buffered = s->buffered + add - sub;
+  if (s->buffered > s->buffered_peak)
+    s->buffered_peak = s->buffered;
+}
+
 void sgw_server_trim(sgw_server_t *s) {
   if (s->buffered_peak - s->buffered < SGW__TRIM_AFTER)
     return;

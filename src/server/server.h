@@ -89,6 +89,9 @@ void sgw_server_halt(sgw_server_t *s);
 void sgw_server_close(sgw_server_t *s);
 void sgw_server_fini(sgw_server_t *s);
 
+/* Counts bytes held in pending input, kept bodies and queued output. */
+void sgw__server_account(sgw_server_t *s, size_t add, size_t sub);
+
 /* Gives memory back to the system if much that was buffered is gone. */
 void sgw_server_trim(sgw_server_t *s);
 
