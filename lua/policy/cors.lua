@@ -81,8 +81,10 @@ function M.headers(req, headers)
   return h
 end
 
--- wrap(handler) -> a handler whose answers carry the CORS headers.
+-- wrap(handler) -> a handler whose answers carry the CORS headers (the
+-- handler itself when no origin is listed: nothing to add, not even Vary).
 function M.wrap(handler)
+  if not M.enabled then return handler end
   return function(req, ctx)
     local status, body, headers = handler(req, ctx)
     return status, body, M.headers(req, headers)

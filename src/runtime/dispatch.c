@@ -319,14 +319,34 @@ static void on_task_end(sgw_task_t *t, int how, int nres) {
 
 /* ---- the server's callbacks ------------------------------------------ */
 
+/* The route of req in the current generation. The one on_head found is
+ * kept for on_request (one lookup a request): it is used only for the
+ * same request on the same generation. */
+static const sgw_route_t *dispatch_route(sgw_worker_t *w,
+                                         sgw_http_req_t *req, char *allow,
+                                         size_t allow_size) {
+  size_t plen;
+  const char *path;
+
+  if (w->route_req == req && w->route_vm == w->vm && w->route != NULL) {
+    allow[0] = '\0';
+    return w->route;
+  }
+  path = sgw_http_req_path(req, &plen);
+  return sgw_vm_route(w->vm, sgw_http_req_method(req), path, plen, allow,
+                      allow_size);
+}
+
 static int on_head(sgw_http_req_t *req, void *ud) {
   sgw_worker_t *w = ud;
-  size_t plen;
-  const char *path = sgw_http_req_path(req, &plen);
   char allow[128];
-  const sgw_route_t *route = sgw_vm_route(w->vm, sgw_http_req_method(req),
-                                          path, plen, allow, sizeof(allow));
+  const sgw_route_t *route;
 
+  w->route_req = NULL;
+  route = dispatch_route(w, req, allow, sizeof(allow));
+  w->route_req = req;
+  w->route_vm = w->vm;
+  w->route = route;
   return route != NULL && route->body;
 }
 
@@ -334,8 +354,6 @@ static void on_request(sgw_http_req_t *req, void *ud) {
   sgw_worker_t *w = ud;
   sgw_vm_t *vm = w->vm;
   sgw_obs_note_t note = {NULL, vm->generation, ""};
-  size_t plen;
-  const char *path;
   char allow[128];
   const sgw_route_t *route;
   sgw_task_t *t;
@@ -352,9 +370,8 @@ static void on_request(sgw_http_req_t *req, void *ud) {
     dispatch_error_answer(w, req, 403, NULL, &note);
     return;
   }
-  path = sgw_http_req_path(req, &plen);
-  route = sgw_vm_route(vm, sgw_http_req_method(req), path, plen, allow,
-                       sizeof(allow));
+  route = dispatch_route(w, req, allow, sizeof(allow));
+  w->route_req = NULL;
   if (route == NULL) {
     dispatch_error_answer(w, req, allow[0] ? 405 : 404,
                           allow[0] ? allow : NULL, &note);

@@ -418,6 +418,7 @@ static int vm_add_routes(sgw_vm_t *vm, const char *table, const char *config,
     if (key == NULL || vm_parse_route_key(key, &r->method, &r->path) < 0)
       return vm_fail(err, errlen, "config: %s key '%s' must look like "
                      "\"GET /path\"", table, key ? key : "?");
+    r->path_len = strlen(r->path);
     vm->nroutes++;
     for (size_t i = 0; i + 1 < vm->nroutes; i++)
       if (strcmp(vm->routes[i].method, r->method) == 0 &&
@@ -791,7 +792,7 @@ static size_t allow_add(char *allow, size_t used, size_t size,
 
 static int vm_route_is(const sgw_route_t *r, const char *path,
                        size_t path_len) {
-  return strlen(r->path) == path_len && memcmp(r->path, path, path_len) == 0;
+  return r->path_len == path_len && memcmp(r->path, path, path_len) == 0;
 }
 
 const sgw_route_t *sgw_vm_route(const sgw_vm_t *vm, const char *method,

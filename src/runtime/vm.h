@@ -27,6 +27,7 @@ struct lua_State;
 typedef struct sgw_route_s {
   char *method;   /* "GET" */
   char *path;     /* "/put-sign" */
+  size_t path_len;
   int handler;    /* registry ref of the handler function */
   int body;       /* the handler reads req.body: the server keeps it */
   const struct sgw_obs_route_s *obs; /* its name for metrics and the access

@@ -45,6 +45,9 @@ typedef struct sgw_worker_s {
   unsigned ntask_pool;
   sgw_service_t *services;
   sgw_signer_t *signer;        /* signing state (OpenSSL contexts, SignKey) */
+  const void *route_req;       /* the request on_head last routed, */
+  const sgw_vm_t *route_vm;    /* on this generation, */
+  const struct sgw_route_s *route; /* to this route (dispatch.c) */
   sgw_buf_t json;              /* scratch for a handler's JSON body */
   sgw_buf_t hdrs;              /* scratch for a handler's headers */
   sgw_obs_worker_t obs;        /* its access log lines, its metrics tick */
