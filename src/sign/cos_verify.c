@@ -199,6 +199,7 @@ typedef struct verify_s {
   sgw_buf_t text;          /* decoded query names and values */
   sgw_kv_t *params;        /* every query parameter, decoded */
   int *is_auth;            /* 1: a q-* field of a presigned URL */
+  int in_query;            /* the signature is in the query */
   size_t nparams;
   auth_field_t f[F_COUNT];
 } verify_t;
@@ -283,6 +284,7 @@ static int find_auth(verify_t *v) {
       if ((i = field_index(v->params[p].name, v->params[p].name_len)) < 0)
         continue;
       v->is_auth[p] = 1;
+      v->in_query = 1;
       any = 1;
       if ((rc = field_set(v->f, i, v->params[p].value,
                           v->params[p].value_len)) != 0)
@@ -355,15 +357,19 @@ static int split_list(const auth_field_t *f, span_t **out, size_t *n) {
   return 0;
 }
 
-/* Whether a list entry names this pair: the encoded, lower-cased name
- * the SDK lists, or the name itself. A presigned URL carries its lists in
- * the query, which is decoded before they are read: the SDK encodes the
- * parameter list once more for that, not the header list, so a header
- * name with a character to encode arrives decoded. Either way the entry
- * only chooses what is signed; the signature decides. */
-static int entry_names(const span_t *e, const sgw__cos_pair_t *p) {
-  return equal_ci(p->enc, p->enc_len, e->p, e->len) ||
-         equal_ci(p->kv->name ? p->kv->name : "", p->kv->name_len, e->p,
+/* How a list entry names a pair. In an Authorization header the lists are
+ * text as the SDK wrote them: encoded, lower-cased names. A presigned URL
+ * carries its lists in the query, which is decoded before they are read:
+ * the SDK encodes the parameter list once more for that, not the header
+ * list, and other SDKs encode neither, so there a list may hold encoded
+ * names or the names themselves. One list is read one way throughout:
+ * mixing the two would let "%ff" name both itself and the byte 0xff. */
+enum { NAMES_ENCODED, NAMES_RAW };
+
+static int entry_names(const span_t *e, const sgw__cos_pair_t *p, int how) {
+  if (how == NAMES_ENCODED)
+    return equal_ci(p->enc, p->enc_len, e->p, e->len);
+  return equal_ci(p->kv->name ? p->kv->name : "", p->kv->name_len, e->p,
                   e->len);
 }
 
@@ -374,7 +380,7 @@ static int entry_names(const span_t *e, const sgw__cos_pair_t *p) {
  * among pairs of one name, the order the SDK's stable sort kept when it
  * signed them. */
 static int select_listed(const auth_field_t *f, const sgw_kv_t *kv, size_t n,
-                         const int *skip, int reason, sgw_kv_t **out,
+                         const int *skip, int how, int reason, sgw_kv_t **out,
                          size_t *nout) {
   sgw__cos_set_t all;
   span_t *list = NULL;
@@ -407,7 +413,7 @@ static int select_listed(const auth_field_t *f, const sgw_kv_t *kv, size_t n,
     for (k = e; k < nlist; k++)
       listed += equal_ci(list[k].p, list[k].len, list[e].p, list[e].len);
     for (size_t i = 0; i < all.n; i++) {
-      if ((skip && skip[all.v[i].index]) || !entry_names(&list[e], &all.v[i]))
+      if ((skip && skip[all.v[i].index]) || !entry_names(&list[e], &all.v[i], how))
         continue;
       if (used[i]) { /* named by another entry too */
         rc = reason;
@@ -438,32 +444,32 @@ done:
   return rc;
 }
 
-static int verify_request(sgw_signer_t *signer, verify_t *v) {
+/* The signature of the pairs one reading of the lists selects: 0 when
+ * it matches, SIGNATURE when not, the list's reason when the reading
+ * selects nothing consistent, or an error. */
+static int try_reading(sgw_signer_t *signer, verify_t *v,
+                       const sgw_cos_secret_t *secret,
+                       const key_time_t *key_time,
+                       const key_time_t *sign_time, int hhow, int phow) {
   const sgw_cos_request_t *r = v->r;
-  sgw_cos_secret_t secret;
-  key_time_t key_time, sign_time;
   sgw__cos_set_t params, headers;
   sgw_kv_t *hsel = NULL, *psel = NULL;
   size_t nh, np;
   char sig[2 * SGW_SHA1_LEN + 1];
   int rc;
 
-  if ((rc = parse_query(v)) != 0 || (rc = find_auth(v)) != 0 ||
-      (rc = check_credentials(v->f, &key_time, &sign_time, r->now, r->lookup,
-                              r->lookup_arg, &secret)) != 0 ||
-      (rc = check_token(v, secret.security_token)) != 0)
-    return rc;
   sgw__cos_set_init(&params);
   sgw__cos_set_init(&headers);
   if ((rc = select_listed(&v->f[F_HEADER_LIST], r->headers, r->nheaders,
-                          NULL, SGW_COS_DENY_HEADER_LIST, &hsel, &nh)) != 0 ||
+                          NULL, hhow, SGW_COS_DENY_HEADER_LIST, &hsel,
+                          &nh)) != 0 ||
       (rc = select_listed(&v->f[F_PARAM_LIST], v->params, v->nparams,
-                          v->is_auth, SGW_COS_DENY_PARAM_LIST, &psel,
+                          v->is_auth, phow, SGW_COS_DENY_PARAM_LIST, &psel,
                           &np)) != 0 ||
       (rc = sgw__cos_set_build(&headers, hsel, nh, 0)) < 0 ||
       (rc = sgw__cos_set_build(&params, psel, np, 0)) < 0 ||
-      (rc = sgw__cos_signature(signer, secret.secret_key, key_time.text,
-                               sign_time.text, r->method, r->path,
+      (rc = sgw__cos_signature(signer, secret->secret_key, key_time->text,
+                               sign_time->text, r->method, r->path,
                                r->path_len, &params, &headers, sig)) < 0)
     goto done;
   rc = equal_ct(v->f[F_SIGNATURE].p, v->f[F_SIGNATURE].len, sig,
@@ -477,6 +483,35 @@ done:
   free(hsel);
   free(psel);
   return rc;
+}
+
+/* An Authorization header has one reading of its lists; a presigned URL
+ * up to four (see entry_names), and the signature decides between them.
+ * Refused, the reason is the furthest any reading got: a header list
+ * nothing reads, else a parameter list nothing reads, else the
+ * signature. */
+static int verify_request(sgw_signer_t *signer, verify_t *v) {
+  const sgw_cos_request_t *r = v->r;
+  sgw_cos_secret_t secret;
+  key_time_t key_time, sign_time;
+  int last, rc, best = 0;
+
+  if ((rc = parse_query(v)) != 0 || (rc = find_auth(v)) != 0 ||
+      (rc = check_credentials(v->f, &key_time, &sign_time, r->now, r->lookup,
+                              r->lookup_arg, &secret)) != 0 ||
+      (rc = check_token(v, secret.security_token)) != 0)
+    return rc;
+  last = v->in_query ? NAMES_RAW : NAMES_ENCODED;
+  for (int hhow = NAMES_ENCODED; hhow <= last; hhow++) {
+    for (int phow = NAMES_ENCODED; phow <= last; phow++) {
+      rc = try_reading(signer, v, &secret, &key_time, &sign_time, hhow, phow);
+      if (rc <= 0) /* accepted, or an error */
+        return rc;
+      if (best == 0 || rc > best)
+        best = rc;
+    }
+  }
+  return best;
 }
 
 static int request_valid(const sgw_cos_request_t *r) {
