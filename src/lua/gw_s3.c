@@ -1,5 +1,5 @@
 /* gw.s3: AWS Signature Version 4 for S3 and S3-compatible stores (MinIO,
- * R2, COS's S3 endpoint) for scripts. A thin binding over src/sign/s3.c.
+ * R2, COS's S3 endpoint) for scripts. A thin binding over src/sign/s3*.c.
  *
  *   presign_url{cred, bucket, key, method, expires, headers, query,
  *               region, endpoint, path_style, service, date}

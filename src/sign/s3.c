@@ -6,12 +6,10 @@
  * (Object.keys().sort()), the signed query by encoded name; header values
  * are signed with runs of blanks folded to one space and trimmed; the
  * endpoint and bucket become a host and a path by the SDK's endpoint
- * rules. Text is assembled in growable buffers with a sticky error, so
- * every step can append without checking and the end checks once. */
+ * rules. Endpoints are read in s3_endpoint.c, POST policies written in
+ * s3_post.c. */
 #include "signgw/s3.h"
 
-#include <arpa/inet.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,45 +19,15 @@
 #include <openssl/evp.h>
 
 #include "sign/crypto_tls.h"
+#include "sign/s3_int.h"
 #include "signgw/error.h"
 #include "signgw/json.h"
 
 #define S3__MAX_QUERY (2 * SGW_S3_MAX_PAIRS + 8)
 #define S3__MAX_HEADERS (SGW_S3_MAX_PAIRS + 4)
-#define S3__SCOPE_MAX (8 + 2 * SGW_S3_NAME_MAX + 20)
 
 /* ------------------------------------------------------------------ */
-/* Text assembly with a sticky error                                   */
-
-typedef struct s3__w_s {
-  sgw_buf_t *b;
-  int rc;
-} s3__w_t;
-
-static void w_add(s3__w_t *w, const void *p, size_t n) {
-  sgw_buf_t *b = w->b;
-  if (w->rc != 0 || n == 0)
-    return;
-  if (b->base == NULL || n >= b->cap - b->len) { /* no room: grow */
-    w->rc = sgw_buf_append(b, p, n);
-    return;
-  }
-  memcpy(b->base + b->len, p, n);
-  b->len += n;
-  b->base[b->len] = '\0';
-}
-
-static void w_adds(s3__w_t *w, const char *s) { w_add(w, s, strlen(s)); }
-
-static void w_addc(s3__w_t *w, char c) {
-  sgw_buf_t *b = w->b;
-  if (w->rc == 0 && b->base != NULL && b->len + 1 < b->cap) {
-    b->base[b->len++] = c;
-    b->base[b->len] = '\0';
-    return;
-  }
-  w_add(w, &c, 1);
-}
+/* Encoding                                                            */
 
 /* Bytes AWS UriEncode keeps: 1 for the unreserved A-Z a-z 0-9 - . _ ~,
  * 2 for '/' (kept in object key paths only). */
@@ -78,12 +46,10 @@ static const unsigned char s3__keep[256] = {
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1};
 
-static int s3__unreserved(unsigned char c) { return s3__keep[c] == 1; }
-
 /* AWS UriEncode: %XX (upper-case hex) for every byte but the unreserved
  * ones; with keep_slash, '/' too is kept (object key paths). Returns
  * whether anything was escaped. */
-static int w_encode(s3__w_t *w, const char *s, size_t n, int keep_slash) {
+static int w_encode(sgw__s3_w_t *w, const char *s, size_t n, int keep_slash) {
   static const char hex[] = "0123456789ABCDEF";
   unsigned char keep = keep_slash ? 3 : 1;
   char *o, *start;
@@ -108,24 +74,10 @@ static int w_encode(s3__w_t *w, const char *s, size_t n, int keep_slash) {
   return (size_t)(o - start) != n;
 }
 
-static char s3__lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* ASCII case-insensitive comparison with a lower-case literal. */
-static int s3__eq_ci(const char *s, size_t n, const char *lower) {
-  size_t m = strlen(lower);
-  if (n != m)
-    return 0;
-  for (size_t i = 0; i < n; i++)
-    if (s3__lower(s[i]) != lower[i])
-      return 0;
-  return 1;
-}
 
 static int s3__prefix_ci(const char *s, size_t n, const char *lower) {
   size_t m = strlen(lower);
-  return n >= m && s3__eq_ci(s, m, lower);
+  return n >= m && sgw__s3_eq_ci(s, m, lower);
 }
 
 /* ------------------------------------------------------------------ */
@@ -161,7 +113,7 @@ static int s3__visible(const char *s, size_t max, const char *forbid) {
   return 1;
 }
 
-static int s3__check_signer(const sgw_s3_signer_t *s) {
+int sgw__s3_check_signer(const sgw_s3_signer_t *s) {
   if (s == NULL || s->endpoint == NULL || s->endpoint->host[0] == '\0')
     return SGW_EINVAL;
   if (sgw_s3_check_cred(s->access_key_id, s->secret_access_key,
@@ -197,7 +149,7 @@ static int s3__ends_with(const char *s, size_t n, const char *suffix) {
  * host. Not "." or ".." (URL parsers resolve them), not "xn--..." (AWS
  * forbids it; URL parsers check it as punycode) and not S3 Express
  * directory buckets, which live at other endpoints. */
-static int s3__check_bucket(const char *b) {
+int sgw__s3_check_bucket(const char *b) {
   size_t n;
   if (b == NULL)
     return SGW_EINVAL;
@@ -218,7 +170,7 @@ static int s3__check_bucket(const char *b) {
 /* bucket and key: a key needs a bucket; 1..1024 bytes without NUL. */
 static int s3__check_target(const char *bucket, const char *key,
                             size_t key_len) {
-  if (bucket != NULL && s3__check_bucket(bucket) < 0)
+  if (bucket != NULL && sgw__s3_check_bucket(bucket) < 0)
     return SGW_EINVAL;
   if (key != NULL) {
     if (bucket == NULL || key_len == 0 || key_len > SGW_S3_KEY_MAX ||
@@ -267,240 +219,28 @@ static int s3__header_value(const char *s, size_t n) {
   return 1;
 }
 
-static int s3__date_ok(int64_t t) { return t >= 0 && t <= SGW_S3_DATE_MAX; }
 
 /* The names SigV4 itself puts into a presigned query, and the headers
  * header signing adds: a caller must not give them. */
-static int s3__reserved_query(const char *s, size_t n) {
+int sgw__s3_reserved_query(const char *s, size_t n) {
   static const char *const names[] = {
       "x-amz-algorithm", "x-amz-content-sha256", "x-amz-credential",
       "x-amz-date",      "x-amz-expires",        "x-amz-security-token",
       "x-amz-signature", "x-amz-signedheaders",  NULL};
   for (int i = 0; names[i] != NULL; i++)
-    if (s3__eq_ci(s, n, names[i]))
+    if (sgw__s3_eq_ci(s, n, names[i]))
       return 1;
   return 0;
 }
 
 static int s3__reserved_header(const char *s, size_t n) {
-  return s3__eq_ci(s, n, "host") || s3__eq_ci(s, n, "authorization") ||
-         s3__reserved_query(s, n);
+  return sgw__s3_eq_ci(s, n, "host") || sgw__s3_eq_ci(s, n, "authorization") ||
+         sgw__s3_reserved_query(s, n);
 }
 
 int sgw_s3_header_hoisted(const char *name, size_t len) {
   return name != NULL && s3__prefix_ci(name, len, "x-amz-") &&
          !s3__prefix_ci(name, len, "x-amz-server-side-encryption");
-}
-
-/* ------------------------------------------------------------------ */
-/* Endpoints                                                           */
-
-static int s3__digits(const char *s, size_t n) {
-  if (n == 0)
-    return 0;
-  for (size_t i = 0; i < n; i++)
-    if (s[i] < '0' || s[i] > '9')
-      return 0;
-  return 1;
-}
-
-static int s3__hex_number(const char *s, size_t n) {
-  if (n < 2 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if (sgw_hex_digit((unsigned char)s[i]) < 0)
-      return 0;
-  return 1;
-}
-
-/* "a.b.c.d", each part a decimal 0..255 without leading zeros: the only
- * numeric host a URL parser leaves as it is. */
-static int s3__dotted_quad(const char *s, size_t n) {
-  size_t i = 0;
-  for (int part = 0; part < 4; part++) {
-    size_t j = i;
-    unsigned v = 0;
-    while (j < n && s[j] != '.') {
-      if (s[j] < '0' || s[j] > '9' || j - i == 3)
-        return 0;
-      v = v * 10 + (unsigned)(s[j] - '0');
-      j++;
-    }
-    if (j == i || v > 255 || (s[i] == '0' && j - i > 1))
-      return 0;
-    if (part < 3 && (j == n || s[j] != '.'))
-      return 0;
-    i = j + 1;
-  }
-  return i == n + 1;
-}
-
-/* A host name of labels [A-Za-z0-9_-], written lower-case into ep->host.
- * A name whose last label is a number is an IPv4 address to a URL
- * parser: only the canonical dotted quad is taken. */
-static int s3__host_name(const char *s, size_t n, sgw_s3_endpoint_t *ep) {
-  size_t label = 0, last = 0;
-
-  if (n == 0 || n > SGW_S3_HOST_MAX)
-    return SGW_EINVAL;
-  for (size_t i = 0; i <= n; i++) {
-    char c = i < n ? s[i] : '.';
-    if (c == '.') {
-      if (i == label || i - label > 63)
-        return SGW_EINVAL;
-      last = label;
-      label = i + 1;
-    } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                 (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-      return SGW_EINVAL;
-    }
-  }
-  if (s3__digits(s + last, n - last) || s3__hex_number(s + last, n - last)) {
-    if (!s3__dotted_quad(s, n))
-      return SGW_EINVAL;
-    ep->ip = 1;
-  }
-  for (size_t i = 0; i < n; i++)
-    ep->host[i] = s3__lower(s[i]);
-  ep->host[n] = '\0';
-  return 0;
-}
-
-/* "[v6]": stored in the text form a URL parser writes (RFC 5952: lower
- * case, longest zero run compressed), which is what inet_ntop writes for
- * addresses without an embedded IPv4 part; those are refused. */
-static int s3__host_v6(const char *s, size_t n, sgw_s3_endpoint_t *ep) {
-  char in[64], out[INET6_ADDRSTRLEN];
-  unsigned char addr[16];
-
-  if (n < 3 || n - 2 >= sizeof(in) || s[n - 1] != ']')
-    return SGW_EINVAL;
-  memcpy(in, s + 1, n - 2);
-  in[n - 2] = '\0';
-  if (strchr(in, '.') != NULL || strchr(in, '%') != NULL ||
-      inet_pton(AF_INET6, in, addr) != 1 ||
-      inet_ntop(AF_INET6, addr, out, sizeof(out)) == NULL ||
-      strchr(out, '.') != NULL)
-    return SGW_EINVAL;
-  snprintf(ep->host, sizeof(ep->host), "[%s]", out);
-  ep->ip = 1;
-  return 0;
-}
-
-static int s3__endpoint_path(const char *s, size_t n, sgw_s3_endpoint_t *ep) {
-  size_t seg = 0;
-
-  if (n > SGW_S3_PATH_MAX)
-    return SGW_EINVAL;
-  for (size_t i = 0; i <= n; i++) {
-    if (i == n || s[i] == '/') {
-      size_t len = i - seg;
-      if ((len == 1 && s[seg] == '.') ||
-          (len == 2 && s[seg] == '.' && s[seg + 1] == '.'))
-        return SGW_EINVAL;
-      seg = i + 1;
-    } else if (!s3__unreserved((unsigned char)s[i])) {
-      return SGW_EINVAL;
-    }
-  }
-  /* "/" and "" are both the root; it is kept as "". */
-  if (n == 1)
-    n = 0;
-  memcpy(ep->path, s, n);
-  ep->path[n] = '\0';
-  return 0;
-}
-
-int sgw_s3_endpoint_parse(const char *url, sgw_s3_endpoint_t *ep) {
-  const char *p, *auth, *end, *slash, *colon = NULL;
-  size_t host_len;
-  int rc;
-
-  if (ep == NULL)
-    return SGW_EINVAL;
-  memset(ep, 0, sizeof(*ep));
-  if (url == NULL)
-    return SGW_EINVAL;
-  if (strncmp(url, "https://", 8) == 0) {
-    ep->https = 1;
-    auth = url + 8;
-  } else if (strncmp(url, "http://", 7) == 0) {
-    auth = url + 7;
-  } else {
-    return SGW_EINVAL;
-  }
-  end = auth + strlen(auth);
-  for (p = auth; p < end; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '@' ||
-        c == '\\')
-      return SGW_EINVAL;
-  }
-  slash = strchr(auth, '/');
-  if (slash == NULL)
-    slash = end;
-  if (auth[0] == '[') {
-    const char *close = memchr(auth, ']', (size_t)(slash - auth));
-    if (close == NULL)
-      return SGW_EINVAL;
-    if (close + 1 < slash) {
-      if (close[1] != ':')
-        return SGW_EINVAL;
-      colon = close + 1;
-    }
-    host_len = (size_t)(close + 1 - auth);
-    rc = s3__host_v6(auth, host_len, ep);
-  } else {
-    colon = memchr(auth, ':', (size_t)(slash - auth));
-    host_len = (size_t)((colon ? colon : slash) - auth);
-    rc = s3__host_name(auth, host_len, ep);
-  }
-  if (rc < 0)
-    goto fail;
-  if (colon != NULL) {
-    size_t plen = (size_t)(slash - colon - 1);
-    unsigned long v = 0;
-    if (plen == 0 || plen > 5 || !s3__digits(colon + 1, plen))
-      goto fail;
-    for (size_t i = 0; i < plen; i++)
-      v = v * 10 + (unsigned)(colon[1 + i] - '0');
-    if (v == 0 || v > 65535)
-      goto fail;
-    /* A URL parser drops the scheme's default port. */
-    ep->port = (v == (ep->https ? 443u : 80u)) ? 0 : (unsigned)v;
-  }
-  if ((rc = s3__endpoint_path(slash, (size_t)(end - slash), ep)) < 0)
-    goto fail;
-  return 0;
-
-fail:
-  memset(ep, 0, sizeof(*ep));
-  return SGW_EINVAL;
-}
-
-int sgw_s3_endpoint_default(const char *region, sgw_s3_endpoint_t *ep) {
-  size_t n;
-  const char *suffix = "amazonaws.com";
-
-  if (ep == NULL)
-    return SGW_EINVAL;
-  memset(ep, 0, sizeof(*ep));
-  if (region == NULL || (n = strlen(region)) == 0 || n > SGW_S3_NAME_MAX ||
-      region[0] == '-' || region[n - 1] == '-')
-    return SGW_EINVAL;
-  for (size_t i = 0; i < n; i++)
-    if (!((region[i] >= 'a' && region[i] <= 'z') ||
-          (region[i] >= '0' && region[i] <= '9') || region[i] == '-'))
-      return SGW_EINVAL;
-  /* The aws-cn partition: "cn-<word>-<digits>". */
-  if (strncmp(region, "cn-", 3) == 0) {
-    const char *dash = strrchr(region, '-');
-    if (dash > region + 3 && s3__digits(dash + 1, strlen(dash + 1)))
-      suffix = "amazonaws.com.cn";
-  }
-  ep->https = 1;
-  snprintf(ep->host, sizeof(ep->host), "s3.%s.%s", region, suffix);
-  return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -611,7 +351,7 @@ static size_t s3__host(const sgw_s3_signer_t *s, const char *bucket,
 /* The path the endpoint rules give the bucket (or the service): the
  * endpoint's path for virtual hosting, that path with a '/' and the
  * bucket for path style. */
-static void s3__base_path(s3__w_t *w, const sgw_s3_signer_t *s,
+static void s3__base_path(sgw__s3_w_t *w, const sgw_s3_signer_t *s,
                           const char *bucket, int virt) {
   const char *path = s->endpoint->path;
   size_t n = strlen(path);
@@ -628,8 +368,9 @@ static void s3__base_path(s3__w_t *w, const sgw_s3_signer_t *s,
 
 /* The request path, as sent and as signed: the base path, then "/" and
  * the encoded key (or just "/"), without doubling a root "/". */
-static void s3__path(s3__w_t *w, const sgw_s3_signer_t *s, const char *bucket,
-                     int virt, const char *key, size_t key_len) {
+static void s3__path(sgw__s3_w_t *w, const sgw_s3_signer_t *s,
+                     const char *bucket, int virt, const char *key,
+                     size_t key_len) {
   size_t start = w->b->len;
 
   s3__base_path(w, s, bucket, virt);
@@ -641,7 +382,7 @@ static void s3__path(s3__w_t *w, const sgw_s3_signer_t *s, const char *bucket,
 }
 
 /* scheme://host[:port] */
-static void s3__origin(s3__w_t *w, const sgw_s3_signer_t *s,
+static void s3__origin(sgw__s3_w_t *w, const sgw_s3_signer_t *s,
                        const char *host, size_t host_len) {
   w_adds(w, s->endpoint->https ? "https://" : "http://");
   w_add(w, host, host_len);
@@ -650,10 +391,10 @@ static void s3__origin(s3__w_t *w, const sgw_s3_signer_t *s,
 int sgw_s3_bucket_url(const sgw_s3_signer_t *s, const char *bucket,
                       sgw_buf_t *out) {
   size_t mark;
-  s3__w_t w;
+  sgw__s3_w_t w;
 
   if (out == NULL || s == NULL || s->endpoint == NULL ||
-      s3__check_bucket(bucket) < 0)
+      sgw__s3_check_bucket(bucket) < 0)
     return SGW_EINVAL;
   mark = out->len;
   w.b = out;
@@ -684,7 +425,7 @@ static void s3__digits_put(char *out, unsigned v, int n) {
 }
 
 /* Dates are checked to lie in 1970..9999 first. */
-static void s3__amz_date(int64_t t, char out[17]) {
+void sgw__s3_amz_date(int64_t t, char out[17]) {
   time_t tt = (time_t)t;
   struct tm tm;
 
@@ -800,7 +541,7 @@ static EVP_MAC_CTX *s3__signing_ctx(const sgw_s3_signer_t *s,
 }
 
 /* hex(HMAC(SigningKey, data)) into out. */
-static int s3__sign_with_key(const sgw_s3_signer_t *s, const char *amz_date,
+int sgw__s3_sign_with_key(const sgw_s3_signer_t *s, const char *amz_date,
                              const void *data, size_t len, char out[65]) {
   unsigned char mac[SGW_SHA256_LEN];
   EVP_MAC_CTX *tmp, *ctx = s3__signing_ctx(s, amz_date, &tmp);
@@ -815,8 +556,8 @@ static int s3__sign_with_key(const sgw_s3_signer_t *s, const char *amz_date,
   return rc;
 }
 
-/* YYYYMMDD/region/service/aws4_request into out (S3__SCOPE_MAX bytes). */
-static void s3__scope(const sgw_s3_signer_t *s, const char *amz_date,
+/* YYYYMMDD/region/service/aws4_request into out (SGW__S3_SCOPE_MAX bytes). */
+void sgw__s3_scope(const sgw_s3_signer_t *s, const char *amz_date,
                       char *out) {
   char *o = out;
   memcpy(o, amz_date, 8);
@@ -834,7 +575,7 @@ static int s3__signature(const sgw_s3_signer_t *s, const char *amz_date,
                          const char *scope, const sgw_buf_t *canonical,
                          char out[65]) {
   unsigned char hash[SGW_SHA256_LEN];
-  char to_sign[S3__SCOPE_MAX + 128], *o = to_sign;
+  char to_sign[SGW__S3_SCOPE_MAX + 128], *o = to_sign;
 
   if (sgw_sha256(canonical->base, canonical->len, hash) < 0)
     return SGW_ECRYPTO;
@@ -845,7 +586,8 @@ static int s3__signature(const sgw_s3_signer_t *s, const char *amz_date,
   *o++ = '\n';
   sgw_hex_encode(hash, sizeof(hash), o);
   o += 2 * SGW_SHA256_LEN;
-  return s3__sign_with_key(s, amz_date, to_sign, (size_t)(o - to_sign), out);
+  return sgw__s3_sign_with_key(s, amz_date, to_sign, (size_t)(o - to_sign),
+                               out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -871,7 +613,7 @@ typedef struct s3__query_s {
 static int s3__query_add(s3__query_t *q, const char *name, size_t name_len,
                          const char *value, size_t value_len) {
   s3__param_t *p;
-  s3__w_t w = {&q->text, 0};
+  sgw__s3_w_t w = {&q->text, 0};
 
   if (q->n == S3__MAX_QUERY)
     return SGW_EINVAL;
@@ -912,7 +654,7 @@ static int s3__query_user(s3__query_t *q, const sgw_kv_t *kv, size_t n) {
         kv[i].name_len > SGW_S3_PAIR_NAME_MAX ||
         kv[i].value_len > SGW_S3_PAIR_VALUE_MAX ||
         (kv[i].value == NULL && kv[i].value_len != 0) ||
-        s3__reserved_query(kv[i].name, kv[i].name_len))
+        sgw__s3_reserved_query(kv[i].name, kv[i].name_len))
       return SGW_EINVAL;
     if ((rc = s3__query_add(q, kv[i].name, kv[i].name_len, kv[i].value,
                             kv[i].value_len)) < 0)
@@ -1037,7 +779,7 @@ static void s3__query_order(const s3__query_t *q, size_t *idx, size_t n,
 }
 
 /* The encoded pairs joined by '&', in the order of idx. */
-static void s3__query_write(s3__w_t *w, const s3__query_t *q,
+static void s3__query_write(sgw__s3_w_t *w, const s3__query_t *q,
                             const size_t *idx, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const s3__param_t *p = &q->p[idx[i]];
@@ -1067,7 +809,7 @@ static int s3__headers_add(s3__headers_t *hs, const char *name,
                            size_t name_len, const char *value,
                            size_t value_len) {
   s3__header_t *h;
-  s3__w_t w = {&hs->text, 0};
+  sgw__s3_w_t w = {&hs->text, 0};
   size_t start;
   int blank = 0;
 
@@ -1077,7 +819,7 @@ static int s3__headers_add(s3__headers_t *hs, const char *name,
   h->name = hs->text.len;
   h->name_len = name_len;
   for (size_t i = 0; i < name_len; i++)
-    w_addc(&w, s3__lower(name[i]));
+    w_addc(&w, sgw__s3_lower(name[i]));
   /* "A" and "a" are one header. */
   for (size_t i = 0; w.rc == 0 && i < hs->n; i++)
     if (hs->h[i].name_len == name_len &&
@@ -1121,7 +863,7 @@ static void s3__headers_order(const s3__headers_t *hs, size_t *idx) {
 }
 
 /* "a;b;c" of the sorted names. */
-static void s3__headers_list(s3__w_t *w, const s3__headers_t *hs,
+static void s3__headers_list(sgw__s3_w_t *w, const s3__headers_t *hs,
                              const size_t *idx) {
   for (size_t i = 0; i < hs->n; i++) {
     const s3__header_t *h = &hs->h[idx[i]];
@@ -1132,7 +874,7 @@ static void s3__headers_list(s3__w_t *w, const s3__headers_t *hs,
 }
 
 /* "name:value\n" for each, then the blank line. */
-static void s3__headers_canonical(s3__w_t *w, const s3__headers_t *hs,
+static void s3__headers_canonical(sgw__s3_w_t *w, const s3__headers_t *hs,
                                   const size_t *idx) {
   for (size_t i = 0; i < hs->n; i++) {
     const s3__header_t *h = &hs->h[idx[i]];
@@ -1156,8 +898,8 @@ typedef struct s3__req_s {
   size_t host_len;
   char host[SGW_S3_BUCKET_MAX + SGW_S3_HOST_MAX + 8];
   char amz_date[17];
-  char scope[S3__SCOPE_MAX];
-  char credential[SGW_S3_ID_MAX + S3__SCOPE_MAX + 2];
+  char scope[SGW__S3_SCOPE_MAX];
+  char credential[SGW_S3_ID_MAX + SGW__S3_SCOPE_MAX + 2];
   char signature[65];
   size_t qidx[S3__MAX_QUERY], hidx[S3__MAX_HEADERS];
 } s3__req_t;
@@ -1196,17 +938,18 @@ static int s3__req_init(s3__req_t *r) {
 static int s3__req_begin(s3__req_t *r, const sgw_s3_signer_t *s,
                          const char *method, const char *bucket,
                          const char *key, size_t key_len, int64_t date) {
-  s3__w_t w = {&r->path, 0};
+  sgw__s3_w_t w = {&r->path, 0};
   char *o;
   int rc;
 
-  if ((rc = s3__check_signer(s)) < 0 || (rc = s3__check_method(method)) < 0 ||
+  if ((rc = sgw__s3_check_signer(s)) < 0 ||
+      (rc = s3__check_method(method)) < 0 ||
       (rc = s3__check_target(bucket, key, key_len)) < 0)
     return rc;
-  if (!s3__date_ok(date))
+  if (!sgw__s3_date_ok(date))
     return SGW_ERANGE;
-  s3__amz_date(date, r->amz_date);
-  s3__scope(s, r->amz_date, r->scope);
+  sgw__s3_amz_date(date, r->amz_date);
+  sgw__s3_scope(s, r->amz_date, r->scope);
   o = s3__put(r->credential, s->access_key_id);
   *o++ = '/';
   strcpy(o, r->scope);
@@ -1222,7 +965,7 @@ static int s3__req_begin(s3__req_t *r, const sgw_s3_signer_t *s,
  * signature over it. The query is sorted into r->qidx. */
 static int s3__req_sign(s3__req_t *r, const sgw_s3_signer_t *s,
                         const char *method, const char *payload_hash) {
-  s3__w_t w = {&r->canonical, 0};
+  sgw__s3_w_t w = {&r->canonical, 0};
 
   for (size_t i = 0; i < r->q.n; i++)
     r->qidx[i] = i;
@@ -1244,7 +987,7 @@ static int s3__req_sign(s3__req_t *r, const sgw_s3_signer_t *s,
 
 /* Sorts the signed headers and writes their list into r->list. */
 static int s3__req_list(s3__req_t *r) {
-  s3__w_t w = {&r->list, 0};
+  sgw__s3_w_t w = {&r->list, 0};
   s3__headers_order(&r->hs, r->hidx);
   s3__headers_list(&w, &r->hs, r->hidx);
   return w.rc;
@@ -1256,7 +999,7 @@ static int s3__req_list(s3__req_t *r) {
 static int s3__req_url(s3__req_t *r, const sgw_s3_signer_t *s,
                        sgw_buf_t *url) {
   size_t mark = url->len;
-  s3__w_t w = {url, 0};
+  sgw__s3_w_t w = {url, 0};
 
   if ((w.rc = sgw_buf_reserve(url, r->host_len + r->path.len +
                                        r->q.text.len + r->q.n + 16)) < 0)
@@ -1319,8 +1062,8 @@ int sgw_s3_presign(const sgw_s3_signer_t *s, const sgw_s3_presign_t *req,
           sgw_s3_header_hoisted(req->headers[i].name,
                                 req->headers[i].name_len)) {
         size_t k = 0, n = req->headers[i].name_len;
-        while (k < n && s3__lower(req->headers[i].name[k]) ==
-                            s3__lower(req->headers[j].name[k]))
+        while (k < n && sgw__s3_lower(req->headers[i].name[k]) ==
+                            sgw__s3_lower(req->headers[j].name[k]))
           k++;
         if (k == n) {
           rc = SGW_EINVAL;
@@ -1392,7 +1135,7 @@ static int s3__payload_hash(const sgw_s3_request_t *req, char out[65]) {
 int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
                         sgw_s3_signed_t *out) {
   s3__req_t state, *r = &state; /* about 10 KiB */
-  s3__w_t w;
+  sgw__s3_w_t w;
   int rc;
 
   if (out == NULL)
@@ -1453,188 +1196,5 @@ int sgw_s3_sign_request(const sgw_s3_signer_t *s, const sgw_s3_request_t *req,
 
 done:
   s3__req_free(r);
-  return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* POST policies                                                       */
-
-void sgw_s3_post_result_free(sgw_s3_post_result_t *res) {
-  if (res == NULL)
-    return;
-  sgw_buf_free(&res->url);
-  sgw_buf_free(&res->policy);
-  sgw_buf_free(&res->policy_b64);
-}
-
-/* Field names the signature itself or the form needs. */
-static int s3__reserved_field(const char *s, size_t n) {
-  return s3__eq_ci(s, n, "key") || s3__eq_ci(s, n, "bucket") ||
-         s3__eq_ci(s, n, "file") || s3__eq_ci(s, n, "policy") ||
-         s3__eq_ci(s, n, "__proto__") || s3__reserved_query(s, n);
-}
-
-/* The conditions so far, to drop a repeat as the SDK's Set does. */
-typedef struct s3__conds_s {
-  size_t start[2 * SGW_S3_MAX_PAIRS + 16], len[2 * SGW_S3_MAX_PAIRS + 16];
-  size_t n;
-} s3__conds_t;
-
-/* Appends the condition written since `mark` (after a ',' unless it is
- * the first), or takes it back when the same text is already there. */
-static void s3__cond_end(s3__w_t *w, s3__conds_t *c, size_t mark) {
-  size_t len;
-  const char *text;
-
-  if (w->rc < 0)
-    return;
-  text = w->b->base + mark;
-  len = w->b->len - mark;
-  for (size_t i = 0; i < c->n; i++)
-    if (c->len[i] == len && memcmp(w->b->base + c->start[i], text, len) == 0) {
-      w->b->len = mark - (c->n > 0 ? 1 : 0); /* its ',' too */
-      w->b->base[w->b->len] = '\0';
-      return;
-    }
-  if (c->n == sizeof(c->start) / sizeof(c->start[0])) {
-    w->rc = SGW_EINVAL;
-    return;
-  }
-  c->start[c->n] = mark;
-  c->len[c->n++] = len;
-}
-
-static size_t s3__cond_begin(s3__w_t *w, const s3__conds_t *c) {
-  if (c->n > 0)
-    w_addc(w, ',');
-  return w->b->len;
-}
-
-static void w_json(s3__w_t *w, const char *s, size_t n) {
-  if (w->rc == 0)
-    w->rc = sgw_json_string(w->b, s, n);
-}
-
-/* {"name":"value"} as a condition. */
-static void s3__cond_pair(s3__w_t *w, s3__conds_t *c, const char *name,
-                          size_t name_len, const char *value,
-                          size_t value_len) {
-  size_t mark = s3__cond_begin(w, c);
-  w_addc(w, '{');
-  w_json(w, name, name_len);
-  w_addc(w, ':');
-  w_json(w, value, value_len);
-  w_addc(w, '}');
-  s3__cond_end(w, c, mark);
-}
-
-int sgw_s3_post_policy(const sgw_s3_signer_t *s, const sgw_s3_post_t *p,
-                       sgw_s3_post_result_t *res) {
-  static const char filename[] = "${filename}";
-  char scope[S3__SCOPE_MAX], expiration[17], iso[24];
-  s3__conds_t *conds = NULL;
-  size_t key_len, b64_len;
-  s3__w_t w;
-  int rc;
-
-  if (res == NULL)
-    return SGW_EINVAL;
-  memset(res, 0, sizeof(*res));
-  sgw_buf_init(&res->url);
-  sgw_buf_init(&res->policy);
-  sgw_buf_init(&res->policy_b64);
-  if (p == NULL || s3__check_signer(s) < 0 ||
-      s3__check_bucket(p->bucket) < 0 || p->key == NULL)
-    return SGW_EINVAL;
-  key_len = strlen(p->key);
-  if (key_len == 0 || key_len > SGW_S3_KEY_MAX ||
-      p->nfields > SGW_S3_MAX_PAIRS || (p->fields == NULL && p->nfields) ||
-      p->nconditions > SGW_S3_MAX_PAIRS ||
-      (p->conditions == NULL && p->nconditions))
-    return SGW_EINVAL;
-  if (!s3__date_ok(p->date) || p->expires < 1 ||
-      p->expires > SGW_S3_DATE_MAX - p->date)
-    return SGW_ERANGE;
-  for (size_t i = 0; i < p->nfields; i++) {
-    const sgw_kv_t *f = &p->fields[i];
-    if (f->name == NULL || f->name_len == 0 ||
-        f->name_len > SGW_S3_PAIR_NAME_MAX ||
-        f->value_len > SGW_S3_PAIR_VALUE_MAX ||
-        (f->value == NULL && f->value_len != 0) ||
-        s3__reserved_field(f->name, f->name_len))
-      return SGW_EINVAL;
-    for (size_t j = 0; j < i; j++)
-      if (p->fields[j].name_len == f->name_len &&
-          memcmp(p->fields[j].name, f->name, f->name_len) == 0)
-        return SGW_EINVAL;
-  }
-  for (size_t i = 0; i < p->nconditions; i++)
-    if (p->conditions[i] == NULL ||
-        (p->conditions[i][0] != '{' && p->conditions[i][0] != '['))
-      return SGW_EINVAL;
-  if ((conds = calloc(1, sizeof(*conds))) == NULL)
-    return SGW_ENOMEM;
-
-  s3__amz_date(p->date, res->amz_date);
-  s3__scope(s, res->amz_date, scope);
-  snprintf(res->credential, sizeof(res->credential), "%s/%s",
-           s->access_key_id, scope);
-  s3__amz_date(p->date + p->expires, expiration);
-  /* new Date(...).toISOString() without the milliseconds. */
-  snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", expiration,
-           expiration + 4, expiration + 6, expiration + 9, expiration + 11,
-           expiration + 13);
-
-  w.b = &res->policy;
-  w.rc = 0;
-  w_adds(&w, "{\"expiration\":\"");
-  w_adds(&w, iso);
-  w_adds(&w, "\",\"conditions\":[");
-  for (size_t i = 0; i < p->nconditions; i++) {
-    size_t mark = s3__cond_begin(&w, conds);
-    w_adds(&w, p->conditions[i]);
-    s3__cond_end(&w, conds, mark);
-  }
-  for (size_t i = 0; i < p->nfields; i++)
-    s3__cond_pair(&w, conds, p->fields[i].name, p->fields[i].name_len,
-                  p->fields[i].value ? p->fields[i].value : "",
-                  p->fields[i].value_len);
-  s3__cond_pair(&w, conds, "bucket", 6, p->bucket, strlen(p->bucket));
-  s3__cond_pair(&w, conds, "X-Amz-Algorithm", 15, SGW_S3_ALGORITHM, 16);
-  s3__cond_pair(&w, conds, "X-Amz-Credential", 16, res->credential,
-                strlen(res->credential));
-  s3__cond_pair(&w, conds, "X-Amz-Date", 10, res->amz_date, 16);
-  if (s->session_token != NULL)
-    s3__cond_pair(&w, conds, "X-Amz-Security-Token", 20, s->session_token,
-                  strlen(s->session_token));
-  if (key_len >= sizeof(filename) - 1 &&
-      memcmp(p->key + key_len - (sizeof(filename) - 1), filename,
-             sizeof(filename) - 1) == 0) {
-    size_t mark = s3__cond_begin(&w, conds);
-    w_adds(&w, "[\"starts-with\",\"$key\",");
-    w_json(&w, p->key, key_len - (sizeof(filename) - 1));
-    w_addc(&w, ']');
-    s3__cond_end(&w, conds, mark);
-  } else {
-    s3__cond_pair(&w, conds, "key", 3, p->key, key_len);
-  }
-  w_adds(&w, "]}");
-  if ((rc = w.rc) < 0)
-    goto done;
-
-  if ((rc = sgw_buf_reserve(&res->policy_b64,
-                            SGW_BASE64_LEN(res->policy.len))) < 0)
-    goto done;
-  sgw_base64_encode((const unsigned char *)res->policy.base, res->policy.len,
-                    res->policy_b64.base, &b64_len, 0);
-  res->policy_b64.len = b64_len;
-
-  rc = s3__sign_with_key(s, res->amz_date, res->policy_b64.base,
-                         res->policy_b64.len, res->signature);
-  if (rc == 0)
-    rc = sgw_s3_bucket_url(s, p->bucket, &res->url);
-
-done:
-  free(conds);
   return rc;
 }

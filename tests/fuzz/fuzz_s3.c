@@ -1,4 +1,4 @@
-/* libFuzzer target: S3 SigV4 (src/sign/s3.c) from fields cut out of the
+/* libFuzzer target: S3 SigV4 (src/sign/s3*.c) from fields cut out of the
  * input: endpoint parsing, presigned URLs, header-signed requests, POST
  * policies and bucket URLs, with one signing-key cache for the whole run
  * (as a worker keeps one) or none. Nothing may crash or leak, a success

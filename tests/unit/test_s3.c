@@ -1,4 +1,4 @@
-/* SigV4 for S3 (src/sign/s3.c) alone: the worked examples of AWS's S3
+/* SigV4 for S3 (src/sign/s3*.c) alone: the worked examples of AWS's S3
  * documentation, then what the SDK oracle (tests/oracle/s3_*) cannot
  * show: refused inputs and their codes, the signing-key cache, endpoint
  * parsing rules, that the secret never reaches an output.
