@@ -507,7 +507,7 @@ static int verify_request(sgw_signer_t *signer, verify_t *v) {
       rc = try_reading(signer, v, &secret, &key_time, &sign_time, hhow, phow);
       if (rc <= 0) /* accepted, or an error */
         return rc;
-      if (best == 0 || rc > best)
+      if (rc > best)
         best = rc;
     }
   }
